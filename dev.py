@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Developer entry point; needs only Python 3.10+ (and pip when venv lacks ensurepip).
+
+    python3 dev.py demo            # run the main demo from the whole stack
+    python3 dev.py test [ENV...]   # run every test env of tox.ini (or the named ones)
+    python3 dev.py install NAME    # pip-install packages/NAME and its sibling deps into this Python
+
+The first two create ``.venv/`` on first use and keep it up to date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+MAIN_DEMO = ROOT / "demos" / "templates" / "demo.py"
+DEV_TOOLS = ["uv", "tox>=4.20", "tox-uv>=1.11"]
+
+sys.path.insert(0, str(ROOT / "tools"))
+import localpkgs  # noqa: E402
+
+
+def run(*args: object, **kw: object) -> None:
+    cmd = [str(a) for a in args]
+    r = subprocess.run(cmd, cwd=ROOT, **kw)  # type: ignore[call-overload]
+    if r.returncode:
+        sys.exit(f"command failed ({r.returncode}): {' '.join(cmd)}")
+
+
+def make_venv() -> None:
+    if PY.exists():
+        return
+    r = subprocess.run([sys.executable, "-m", "venv", str(VENV)])
+    if r.returncode or not PY.exists():
+        # Debian's python3 without python3-venv: fall back to virtualenv from PyPI.
+        run(sys.executable, "-m", "pip", "install", "--user", "--quiet", "virtualenv")
+        run(sys.executable, "-m", "virtualenv", VENV)
+
+
+def ensure(stamp: str, reqs: list[str]) -> None:
+    """Install ``reqs`` into .venv unless the same set is already there."""
+    make_venv()
+    digest = hashlib.sha256("\n".join(reqs).encode()).hexdigest()
+    mark = VENV / f".{stamp}"
+    if mark.exists() and mark.read_text() == digest:
+        return
+    if not (BIN / "uv").exists():
+        run(PY, "-m", "pip", "install", "--quiet", "uv")
+    run(BIN / "uv", "pip", "install", "--quiet", "--python", PY, *reqs)
+    mark.write_text(digest)
+
+
+def stack_reqs() -> list[str]:
+    pkgs = localpkgs.load()
+    out: list[str] = []
+    for n in localpkgs.closure(pkgs, localpkgs.META):
+        out += ["-e", str(pkgs[n].path)]
+    return out
+
+
+def main(argv: list[str]) -> int:
+    cmd, rest = (argv[0], argv[1:]) if argv else ("help", [])
+    if cmd == "demo":
+        ensure("stack", DEV_TOOLS + stack_reqs())
+        return subprocess.call([str(PY), str(MAIN_DEMO), *rest], cwd=MAIN_DEMO.parent)
+    if cmd == "test":
+        ensure("tools", DEV_TOOLS)
+        envs = rest or ["ALL"]
+        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        return subprocess.call([str(PY), "-m", "tox", "run", "-e", ",".join(envs)], cwd=ROOT, env=env)
+    if cmd == "install" and len(rest) == 1:
+        pkgs = localpkgs.load()
+        paths = [str(pkgs[n].path) for n in localpkgs.closure(pkgs, rest[0])]
+        return subprocess.call([sys.executable, "-m", "pip", "install", *paths])
+    print(__doc__)
+    return 0 if cmd in ("help", "-h", "--help") else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
