@@ -159,6 +159,7 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         "description = cross-package and end-to-end tests against the installed stack",
         "extra_deps =",
         "    jinja2",
+        "    hatchling",
         "deps =",
         "    {[testenv]base_deps}",
         "    {[testenv:integration]extra_deps}",
