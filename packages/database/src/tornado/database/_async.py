@@ -1,0 +1,158 @@
+"""Running queries from async code without blocking the event loop.
+
+Queries block, as they always have in this module. ``AsyncConnection`` moves them onto a
+small thread pool in which every worker thread owns its own ``Connection`` (database
+sessions must not be shared between threads), and hands the result back as an awaitable
+or, 1.0 style, to a ``callback`` run on the event loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from ._backends import is_sqlite_target, sqlite_path
+from ._connection import Connection
+from ._row import Row
+
+T = TypeVar("T")
+
+app_log = logging.getLogger("tornado.application")
+
+
+class AsyncConnection:
+    """The ``Connection`` API, each method returning an awaitable and accepting ``callback=``.
+
+    Takes the same arguments as ``Connection`` plus ``max_workers``, the number of threads
+    and so the number of database sessions. An in-memory SQLite database exists only inside
+    its session, so for ``":memory:"`` a single worker is used and every query sees the same
+    data. Call the methods from a running event loop (an ``async def`` handler, or the IOLoop).
+    """
+
+    def __init__(self, host: str, *args: Any, max_workers: int = 4, **kwargs: Any) -> None:
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int):
+            raise TypeError(f"max_workers must be an int, not {type(max_workers).__name__}")
+        if max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+        if isinstance(host, str) and is_sqlite_target(host) and sqlite_path(host) == ":memory:":
+            max_workers = 1
+        # Build one Connection now so that bad settings fail here, not in a worker thread.
+        first = Connection(host, *args, **kwargs)
+        self._factory: Callable[[], Connection] = functools.partial(Connection, host, *args, **kwargs)
+        self._spare: list[Connection] = [first]
+        self._all: list[Connection] = [first]
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="tornado-database")
+        self._closed = False
+        self.max_workers = max_workers
+
+    def _connection(self) -> Connection:
+        """The calling worker thread's own Connection, created on first use."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._lock:
+                conn = self._spare.pop() if self._spare else None
+            if conn is None:
+                conn = self._factory()
+                with self._lock:
+                    self._all.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def run(
+        self, fn: Callable[[Connection], T], callback: Callable[[T], Any] | None = None
+    ) -> asyncio.Future[T]:
+        """Call ``fn(connection)`` in a worker thread; use it to run several statements in a row.
+
+        The returned future resolves to ``fn``'s result. With ``callback`` the result is also
+        passed to ``callback`` on the event loop thread; if ``fn`` raises, the error is logged
+        to ``tornado.application`` and the callback is not called.
+        """
+        if self._closed:
+            raise RuntimeError("AsyncConnection is closed")
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("AsyncConnection methods must be called from a running event loop") from None
+        future: asyncio.Future[T] = loop.run_in_executor(self._executor, lambda: fn(self._connection()))
+        if callback is not None:
+            future.add_done_callback(functools.partial(_deliver, callback))
+        return future
+
+    def query(
+        self, query: str, *parameters: Any, callback: Callable[[list[Row]], Any] | None = None
+    ) -> asyncio.Future[list[Row]]:
+        """``Connection.query`` in a worker thread."""
+        return self.run(lambda c: c.query(query, *parameters), callback)
+
+    def get(
+        self, query: str, *parameters: Any, callback: Callable[[Row | None], Any] | None = None
+    ) -> asyncio.Future[Row | None]:
+        """``Connection.get`` in a worker thread."""
+        return self.run(lambda c: c.get(query, *parameters), callback)
+
+    def execute(
+        self, query: str, *parameters: Any, callback: Callable[[int | None], Any] | None = None
+    ) -> asyncio.Future[int | None]:
+        """``Connection.execute`` in a worker thread; resolves to the last inserted row id."""
+        return self.run(lambda c: c.execute(query, *parameters), callback)
+
+    def execute_rowcount(
+        self, query: str, *parameters: Any, callback: Callable[[int], Any] | None = None
+    ) -> asyncio.Future[int]:
+        """``Connection.execute_rowcount`` in a worker thread."""
+        return self.run(lambda c: c.execute_rowcount(query, *parameters), callback)
+
+    def executemany(
+        self,
+        query: str,
+        parameters: Iterable[Sequence[Any]],
+        callback: Callable[[int | None], Any] | None = None,
+    ) -> asyncio.Future[int | None]:
+        """``Connection.executemany`` in a worker thread."""
+        params = list(parameters)
+        return self.run(lambda c: c.executemany(query, params), callback)
+
+    def executemany_rowcount(
+        self,
+        query: str,
+        parameters: Iterable[Sequence[Any]],
+        callback: Callable[[int], Any] | None = None,
+    ) -> asyncio.Future[int]:
+        """``Connection.executemany_rowcount`` in a worker thread."""
+        params = list(parameters)
+        return self.run(lambda c: c.executemany_rowcount(query, params), callback)
+
+    def close(self) -> None:
+        """Wait for running queries, stop the threads and close every session."""
+        self._closed = True
+        self._executor.shutdown(wait=True)
+        with self._lock:
+            conns, self._all, self._spare = self._all, [], []
+        for conn in conns:
+            conn.close()
+
+    def __enter__(self) -> AsyncConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _deliver(callback: Callable[[T], Any], future: asyncio.Future[T]) -> None:
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is not None:
+        app_log.error("Database call failed; callback %r not called", callback, exc_info=exc)
+        return
+    try:
+        callback(future.result())
+    except Exception:
+        app_log.error("Exception in database callback %r", callback, exc_info=True)
