@@ -59,7 +59,7 @@ def read_csv_file(path: str, encoding: str | None = None) -> Table:
     if text.startswith("\ufeff"):
         text = text[1:]
     table: Table = {tag: {} for tag in PLURAL_TAGS}
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     while True:
         first_line = reader.line_num + 1
         try:
