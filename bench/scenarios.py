@@ -1,0 +1,63 @@
+"""What the suite measures: the frameworks, and the scenarios each one serves.
+
+Adding a scenario = one server file per framework, ``servers/<framework>_<server>.py``,
+plus one ``Scenario`` entry below. A framework without a file for a scenario's server is
+simply not run for it (no row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+SERVERS = BENCH / "servers"
+WRK_SCRIPTS = BENCH / "wrk"
+
+
+@dataclass(frozen=True)
+class Framework:
+    key: str  # file prefix in servers/ and the name shown in the tables
+    venv: str  # which venv under bench/.venvs runs it (see envs.VENVS)
+    what: str  # one line for the README / --list
+
+
+FRAMEWORKS: list[Framework] = [
+    Framework("ours", "ours", "this repository's packages (installed editable)"),
+    Framework("tornado6", "tornado6", "Tornado 6, web.Application + RequestHandler"),
+    Framework("tornado6raw", "tornado6", "Tornado 6, HTTPServer + HTTPServerConnectionDelegate"),
+    Framework("aiohttp", "aiohttp", "aiohttp, web.Application + one route"),
+]
+
+BASELINE = "tornado6"  # every row's ratio is against this framework, same loop and scenario
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    server: str  # servers/<framework>_<server>.py
+    what: str
+    path: str = "/"
+    lua: str | None = None  # wrk script in bench/wrk/, sets method/headers
+    expect_status: int = 200
+    expect_body: bytes = b"Hello, world"
+
+    def server_file(self, framework: str) -> Path:
+        return SERVERS / f"{framework}_{self.server}.py"
+
+    def lua_path(self) -> Path | None:
+        return WRK_SCRIPTS / self.lua if self.lua else None
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("hello", "hello", "GET / with wrk's minimal request (Host only), 12-byte text body"),
+    Scenario(
+        "browser",
+        "hello",
+        "same server, request as a browser sends it: 15 headers incl. 5 cookies (wrk/browser.lua)",
+        lua="browser.lua",
+    ),
+]
+
+# The idle-connection memory run uses this server for every framework that has it.
+MEMORY_SERVER = "hello"
