@@ -1,0 +1,651 @@
+"""The IOLoop: Tornado's event loop API over an asyncio event loop.
+
+One :class:`IOLoop` wraps one asyncio loop, so callback-style code
+(``add_timeout``, ``add_handler``, ``add_callback``) and ``async``/``await``
+code share the same loop.  New loops are uvloop loops when uvloop is importable,
+unless the environment variable ``TORNADO_EVENT_LOOP`` says otherwise
+(``asyncio`` | ``uvloop``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime
+import functools
+import inspect
+import logging
+import math
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, Union
+
+__all__ = [
+    "IOLoop",
+    "PeriodicCallback",
+    "chain_callback",
+    "new_event_loop",
+    "event_loop_name",
+]
+
+app_log = logging.getLogger("tornado.application")
+gen_log = logging.getLogger("tornado.general")
+
+_T = TypeVar("_T")
+
+EVENT_LOOP_ENV = "TORNADO_EVENT_LOOP"
+
+
+class _Selectable(Protocol):
+    def fileno(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+_FdOrObj = Union[int, _Selectable]
+_AnyFuture = Union["asyncio.Future[Any]", "concurrent.futures.Future[Any]"]
+
+
+def _chosen_loop_kind() -> str:
+    """Resolve ``TORNADO_EVENT_LOOP`` to ``"asyncio"`` or ``"uvloop"``."""
+    raw = os.environ.get(EVENT_LOOP_ENV, "")
+    value = raw.strip().lower()
+    if value in ("", "auto"):
+        try:
+            import uvloop  # noqa: F401
+        except ImportError:
+            return "asyncio"
+        return "uvloop"
+    if value in ("asyncio", "uvloop"):
+        return value
+    raise ValueError(f"{EVENT_LOOP_ENV} must be 'asyncio', 'uvloop' or unset, not {raw!r}")
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """Create a fresh asyncio loop of the kind selected by ``TORNADO_EVENT_LOOP``.
+
+    Raises ValueError for an unknown value and RuntimeError when uvloop is
+    requested explicitly but not installed.
+    """
+    kind = _chosen_loop_kind()
+    if kind == "uvloop":
+        try:
+            import uvloop
+        except ImportError as e:
+            raise RuntimeError(
+                f"{EVENT_LOOP_ENV}=uvloop but uvloop is not installed (pip install uvloop)"
+            ) from e
+        return uvloop.new_event_loop()
+    return asyncio.SelectorEventLoop()
+
+
+def event_loop_name(loop: asyncio.AbstractEventLoop) -> str:
+    """``"uvloop"`` or ``"asyncio"``: which implementation runs ``loop`` (for reports)."""
+    return "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
+
+
+def _log_callback_exception(what: object) -> None:
+    app_log.error("Exception in callback %r", what, exc_info=True)
+
+
+def _log_future_exception(future: asyncio.Future[Any]) -> None:
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is not None:
+        app_log.error("Exception in callback", exc_info=(type(exc), exc, exc.__traceback__))
+
+
+class IOLoop:
+    """A level-triggered I/O loop, Tornado's API over one asyncio event loop.
+
+    ``IOLoop()`` creates and owns a new asyncio loop; ``IOLoop(asyncio_loop=loop)``
+    wraps an existing one (at most one IOLoop per asyncio loop).  Use
+    :meth:`current` or :meth:`instance` rather than constructing directly.
+    """
+
+    # epoll-compatible event masks, as in Tornado 1.0.
+    NONE = 0
+    READ = 0x001
+    WRITE = 0x004
+    ERROR = 0x008 | 0x010
+
+    _instance: IOLoop | None = None
+    _instance_lock = threading.Lock()
+    _by_loop: dict[asyncio.AbstractEventLoop, IOLoop] = {}
+    _registry_lock = threading.Lock()
+    _local = threading.local()
+
+    def __init__(self, asyncio_loop: asyncio.AbstractEventLoop | None = None) -> None:
+        owned = asyncio_loop is None
+        loop = new_event_loop() if asyncio_loop is None else asyncio_loop
+        if not isinstance(loop, asyncio.AbstractEventLoop):
+            raise TypeError(f"asyncio_loop must be an asyncio event loop, not {type(loop).__name__}")
+        with IOLoop._registry_lock:
+            # Drop wrappers of loops that were closed behind our back (asyncio.run).
+            for stale in [lp for lp in IOLoop._by_loop if lp.is_closed()]:
+                del IOLoop._by_loop[stale]
+            if loop in IOLoop._by_loop:
+                if owned:
+                    loop.close()
+                raise RuntimeError("this asyncio loop already has an IOLoop; use IOLoop.current()")
+            IOLoop._by_loop[loop] = self
+        self.asyncio_loop: asyncio.AbstractEventLoop = loop
+        self._owns_loop = owned
+        self._closed = False
+        self._handlers: dict[int, tuple[_FdOrObj, Callable[[Any, int], None], int]] = {}
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    # -- finding the loop ----------------------------------------------------------
+
+    @classmethod
+    def _for_loop(cls, loop: asyncio.AbstractEventLoop) -> IOLoop:
+        with cls._registry_lock:
+            existing = cls._by_loop.get(loop)
+        if existing is not None:
+            return existing
+        try:
+            return cls(asyncio_loop=loop)
+        except RuntimeError:
+            # Another thread registered it between the lookup and the constructor.
+            return cls._by_loop[loop]
+
+    @staticmethod
+    def _running_loop() -> asyncio.AbstractEventLoop | None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
+    @classmethod
+    def instance(cls) -> IOLoop:
+        """The global IOLoop (Tornado 1.0 style).
+
+        Inside a running asyncio loop this is that loop's IOLoop, so 1.0-style code
+        also works under ``asyncio.run()``.
+        """
+        running = cls._running_loop()
+        if running is not None:
+            return cls._for_loop(running)
+        with cls._instance_lock:
+            inst = cls._instance
+            if inst is None or inst._closed:
+                inst = cls._instance = cls()
+        if (
+            getattr(cls._local, "current", None) is None
+            and threading.current_thread() is threading.main_thread()
+        ):
+            inst.make_current()
+        return inst
+
+    @classmethod
+    def initialized(cls) -> bool:
+        """True if the global instance exists (and is not closed)."""
+        return cls._instance is not None and not cls._instance._closed
+
+    def install(self) -> None:
+        """Make this IOLoop the global instance."""
+        with IOLoop._instance_lock:
+            IOLoop._instance = self
+
+    @classmethod
+    def clear_instance(cls) -> None:
+        """Forget the global instance (does not close it)."""
+        with cls._instance_lock:
+            cls._instance = None
+
+    @classmethod
+    def current(cls, instance: bool = True) -> IOLoop | None:
+        """The IOLoop of the running asyncio loop, else this thread's current IOLoop.
+
+        With no current IOLoop, returns the global instance in the main thread, a new
+        IOLoop (made current) in other threads, or None when ``instance`` is False.
+        """
+        running = cls._running_loop()
+        if running is not None:
+            return cls._for_loop(running)
+        cur: IOLoop | None = getattr(cls._local, "current", None)
+        if cur is not None and not cur._closed:
+            return cur
+        if not instance:
+            return None
+        if threading.current_thread() is threading.main_thread():
+            return cls.instance()
+        loop = cls()
+        loop.make_current()
+        return loop
+
+    def make_current(self) -> None:
+        """Make this the IOLoop returned by :meth:`current` in this thread."""
+        IOLoop._local.current = self
+        if not self._closed:
+            asyncio.set_event_loop(self.asyncio_loop)
+
+    @classmethod
+    def clear_current(cls) -> None:
+        """Forget this thread's current IOLoop."""
+        cls._local.current = None
+
+    # -- running -------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("IOLoop is closed")
+
+    def start(self) -> None:
+        """Run the loop until :meth:`stop` is called."""
+        self._check_open()
+        if self.asyncio_loop.is_running():
+            raise RuntimeError("IOLoop is already running")
+        previous = getattr(IOLoop._local, "current", None)
+        self.make_current()
+        try:
+            self.asyncio_loop.run_forever()
+        finally:
+            IOLoop._local.current = previous
+
+    def stop(self) -> None:
+        """Stop the loop after the current iteration; safe from any thread.
+
+        Calling stop() before start() makes the next start() return promptly.
+        """
+        if self._closed:
+            return
+        if self._running_loop() is self.asyncio_loop:
+            self.asyncio_loop.stop()
+        else:
+            try:
+                self.asyncio_loop.call_soon_threadsafe(self.asyncio_loop.stop)
+            except RuntimeError:
+                pass  # closed meanwhile
+
+    def is_running(self) -> bool:
+        return self.asyncio_loop.is_running()
+
+    def close(self, all_fds: bool = False) -> None:
+        """Release the loop; with ``all_fds`` also close every registered fd/object.
+
+        The asyncio loop itself is closed only if this IOLoop created it.
+        """
+        if self._closed:
+            return
+        for fd, (obj, _, _) in list(self._handlers.items()):
+            self.remove_handler(fd)
+            if all_fds:
+                try:
+                    if isinstance(obj, int):
+                        os.close(obj)
+                    else:
+                        obj.close()
+                except OSError:
+                    gen_log.debug("error closing fd %r", obj, exc_info=True)
+        self._closed = True
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+        with IOLoop._registry_lock:
+            if IOLoop._by_loop.get(self.asyncio_loop) is self:
+                del IOLoop._by_loop[self.asyncio_loop]
+        if getattr(IOLoop._local, "current", None) is self:
+            IOLoop._local.current = None
+        with IOLoop._instance_lock:
+            if IOLoop._instance is self:
+                IOLoop._instance = None
+        if self._owns_loop:
+            self.asyncio_loop.close()
+
+    def run_sync(self, func: Callable[[], Any], timeout: float | None = None) -> Any:
+        """Start the loop, run ``func`` in it, and stop when its result is ready.
+
+        ``func`` may return an awaitable (awaited) or a plain value.  With
+        ``timeout`` (seconds) a slow ``func`` raises TimeoutError.
+        """
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
+            raise ValueError(f"timeout must be a non-negative number of seconds, not {timeout!r}")
+        self._check_open()
+        if self.asyncio_loop.is_running():
+            raise RuntimeError("run_sync() cannot be called while the IOLoop is running")
+
+        async def runner() -> Any:
+            result = func()
+            if inspect.isawaitable(result):
+                fut = asyncio.ensure_future(result)
+                if timeout is None:
+                    return await fut
+                try:
+                    return await asyncio.wait_for(fut, timeout)
+                except asyncio.TimeoutError as e:
+                    raise TimeoutError(f"operation timed out after {timeout} seconds") from e
+            return result
+
+        previous = getattr(IOLoop._local, "current", None)
+        self.make_current()
+        try:
+            return self.asyncio_loop.run_until_complete(runner())
+        finally:
+            IOLoop._local.current = previous
+
+    def time(self) -> float:
+        """Wall-clock time (``time.time()``), the base of :meth:`add_timeout` deadlines."""
+        return time.time()
+
+    # -- callbacks -----------------------------------------------------------------
+
+    def _run_callback(self, callback: Callable[[], Any]) -> None:
+        """Run a callback, logging (not propagating) its exceptions; await coroutines."""
+        try:
+            result = callback()
+        except Exception:
+            _log_callback_exception(callback)
+            return
+        if result is not None and inspect.isawaitable(result):
+            try:
+                fut = asyncio.ensure_future(result, loop=self.asyncio_loop)
+            except Exception:
+                _log_callback_exception(callback)
+                return
+            fut.add_done_callback(_log_future_exception)
+
+    def add_callback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Call ``callback`` on the next loop iteration; safe from any thread and signal handler."""
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        if self._closed:
+            return
+        cb = functools.partial(callback, *args, **kwargs) if (args or kwargs) else callback
+        try:
+            self.asyncio_loop.call_soon_threadsafe(self._run_callback, cb)
+        except RuntimeError:
+            # The loop was closed concurrently; as in Tornado, late callbacks are dropped.
+            gen_log.debug("callback dropped: loop closed")
+
+    def add_callback_from_signal(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Like :meth:`add_callback`, for use inside a signal handler."""
+        self.add_callback(callback, *args, **kwargs)
+
+    def spawn_callback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``callback`` (function or coroutine function) detached from the caller."""
+        self.add_callback(callback, *args, **kwargs)
+
+    def _loop_deadline(self, deadline: float | datetime.timedelta) -> float:
+        if isinstance(deadline, datetime.timedelta):
+            return self.asyncio_loop.time() + deadline.total_seconds()
+        if isinstance(deadline, (int, float)) and not isinstance(deadline, bool):
+            return self.asyncio_loop.time() + (deadline - time.time())
+        raise TypeError(f"deadline must be a time.time() float or a timedelta, not {type(deadline).__name__}")
+
+    def add_timeout(
+        self, deadline: float | datetime.timedelta, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> asyncio.TimerHandle:
+        """Call ``callback`` at ``deadline`` (``time.time()`` based) or after a timedelta.
+
+        Returns a handle for :meth:`remove_timeout`.
+        """
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        when = self._loop_deadline(deadline)
+        cb = functools.partial(callback, *args, **kwargs) if (args or kwargs) else callback
+        return self.asyncio_loop.call_at(when, self._run_callback, cb)
+
+    def call_later(
+        self, delay: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> asyncio.TimerHandle:
+        """Call ``callback`` after ``delay`` seconds."""
+        if not isinstance(delay, (int, float)) or isinstance(delay, bool):
+            raise TypeError(f"delay must be a number of seconds, not {type(delay).__name__}")
+        return self.add_timeout(datetime.timedelta(seconds=delay), callback, *args, **kwargs)
+
+    def call_at(
+        self, when: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> asyncio.TimerHandle:
+        """Call ``callback`` at ``when``, a value of :meth:`time`."""
+        if not isinstance(when, (int, float)) or isinstance(when, bool):
+            raise TypeError(f"when must be a number (IOLoop.time() based), not {type(when).__name__}")
+        return self.add_timeout(when, callback, *args, **kwargs)
+
+    def remove_timeout(self, timeout: asyncio.TimerHandle) -> None:
+        """Cancel a pending timeout; harmless if it already ran."""
+        if not callable(getattr(timeout, "cancel", None)):
+            raise TypeError(f"expected a handle from add_timeout, not {type(timeout).__name__}")
+        timeout.cancel()
+
+    # -- futures and executors -----------------------------------------------------
+
+    def add_future(self, future: _AnyFuture, callback: Callable[[Any], Any]) -> None:
+        """Call ``callback(future)`` on this loop once ``future`` (asyncio or concurrent) is done."""
+        if not isinstance(future, (asyncio.Future, concurrent.futures.Future)):
+            raise TypeError(
+                f"future must be an asyncio or concurrent.futures Future, not {type(future).__name__}"
+            )
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        future.add_done_callback(lambda f: self.add_callback(callback, f))
+
+    def run_in_executor(
+        self, executor: concurrent.futures.Executor | None, func: Callable[..., _T], *args: Any
+    ) -> asyncio.Future[_T]:
+        """Run ``func(*args)`` in ``executor`` (a shared thread pool when None); awaitable."""
+        self._check_open()
+        if executor is None:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=(os.cpu_count() or 1) * 5, thread_name_prefix="tornado-executor"
+                )
+            executor = self._executor
+        return self.asyncio_loop.run_in_executor(executor, func, *args)
+
+    def set_default_executor(self, executor: concurrent.futures.Executor) -> None:
+        """Use ``executor`` when :meth:`run_in_executor` is given None."""
+        if not isinstance(executor, concurrent.futures.Executor):
+            raise TypeError(f"executor must be a concurrent.futures.Executor, not {type(executor).__name__}")
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+        self._executor = executor  # type: ignore[assignment]
+
+    # -- file descriptors ----------------------------------------------------------
+
+    @staticmethod
+    def _split_fd(fd: _FdOrObj) -> int:
+        if isinstance(fd, bool):
+            raise TypeError("fd must be an int or an object with fileno(), not bool")
+        if isinstance(fd, int):
+            return fd
+        fileno = getattr(fd, "fileno", None)
+        if fileno is None:
+            raise TypeError(f"fd must be an int or an object with fileno(), not {type(fd).__name__}")
+        return int(fileno())
+
+    def _handle_events(self, fd: int, events: int) -> None:
+        entry = self._handlers.get(fd)
+        if entry is None:
+            return
+        obj, handler, _ = entry
+        try:
+            handler(obj, events)
+        except Exception:
+            app_log.error("Exception in I/O handler for fd %r", obj, exc_info=True)
+
+    def _register(self, fd: int, events: int) -> None:
+        loop = self.asyncio_loop
+        if events & IOLoop.READ:
+            loop.add_reader(fd, self._handle_events, fd, IOLoop.READ)
+        else:
+            loop.remove_reader(fd)
+        if events & IOLoop.WRITE:
+            loop.add_writer(fd, self._handle_events, fd, IOLoop.WRITE)
+        else:
+            loop.remove_writer(fd)
+
+    def add_handler(self, fd: _FdOrObj, handler: Callable[[Any, int], None], events: int) -> None:
+        """Call ``handler(fd, events)`` whenever ``fd`` is ready for ``events``.
+
+        ``fd`` is an int or an object with ``fileno()`` (a socket); the handler receives
+        it back unchanged.  Error conditions surface as READ (the next read fails).
+        """
+        if not callable(handler):
+            raise TypeError(f"handler must be callable, not {type(handler).__name__}")
+        if not isinstance(events, int) or events & ~(IOLoop.READ | IOLoop.WRITE | IOLoop.ERROR):
+            raise ValueError(f"events must be a mask of IOLoop.READ/WRITE/ERROR, not {events!r}")
+        self._check_open()
+        num = self._split_fd(fd)
+        if num in self._handlers:
+            raise ValueError(f"fd {num} already has a handler; use update_handler")
+        self._handlers[num] = (fd, handler, events)
+        self._register(num, events)
+
+    def update_handler(self, fd: _FdOrObj, events: int) -> None:
+        """Change the events ``fd`` is watched for."""
+        if not isinstance(events, int) or events & ~(IOLoop.READ | IOLoop.WRITE | IOLoop.ERROR):
+            raise ValueError(f"events must be a mask of IOLoop.READ/WRITE/ERROR, not {events!r}")
+        num = self._split_fd(fd)
+        entry = self._handlers.get(num)
+        if entry is None:
+            raise ValueError(f"fd {num} has no handler; use add_handler")
+        self._handlers[num] = (entry[0], entry[1], events)
+        self._register(num, events)
+
+    def remove_handler(self, fd: _FdOrObj) -> None:
+        """Stop watching ``fd``; harmless if it is not registered."""
+        num = self._split_fd(fd) if not isinstance(fd, socket.socket) or fd.fileno() >= 0 else -1
+        if num < 0:
+            # A closed socket object: find it by identity.
+            for key, entry in self._handlers.items():
+                if entry[0] is fd:
+                    num = key
+                    break
+            else:
+                return
+        if self._handlers.pop(num, None) is None:
+            return
+        if not self.asyncio_loop.is_closed():
+            self.asyncio_loop.remove_reader(num)
+            self.asyncio_loop.remove_writer(num)
+
+
+class PeriodicCallback:
+    """Call ``callback`` every ``callback_time`` milliseconds.
+
+    Missed beats (the loop was busy) are skipped rather than run in a burst.
+    ``jitter`` (0..1) randomises each interval by up to that fraction, to spread load.
+    A coroutine callback is awaited before the next beat is scheduled.
+    """
+
+    def __init__(self, callback: Callable[[], Any], callback_time: float, jitter: float = 0) -> None:
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        if isinstance(callback_time, datetime.timedelta):
+            callback_time = callback_time.total_seconds() * 1000
+        if not isinstance(callback_time, (int, float)) or callback_time <= 0:
+            raise ValueError(
+                f"callback_time must be a positive number of milliseconds, not {callback_time!r}"
+            )
+        if not isinstance(jitter, (int, float)) or not 0 <= jitter <= 1:
+            raise ValueError(f"jitter must be between 0 and 1, not {jitter!r}")
+        self.callback = callback
+        self.callback_time = float(callback_time)
+        self.jitter = float(jitter)
+        self.io_loop: IOLoop | None = None
+        self._running = False
+        self._timeout: asyncio.TimerHandle | None = None
+        self._next_timeout = 0.0
+
+    def start(self) -> None:
+        """Begin calling the callback on the current IOLoop."""
+        if self._running:
+            return
+        io_loop = IOLoop.current()
+        assert io_loop is not None
+        self.io_loop = io_loop
+        self._running = True
+        self._next_timeout = io_loop.time()
+        self._schedule_next()
+
+    def stop(self) -> None:
+        """Stop calling the callback."""
+        self._running = False
+        if self._timeout is not None and self.io_loop is not None:
+            self.io_loop.remove_timeout(self._timeout)
+        self._timeout = None
+
+    def is_running(self) -> bool:
+        return self._running
+
+    def _run(self) -> None:
+        self._timeout = None
+        if not self._running:
+            return
+        try:
+            result = self.callback()
+        except Exception:
+            app_log.error("Exception in periodic callback %r", self.callback, exc_info=True)
+            result = None
+        if result is not None and inspect.isawaitable(result):
+            assert self.io_loop is not None
+            fut = asyncio.ensure_future(result, loop=self.io_loop.asyncio_loop)
+
+            def done(f: asyncio.Future[Any]) -> None:
+                _log_future_exception(f)
+                self._schedule_next()
+
+            fut.add_done_callback(done)
+            return
+        self._schedule_next()
+
+    def _schedule_next(self) -> None:
+        if not self._running or self.io_loop is None:
+            return
+        period = self.callback_time / 1000.0
+        if self.jitter:
+            period *= 1 + self.jitter * (random.random() - 0.5)
+        now = self.io_loop.time()
+        self._next_timeout += period
+        if self._next_timeout <= now:
+            # Skip the beats we missed instead of firing them back to back.
+            missed = math.floor((now - self._next_timeout) / period) + 1
+            self._next_timeout += missed * period
+        self._timeout = self.io_loop.add_timeout(self._next_timeout, self._run)
+
+
+def chain_callback(
+    future: _AnyFuture,
+    callback: Callable[[Any], Any] | None,
+    errback: Callable[[BaseException], Any] | None = None,
+) -> None:
+    """Connect a 1.0-style ``callback=`` to a future: the shared convention of the stack.
+
+    When ``future`` resolves, ``callback(result)`` is scheduled on the future's loop
+    (exceptions it raises are logged on ``tornado.application``).  When it fails,
+    ``errback(exc)`` is scheduled instead, or the exception is logged when there is
+    no errback.  Either way the future's exception counts as retrieved.
+    """
+    if callback is None and errback is None:
+        return
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+    if isinstance(future, asyncio.Future):
+        io_loop = IOLoop._for_loop(future.get_loop())
+    elif isinstance(future, concurrent.futures.Future):
+        io_loop = IOLoop.current()  # type: ignore[assignment]
+        assert io_loop is not None
+    else:
+        raise TypeError(
+            f"future must be an asyncio or concurrent.futures Future, not {type(future).__name__}"
+        )
+
+    def on_done(f: Any) -> None:
+        if f.cancelled():
+            return
+        exc = f.exception()
+        if exc is None:
+            if callback is not None:
+                io_loop.add_callback(callback, f.result())
+        elif errback is not None:
+            io_loop.add_callback(errback, exc)
+        else:
+            app_log.error("Exception in asynchronous operation", exc_info=(type(exc), exc, exc.__traceback__))
+
+    future.add_done_callback(on_done)
