@@ -1,0 +1,50 @@
+"""HTTP utilities shared by the server, the client and the framework.
+
+Headers (:class:`HTTPHeaders`), URL and form-body parsing, cookies, HTTP dates, status
+reasons, and the I/O-free HTTP/1.1 protocol core (:mod:`tornado.httputil.h1`).
+"""
+
+from __future__ import annotations
+
+from http.client import responses
+
+from ._cookies import parse_cookie
+from ._dates import format_timestamp, parse_http_date
+from ._forms import HTTPFile, parse_body_arguments, parse_multipart_form_data, parse_qs_bytes, url_concat
+from ._headers import (
+    HTTPHeaders,
+    HTTPInputError,
+    HTTPOutputError,
+    RequestStartLine,
+    ResponseStartLine,
+    normalize_header_name,
+    parse_request_start_line,
+    parse_response_start_line,
+)
+from .h1 import (
+    CLIENT,
+    NEED_DATA,
+    PAUSED,
+    SERVER,
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    Event,
+    H1Connection,
+    InformationalResponse,
+    ProtocolError,
+    RequestHead,
+    ResponseHead,
+    Role,
+    format_error_response,
+)
+
+__all__ = [
+    "responses", "parse_cookie", "format_timestamp", "parse_http_date", "HTTPFile",
+    "parse_body_arguments", "parse_multipart_form_data", "parse_qs_bytes", "url_concat",
+    "HTTPHeaders", "HTTPInputError", "HTTPOutputError", "RequestStartLine", "ResponseStartLine",
+    "normalize_header_name", "parse_request_start_line", "parse_response_start_line",
+    "CLIENT", "SERVER", "NEED_DATA", "PAUSED", "ConnectionClosed", "Data", "EndOfMessage", "Event",
+    "H1Connection", "InformationalResponse", "ProtocolError", "RequestHead", "ResponseHead", "Role",
+    "format_error_response",
+]

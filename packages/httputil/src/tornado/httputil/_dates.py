@@ -1,0 +1,46 @@
+"""HTTP dates (RFC 7231 IMF-fixdate)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import email.utils
+import numbers
+import time
+from typing import Union
+
+__all__ = ["format_timestamp", "parse_http_date"]
+
+Timestamp = Union[float, int, tuple, time.struct_time, datetime.datetime]  # type: ignore[type-arg]
+
+
+def format_timestamp(ts: Timestamp) -> str:
+    """Format a POSIX timestamp, UTC time tuple or datetime as ``Sun, 06 Nov 1994 08:49:37 GMT``.
+
+    Naive datetimes are taken as UTC, as HTTP dates always are.
+    """
+    if isinstance(ts, bool):
+        raise TypeError("format_timestamp does not accept bool")
+    if isinstance(ts, numbers.Real):
+        secs = float(ts)
+    elif isinstance(ts, (tuple, time.struct_time)):
+        secs = calendar.timegm(tuple(ts))
+    elif isinstance(ts, datetime.datetime):
+        if ts.tzinfo is None:
+            secs = calendar.timegm(ts.utctimetuple())
+        else:
+            secs = ts.timestamp()
+    else:
+        raise TypeError(f"unknown timestamp type: {type(ts).__name__}")
+    return email.utils.formatdate(secs, usegmt=True)
+
+
+def parse_http_date(value: str) -> datetime.datetime:
+    """Parse any of the three HTTP date formats into an aware UTC datetime."""
+    try:
+        dt = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"invalid HTTP date: {value!r}") from e
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=datetime.timezone.utc)
+    return dt.astimezone(datetime.timezone.utc)

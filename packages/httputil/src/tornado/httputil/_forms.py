@@ -1,0 +1,187 @@
+"""Query strings, URL building and request bodies (urlencoded and multipart/form-data)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Union
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ._headers import HTTPHeaders, HTTPInputError
+
+__all__ = ["HTTPFile", "url_concat", "parse_qs_bytes", "parse_body_arguments", "parse_multipart_form_data"]
+
+gen_log = logging.getLogger("tornado.general")
+
+
+class HTTPFile(dict):  # type: ignore[type-arg]
+    """An uploaded file: ``filename``, ``body`` (bytes) and ``content_type``.
+
+    It is a dict as in Tornado 1.0 (``f["body"]``) that also allows ``f.body``.
+    """
+
+    def __init__(self, filename: str, body: bytes, content_type: str = "application/unknown") -> None:
+        super().__init__(filename=filename, body=body, content_type=content_type)
+
+    @property
+    def filename(self) -> str:
+        return self["filename"]  # type: ignore[no-any-return]
+
+    @property
+    def body(self) -> bytes:
+        return self["body"]  # type: ignore[no-any-return]
+
+    @property
+    def content_type(self) -> str:
+        return self["content_type"]  # type: ignore[no-any-return]
+
+
+QueryArgs = Union[Mapping[str, Any], Sequence[tuple[str, Any]]]
+
+
+def url_concat(url: str, args: QueryArgs | None) -> str:
+    """Append query arguments to ``url``, keeping any it already has.
+
+    ``args`` is a dict (a list value repeats the name) or a list of (name, value) pairs.
+    """
+    if args is None:
+        return url
+    if isinstance(args, Mapping):
+        pairs: list[tuple[str, Any]] = []
+        for k, v in args.items():
+            if isinstance(v, (list, tuple)):
+                pairs.extend((k, item) for item in v)
+            else:
+                pairs.append((k, v))
+    elif isinstance(args, (list, tuple)):
+        pairs = list(args)
+    else:
+        raise TypeError(f"url_concat args must be a dict or a list of pairs, got {type(args).__name__}")
+    if not pairs:
+        return url
+    parts = urlsplit(url)
+    query = parts.query
+    extra = urlencode(pairs)
+    query = f"{query}&{extra}" if query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def parse_qs_bytes(qs: str | bytes, keep_blank_values: bool = False,
+                   strict_parsing: bool = False) -> dict[str, list[bytes]]:
+    """Parse a query string into ``{name: [raw bytes values]}``.
+
+    Values stay bytes because their charset is unknown here (the framework decodes them);
+    names are decoded as UTF-8 (with replacement).
+    """
+    if isinstance(qs, bytes):
+        qs = qs.decode("latin-1")
+    elif not isinstance(qs, str):
+        raise TypeError(f"parse_qs_bytes expects str or bytes, got {type(qs).__name__}")
+    result: dict[str, list[bytes]] = {}
+    if not qs:
+        return result
+    for name, value in parse_qsl(qs, keep_blank_values=keep_blank_values,
+                                 strict_parsing=strict_parsing, encoding="latin-1", errors="strict"):
+        key = name.encode("latin-1").decode("utf-8", "replace")
+        result.setdefault(key, []).append(value.encode("latin-1"))
+    return result
+
+
+def _parse_header_params(line: str) -> tuple[str, dict[str, str]]:
+    """Split ``form-data; name="a"; filename="b.txt"`` into the value and its parameters."""
+    parts = _split_params(line)
+    key = parts[0].strip().lower()
+    params: dict[str, str] = {}
+    for p in parts[1:]:
+        name, sep, value = p.partition("=")
+        if not sep:
+            continue
+        name = name.strip().lower()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1].replace('\\\\', '\\').replace('\\"', '"')
+        params[name] = value
+    return key, params
+
+
+def _split_params(line: str) -> list[str]:
+    """Split on ``;`` outside quoted strings."""
+    out: list[str] = []
+    cur: list[str] = []
+    quoted = False
+    escaped = False
+    for ch in line:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == ";" and not quoted:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+def parse_body_arguments(content_type: str, body: bytes, arguments: dict[str, list[bytes]],
+                         files: dict[str, list[HTTPFile]], headers: HTTPHeaders | None = None) -> None:
+    """Parse a form body into ``arguments`` and ``files`` (both updated in place).
+
+    Handles ``application/x-www-form-urlencoded`` and ``multipart/form-data``; other types
+    are left alone. Raises HTTPInputError for a body that claims a form type but is broken
+    or that uses a Content-Encoding we cannot read.
+    """
+    if headers is not None and "Content-Encoding" in headers:
+        raise HTTPInputError(f"unsupported Content-Encoding: {headers['Content-Encoding']}")
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    if ctype == "application/x-www-form-urlencoded":
+        try:
+            parsed = parse_qs_bytes(body, keep_blank_values=True)
+        except Exception as e:
+            raise HTTPInputError(f"invalid x-www-form-urlencoded body: {e}") from e
+        for name, values in parsed.items():
+            arguments.setdefault(name, []).extend(values)
+    elif ctype == "multipart/form-data":
+        _, params = _parse_header_params(content_type)
+        boundary = params.get("boundary")
+        if not boundary:
+            raise HTTPInputError("multipart/form-data body without a boundary parameter")
+        parse_multipart_form_data(boundary.encode("latin-1"), body, arguments, files)
+
+
+def parse_multipart_form_data(boundary: bytes, data: bytes, arguments: dict[str, list[bytes]],
+                              files: dict[str, list[HTTPFile]]) -> None:
+    """Parse a multipart/form-data body (RFC 7578) into ``arguments`` and ``files``."""
+    if not isinstance(boundary, bytes) or not isinstance(data, (bytes, bytearray)):
+        raise TypeError("parse_multipart_form_data expects bytes boundary and body")
+    if boundary.startswith(b'"') and boundary.endswith(b'"') and len(boundary) >= 2:
+        boundary = boundary[1:-1]
+    delimiter = b"--" + boundary
+    end = data.rfind(delimiter + b"--")
+    if end < 0:
+        raise HTTPInputError("multipart/form-data body has no final boundary")
+    parts = data[:end].split(delimiter)
+    for part in parts[1:]:
+        # Each part is CRLF, headers, CRLF CRLF, content, CRLF.
+        if part.startswith(b"\r\n"):
+            part = part[2:]
+        if part.endswith(b"\r\n"):
+            part = part[:-2]
+        head_end = part.find(b"\r\n\r\n")
+        if head_end < 0:
+            raise HTTPInputError("multipart/form-data part without headers")
+        headers = HTTPHeaders.parse(part[:head_end].decode("utf-8", "replace"))
+        disposition = headers.get("Content-Disposition", "")
+        kind, params = _parse_header_params(disposition)
+        if kind != "form-data" or "name" not in params:
+            raise HTTPInputError(f"multipart part with invalid Content-Disposition: {disposition!r}")
+        value = part[head_end + 4:]
+        name = params["name"]
+        if "filename" in params:
+            ctype = headers.get("Content-Type", "application/unknown")
+            files.setdefault(name, []).append(HTTPFile(params["filename"], value, ctype))
+        else:
+            arguments.setdefault(name, []).append(value)
