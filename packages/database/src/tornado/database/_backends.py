@@ -13,10 +13,12 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from ._errors import Error, OperationalError, ProgrammingError, translate
 from ._sql import to_qmark
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_SCHEME = "sqlite://"
+_SQLITE_ERROR = 1
 
 # MySQL errors after which the session is unusable: every client-side CR_* error (2000-2999,
 # e.g. 2006 "server has gone away", 2013 "lost connection"), server shutdown (1053), MariaDB's
@@ -64,6 +66,9 @@ class Backend:
     def is_disconnect(self, exc: BaseException) -> bool:
         return False
 
+    def translate(self, exc: BaseException, sql: str | None) -> Error:
+        return translate(exc, sql)
+
     def unbuffered_cursor(self, db: Any) -> Any:
         return db.cursor()
 
@@ -99,6 +104,14 @@ class SQLiteBackend(Backend):
 
     def prepare(self, sql: str, args: Sequence[Any]) -> tuple[str, Any]:
         return to_qmark(sql), tuple(_sqlite_value(a) for a in args)
+
+    def translate(self, exc: BaseException, sql: str | None) -> Error:
+        error = translate(exc, sql)
+        # sqlite3 reports bad SQL (syntax, unknown table or column) as OperationalError with
+        # the generic SQLITE_ERROR code; MySQL calls those ProgrammingError, so do we.
+        if type(error) is OperationalError and error.code == _SQLITE_ERROR:
+            return ProgrammingError(error.message, code=error.code, sql=error.sql)
+        return error
 
 
 def _sqlite_value(value: Any) -> Any:

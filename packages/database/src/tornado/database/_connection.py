@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ._backends import Backend, MySQLBackend, SQLiteBackend, is_sqlite_target, sqlite_path
-from ._errors import Error, ProgrammingError, translate
+from ._errors import Error, ProgrammingError
 from ._row import Row, make_rows
 
 log = logging.getLogger("tornado.general")
@@ -112,7 +112,7 @@ class Connection:
         try:
             self._db = self._backend.connect()
         except self._backend.driver_errors as e:
-            raise translate(e, None) from e
+            raise self._backend.translate(e, None) from e
         self._last_use_time = _now()
 
     def query(self, query: str, *parameters: Any) -> list[Row]:
@@ -186,7 +186,8 @@ class Connection:
         cursor = self._cursor()
         try:
             if many:
-                self._executemany(cursor, query, parameters)
+                if not self._executemany(cursor, query, parameters):
+                    return 0 if result == "rowcount" else None
             else:
                 self._execute(cursor, query, parameters)
             return getattr(cursor, result)
@@ -216,7 +217,8 @@ class Connection:
         sql, args = self._prepare(query, parameters)
         self._call(cursor.execute, query, sql, args)
 
-    def _executemany(self, cursor: Any, query: str, parameters: Iterable[Sequence[Any]]) -> None:
+    def _executemany(self, cursor: Any, query: str, parameters: Iterable[Sequence[Any]]) -> bool:
+        """Run the statement for each parameter tuple; False when there were none."""
         if isinstance(parameters, (str, bytes)):
             raise TypeError("executemany parameters must be an iterable of sequences, not a string")
         rows = []
@@ -229,8 +231,9 @@ class Connection:
             sql, args = self._prepare(query, params)
             rows.append(args)
         if not rows:
-            return
+            return False
         self._call(cursor.executemany, query, sql, rows)
+        return True
 
     def _prepare(self, query: str, parameters: Sequence[Any]) -> tuple[str, Any]:
         if not isinstance(query, str):
@@ -251,7 +254,7 @@ class Connection:
 
     def _failed(self, exc: BaseException, query: str | None) -> Error:
         """Log the failing SQL (never its values), drop a dead session, translate the error."""
-        error = translate(exc, query)
+        error = self._backend.translate(exc, query)
         if self._backend.is_disconnect(exc):
             log.error("Lost connection to %s on %s: %s", self._backend.name, self.host, error)
             self.close()
