@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -191,16 +192,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     envs.ensure_tools()
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     pythons = prepare_venvs(FRAMEWORKS)
     vers = {name: versions(py) for name, py in pythons.items() if not isinstance(py, str)}
     tput = run_throughput(args, pythons)
     mem = [] if args.skip_memory else run_memory(args, pythons)
 
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    load = f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (2 cores)"
     md = [
         f"Measured {stamp} on {machine()}.",
         f"wrk -t1 -c{args.connections} -d{args.duration:g}s --latency after a {args.warmup:g}s warm-up; "
-        f"server on core 0, client on core 1. Versions: " + "; ".join(f"{k}: {v}" for k, v in vers.items()) + ".",
+        f"server on core 0, client on core 1; {load}.",
+        "Versions: " + "; ".join(f"{k}: {v}" for k, v in vers.items()) + ".",
         "",
         "### Requests",
         "",

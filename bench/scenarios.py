@@ -54,7 +54,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "browser",
         "hello",
-        "same server, request as a browser sends it: 15 headers incl. 5 cookies (wrk/browser.lua)",
+        "same server, request as a browser sends it: 14 headers incl. 5 cookies (wrk/browser.lua)",
         lua="browser.lua",
     ),
 ]
