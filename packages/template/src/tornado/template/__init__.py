@@ -184,7 +184,7 @@ class Template:
 
         def forget() -> None:
             entry = linecache.cache.get(filename)
-            if entry is not None and entry[2] is lines:
+            if entry is not None and len(entry) == 4 and entry[2] is lines:
                 del linecache.cache[filename]
 
         weakref.finalize(self, forget)
@@ -202,7 +202,7 @@ class Template:
             return
         origin: Origin = self._origins[lineno - 1]
         parts = [f"{origin[-1][1]}:{origin[-1][2]}"]
-        for inner, outer in zip(reversed(origin[1:]), reversed(origin[:-1])):
+        for inner, outer in zip(reversed(origin[1:]), reversed(origin[:-1]), strict=True):
             how = "included from" if inner[0] == "include" else "in a block placed at"
             parts.append(f"{how} {outer[1]}:{outer[2]}")
         note = "while rendering template " + ", ".join(parts)
