@@ -205,11 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         f"wrk -t1 -c{args.connections} -d{args.duration:g}s --latency after a {args.warmup:g}s warm-up; "
         f"server on core 0, client on core 1; {load}.",
         "Versions: " + "; ".join(f"{k}: {v}" for k, v in vers.items()) + ".",
-        "",
-        "### Requests",
-        "",
-        report.throughput_table(tput),
     ]
+    if tput:
+        md += ["", "### Requests", "", report.throughput_table(tput)]
     if mem:
         md += ["", f"### {args.idle_connections:,} idle keep-alive connections", "", report.memory_table(mem)]
     goals = report.targets(tput, mem, args.loops)
