@@ -208,8 +208,11 @@ class MySQLBackend(Backend):
             use_unicode=True,
             autocommit=True,
             connect_timeout=max(1, round(connect_timeout)),
-            init_command=f"SET time_zone = '{_sql_text(time_zone, 'time_zone')}'",
-            sql_mode=_sql_text(sql_mode, "sql_mode"),
+            # Set both here rather than through MySQLdb's sql_mode argument, which ignores "".
+            init_command=(
+                f"SET time_zone = '{_sql_text(time_zone, 'time_zone')}',"
+                f" sql_mode = '{_sql_text(sql_mode, 'sql_mode')}'"
+            ),
         )
         if database is not None:
             kwargs["database"] = database

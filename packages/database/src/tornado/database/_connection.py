@@ -124,7 +124,7 @@ class Connection:
         except self._backend.driver_errors as e:
             raise self._failed(e, query) from e
         finally:
-            cursor.close()
+            self._close_cursor(cursor)
 
     def get(self, query: str, *parameters: Any) -> Row | None:
         """Return the single row the query produces, or None; more than one is an error."""
@@ -154,7 +154,7 @@ class Connection:
         except self._backend.driver_errors as e:
             raise self._failed(e, query) from e
         finally:
-            cursor.close()
+            self._close_cursor(cursor)
 
     def execute(self, query: str, *parameters: Any) -> int | None:
         """Run a statement and return the last inserted row id."""
@@ -194,7 +194,14 @@ class Connection:
         except self._backend.driver_errors as e:
             raise self._failed(e, query) from e
         finally:
+            self._close_cursor(cursor)
+
+    def _close_cursor(self, cursor: Any) -> None:
+        # Closing drains pending results, which fails on a session that was just lost.
+        try:
             cursor.close()
+        except self._backend.driver_errors:
+            pass
 
     def _cursor(self, unbuffered: bool = False) -> Any:
         self._ensure_connected()
