@@ -1,0 +1,311 @@
+"""Application: the routing table and settings; the HTTP server calls it with each request."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tornado.web.handler import RequestHandler
+from tornado.web.handlers import ErrorHandler
+from tornado.web.routing import URLSpec
+from tornado.web.uimodules import TemplateModule, load_ui_methods, load_ui_modules
+
+access_log = logging.getLogger("tornado.access")
+
+_KNOWN_SETTINGS = frozenset({
+    "debug", "cookie_secret", "key_version", "login_url", "xsrf_cookies", "xsrf_cookie_kwargs",
+    "template_path", "template_loader", "template_whitespace", "static_path", "static_url_prefix",
+    "static_handler_class", "static_handler_args", "static_hash_cache", "ui_modules", "ui_methods",
+    "autoescape", "compress_response", "gzip", "default_handler_class", "default_handler_args",
+    "log_function", "serve_traceback", "compiled_template_cache", "autoreload",
+})
+
+
+class GZipContentEncoding:
+    """Output transform: gzip text responses for clients that accept it (``compress_response``)."""
+
+    CONTENT_TYPES = frozenset({
+        "application/javascript", "application/x-javascript", "application/xml", "application/atom+xml",
+        "application/json", "application/xhtml+xml", "image/svg+xml",
+    })
+    MIN_LENGTH = 1024
+
+    def __init__(self, request: Any) -> None:
+        self._gzipping = "gzip" in (request.headers.get("Accept-Encoding") or "")
+        self._compressor: Any = None
+
+    def _compressible(self, ctype: str) -> bool:
+        ctype = ctype.split(";")[0].strip()
+        return ctype.startswith("text/") or ctype in self.CONTENT_TYPES
+
+    def transform_first_chunk(
+        self, status: int, headers: list[tuple[str, str]], chunk: bytes, finishing: bool
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        lower = {k.lower(): v for k, v in headers}
+        if "vary" in lower:
+            headers = [(k, v + ", Accept-Encoding") if k.lower() == "vary" else (k, v) for k, v in headers]
+        else:
+            headers = headers + [("Vary", "Accept-Encoding")]
+        if self._gzipping:
+            self._gzipping = (
+                self._compressible(lower.get("content-type", ""))
+                and (not finishing or len(chunk) >= self.MIN_LENGTH)
+                and "content-encoding" not in lower
+                and status not in (204, 206, 304)
+            )
+        if not self._gzipping:
+            return status, headers, chunk
+        import zlib
+
+        self._compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        chunk = self.transform_chunk(chunk, finishing)
+        headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "etag")]
+        headers.append(("Content-Encoding", "gzip"))
+        if finishing:
+            headers.append(("Content-Length", str(len(chunk))))
+        return status, headers, chunk
+
+    def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
+        if not self._gzipping:
+            return chunk
+        import zlib
+
+        data = self._compressor.compress(chunk)
+        data += self._compressor.flush(zlib.Z_FINISH if finishing else zlib.Z_SYNC_FLUSH)
+        return bytes(data)
+
+
+class _HostRoutes:
+    __slots__ = ("host_regex", "specs", "literal", "regex_specs")
+
+    def __init__(self, host_pattern: str) -> None:
+        if not host_pattern.endswith("$"):
+            host_pattern += "$"
+        self.host_regex = re.compile(host_pattern, re.IGNORECASE)
+        self.specs: list[URLSpec] = []
+        self.literal: dict[str, tuple[int, URLSpec]] = {}
+        self.regex_specs: list[tuple[int, URLSpec]] = []
+
+    def add(self, spec: URLSpec) -> None:
+        index = len(self.specs)
+        self.specs.append(spec)
+        if spec.literal is not None:
+            self.literal.setdefault(spec.literal, (index, spec))
+        else:
+            self.regex_specs.append((index, spec))
+
+    def match(self, path: str) -> tuple[URLSpec, Any] | None:
+        hit = self.literal.get(path)
+        limit = hit[0] if hit is not None else len(self.specs)
+        for index, spec in self.regex_specs:
+            if index > limit:
+                break
+            m = spec.regex.match(path)
+            if m is not None:
+                return spec, m
+        if hit is not None:
+            return hit[1], None
+        return None
+
+
+class Application:
+    """A collection of request handlers and settings that make up a web application.
+
+    ``Application(handlers, default_host="", transforms=None, **settings)``; each handler is
+    ``(pattern, HandlerClass)``, ``(pattern, HandlerClass, kwargs)`` or a ``url(...)``.
+    Pass the instance to ``HTTPServer`` or call ``listen(port)``.
+    """
+
+    def __init__(
+        self,
+        handlers: Sequence[Any] | None = None,
+        default_host: str = "",
+        transforms: Sequence[type] | None = None,
+        **settings: Any,
+    ) -> None:
+        unknown = set(settings) - _KNOWN_SETTINGS
+        if unknown:
+            logging.getLogger("tornado.general").debug("application settings not used by tornado.web: %s",
+                                                      sorted(unknown))
+        if settings.get("debug"):
+            settings.setdefault("serve_traceback", True)
+            settings.setdefault("compiled_template_cache", False)
+            settings.setdefault("static_hash_cache", False)
+        if settings.get("gzip"):
+            settings.setdefault("compress_response", True)
+        self.settings = settings
+        self.default_host = default_host
+        if transforms is None:
+            self.transforms: list[type] = []
+            if settings.get("compress_response"):
+                self.transforms.append(GZipContentEncoding)
+        else:
+            self.transforms = list(transforms)
+        self.ui_modules: dict[str, Any] = {"Template": TemplateModule}
+        self.ui_modules.update(load_ui_modules(settings.get("ui_modules")))
+        self.ui_methods: dict[str, Any] = load_ui_methods(settings.get("ui_methods"))
+        self._xsrf_cookies = bool(settings.get("xsrf_cookies"))
+        self._check_settings()
+        self._hosts: list[_HostRoutes] = []
+        self.named_handlers: dict[str, URLSpec] = {}
+        self._template_loaders: dict[str, Any] = {}
+        self._template_lock = threading.Lock()
+        self._default_handler: tuple[type, dict[str, Any]] = (
+            settings.get("default_handler_class") or ErrorHandler,
+            settings.get("default_handler_args") or ({} if settings.get("default_handler_class") else
+                                                     {"status_code": 404}),
+        )
+        handlers = list(handlers or [])
+        static_path = settings.get("static_path")
+        if static_path:
+            prefix = settings.get("static_url_prefix", "/static/")
+            static_class = settings.get("static_handler_class")
+            if static_class is None:
+                from tornado.web.static import StaticFileHandler
+
+                static_class = StaticFileHandler
+            static_args = dict(settings.get("static_handler_args") or {})
+            static_args["path"] = static_path
+            handlers[:0] = [
+                (re.escape(prefix) + r"(.*)", static_class, static_args),
+                (r"/(favicon\.ico)", static_class, static_args),
+                (r"/(robots\.txt)", static_class, static_args),
+            ]
+        if handlers:
+            self.add_handlers(".*$", handlers)
+        self._log_function: Callable[[RequestHandler], None] | None = settings.get("log_function")
+
+    def _check_settings(self) -> None:
+        s = self.settings
+        static_path = s.get("static_path")
+        if static_path is not None and not os.path.isdir(static_path):
+            raise ValueError(f"the 'static_path' setting is not a directory: {static_path!r}")
+        prefix = s.get("static_url_prefix")
+        if prefix is not None and (not isinstance(prefix, str) or not prefix.startswith("/")):
+            raise ValueError(f"the 'static_url_prefix' setting must be a str starting with '/': {prefix!r}")
+        template_path = s.get("template_path")
+        if template_path is not None and not isinstance(template_path, (str, os.PathLike)):
+            raise ValueError(f"the 'template_path' setting must be a directory path: {template_path!r}")
+        for name in ("static_handler_class", "default_handler_class"):
+            cls = s.get(name)
+            if cls is not None and not (isinstance(cls, type) and issubclass(cls, RequestHandler)):
+                raise ValueError(f"the '{name}' setting must be a RequestHandler subclass: {cls!r}")
+        log_function = s.get("log_function")
+        if log_function is not None and not callable(log_function):
+            raise ValueError("the 'log_function' setting must be callable")
+        secret = s.get("cookie_secret")
+        if secret is not None:
+            from tornado.web import signing
+
+            signing.check_secret(secret, s.get("key_version"))
+        login_url = s.get("login_url")
+        if login_url is not None and not isinstance(login_url, str):
+            raise ValueError(f"the 'login_url' setting must be a str: {login_url!r}")
+
+    def add_handlers(self, host_pattern: str, host_handlers: Sequence[Any]) -> None:
+        """Add routes for hosts matching ``host_pattern`` (virtual hosts); earlier patterns win."""
+        if not isinstance(host_pattern, str):
+            raise TypeError(f"host_pattern must be a str, got {type(host_pattern).__name__}")
+        routes = _HostRoutes(host_pattern)
+        # The catch-all host stays last so specific virtual hosts added later still match first.
+        if self._hosts and self._hosts[-1].host_regex.pattern == ".*$":
+            self._hosts.insert(-1, routes)
+        else:
+            self._hosts.append(routes)
+        for spec in host_handlers:
+            if isinstance(spec, (tuple, list)):
+                if not 2 <= len(spec) <= 4:
+                    raise ValueError(f"a handler must be (pattern, handler[, kwargs[, name]]), got {spec!r}")
+                spec = URLSpec(*spec)
+            elif not isinstance(spec, URLSpec):
+                raise TypeError(f"a handler must be a tuple or URLSpec, got {spec!r}")
+            routes.add(spec)
+            if spec.name:
+                if spec.name in self.named_handlers:
+                    logging.getLogger("tornado.application").warning(
+                        "Multiple handlers named %s; replacing previous value", spec.name)
+                self.named_handlers[spec.name] = spec
+
+    def reverse_url(self, name: str, *args: Any) -> str:
+        """The path of the route named ``name`` with ``args`` filled into its groups."""
+        if name not in self.named_handlers:
+            raise KeyError(f"{name} not found in named urls")
+        return self.named_handlers[name].reverse(*args)
+
+    def _host_routes(self, request: Any) -> list[_HostRoutes]:
+        hosts = self._hosts
+        if len(hosts) == 1 and hosts[0].host_regex.pattern == ".*$":
+            return hosts
+        host = (request.host or "").lower()
+        if host.startswith("["):
+            host = host[: host.find("]") + 1]
+        else:
+            host = host.split(":")[0]
+        matches = [h for h in hosts if h.host_regex.match(host)]
+        if not matches and "X-Real-Ip" not in request.headers:
+            matches = [h for h in hosts if h.host_regex.match(self.default_host)]
+        return matches
+
+    def find_handler(self, request: Any) -> tuple[type, dict[str, Any], list[str], dict[str, str]]:
+        """The handler class, its initialize kwargs and the path arguments for ``request``."""
+        path = request.path
+        for routes in self._host_routes(request):
+            found = routes.match(path)
+            if found is not None:
+                spec, m = found
+                if m is None or not spec.regex.groups:
+                    return spec.handler_class, spec.kwargs, [], {}
+                from urllib.parse import unquote
+
+                if spec.regex.groupindex:
+                    kwargs = {k: unquote(v) for k, v in m.groupdict().items() if v is not None}
+                    return spec.handler_class, spec.kwargs, [], kwargs
+                args = [unquote(g) if g is not None else None for g in m.groups()]
+                return spec.handler_class, spec.kwargs, args, {}  # type: ignore[return-value]
+        cls, kwargs = self._default_handler
+        return cls, kwargs, [], {}
+
+    def __call__(self, request: Any) -> Any:
+        """Serve one request (the HTTPServer callback); returns an awaitable while it is pending."""
+        cls, kwargs, args, path_kwargs = self.find_handler(request)
+        handler = cls(self, request, **kwargs)
+        transforms = [t(request) for t in self.transforms] if self.transforms else None
+        return handler._execute(transforms, args, path_kwargs)
+
+    def listen(self, port: int, address: str = "", **server_kwargs: Any) -> Any:
+        """Start an HTTPServer for this application on ``port``; returns the server."""
+        from tornado.httpserver import HTTPServer
+
+        server = HTTPServer(self, **server_kwargs)
+        server.listen(port, address)
+        return server
+
+    def log_request(self, handler: RequestHandler) -> None:
+        """Write the access log line (or call the ``log_function`` setting)."""
+        if self._log_function is not None:
+            self._log_function(handler)
+            return
+        status = handler.get_status()
+        if status < 400:
+            if not access_log.isEnabledFor(logging.INFO):
+                return
+            log_method = access_log.info
+        elif status < 500:
+            log_method = access_log.warning
+        else:
+            log_method = access_log.error
+        request_time = 1000.0 * handler.request.request_time()
+        log_method("%d %s %.2fms", status, handler._request_summary(), request_time)
+
+    def _get_template_loader(self, template_path: str, handler: RequestHandler) -> Any:
+        loader = self._template_loaders.get(template_path)
+        if loader is not None and self.settings.get("compiled_template_cache", True):
+            return loader
+        with self._template_lock:
+            loader = handler.create_template_loader(template_path)
+            self._template_loaders[template_path] = loader
+        return loader

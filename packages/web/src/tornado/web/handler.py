@@ -1,0 +1,965 @@
+"""RequestHandler: one instance per request; subclasses define get()/post()/... methods."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.utils
+import functools
+import hashlib
+import http.cookies
+import logging
+import os
+import re
+import secrets
+import sys
+import time
+import traceback
+import types
+from collections.abc import Awaitable, Callable
+from inspect import isawaitable
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlencode
+
+import tornado.locale
+from tornado import escape
+from tornado.escape import SafeHTML, to_unicode, utf8
+from tornado.httputil import responses
+from tornado.web import signing
+from tornado.web.errors import Finish, HTTPError, MissingArgumentError
+
+if TYPE_CHECKING:
+    from tornado.web.application import Application
+    from tornado.web.uimodules import UIModule
+
+access_log = logging.getLogger("tornado.access")
+app_log = logging.getLogger("tornado.application")
+gen_log = logging.getLogger("tornado.general")
+
+_ARG_DEFAULT: Any = object()
+_UNSAFE_HEADER = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")
+_COOKIE_UNSAFE = re.compile(r"[\x00-\x20;,\x7f]")
+_SERVER = "TornadoServer/1.0"
+
+_date_cache: list[Any] = [0, ""]
+
+
+def _http_date_now() -> str:
+    """The current Date header value, formatted at most once per second."""
+    now = int(time.time())
+    if now != _date_cache[0]:
+        _date_cache[1] = email.utils.formatdate(now, usegmt=True)
+        _date_cache[0] = now
+    return _date_cache[1]
+
+
+def _format_http_date(ts: float | datetime.datetime | time.struct_time) -> str:
+    if isinstance(ts, datetime.datetime):
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=datetime.timezone.utc)
+        return email.utils.format_datetime(ts.astimezone(datetime.timezone.utc), usegmt=True)
+    if isinstance(ts, time.struct_time):
+        import calendar
+
+        ts = calendar.timegm(ts)
+    return email.utils.formatdate(ts, usegmt=True)
+
+
+def _convert_header_value(name: str, value: Any) -> str:
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bytes):
+        text = value.decode("latin1")
+    elif isinstance(value, bool):
+        raise TypeError(f"unsupported value for header {name!r}: {value!r}")
+    elif isinstance(value, (int, float)):
+        text = str(value)
+    elif isinstance(value, datetime.datetime):
+        text = _format_http_date(value)
+    else:
+        raise TypeError(f"unsupported value type for header {name!r}: {type(value).__name__}")
+    if _UNSAFE_HEADER.search(text):
+        raise ValueError(f"unsafe value for header {name!r} (control characters or CR/LF): {text!r}")
+    return text
+
+
+def _check_header_name(name: str) -> str:
+    if not isinstance(name, str) or not name or _UNSAFE_HEADER.search(name) or ":" in name or " " in name:
+        raise ValueError(f"invalid header name {name!r}")
+    return name
+
+
+class RequestHandler:
+    """Base class for HTTP request handlers.
+
+    Override the methods named after HTTP verbs. A handler instance lives for one request;
+    the request is finished automatically when the verb method returns (or, for ``async def``
+    methods, when their coroutine completes), unless ``@asynchronous`` is used.
+    """
+
+    SUPPORTED_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+
+    _template_loaders: dict[str, Any] = {}
+
+    def __init__(self, application: Application, request: Any, **kwargs: Any) -> None:
+        self.application = application
+        self.request = request
+        self.settings = application.settings
+        self.path_args: list[str] = []
+        self.path_kwargs: dict[str, str] = {}
+        self._headers_written = False
+        self._finished = False
+        self._auto_finish = True
+        self._transforms: list[Any] | None = None
+        self._new_cookie: dict[str, http.cookies.Morsel[str]] | None = None
+        self._active_modules: dict[str, UIModule] | None = None
+        self._close_callback_set = False
+        self.clear()
+        self.initialize(**kwargs)
+
+    def initialize(self, **kwargs: Any) -> None:
+        """Hook for the ``kwargs`` dict of a URLSpec; called once per request."""
+
+    # -- request lifecycle hooks -------------------------------------------------------------
+
+    def prepare(self) -> Awaitable[None] | None:
+        """Called before the verb method; may be ``async`` and may finish the request itself."""
+        return None
+
+    def on_finish(self) -> None:
+        """Called after the response has been sent; for cleanup and logging."""
+
+    def on_connection_close(self) -> None:
+        """Called when the client closes the connection before the response is finished.
+
+        Long-polling handlers override this to drop their waiters. It is only called while
+        the request is open, and only if the server reports the close.
+        """
+
+    # -- verb methods: the defaults answer 405 ---------------------------------------------
+
+    def _unimplemented_method(self, *args: Any, **kwargs: Any) -> None:
+        raise HTTPError(405)
+
+    head: Callable[..., Any] = _unimplemented_method
+    get: Callable[..., Any] = _unimplemented_method
+    post: Callable[..., Any] = _unimplemented_method
+    delete: Callable[..., Any] = _unimplemented_method
+    patch: Callable[..., Any] = _unimplemented_method
+    put: Callable[..., Any] = _unimplemented_method
+    options: Callable[..., Any] = _unimplemented_method
+
+    def _allowed_methods(self) -> list[str]:
+        cls = type(self)
+        return [
+            m
+            for m in self.SUPPORTED_METHODS
+            if getattr(cls, m.lower(), None) is not RequestHandler._unimplemented_method
+        ]
+
+    # -- response status and headers -------------------------------------------------------
+
+    def clear(self) -> None:
+        """Reset headers and body to their defaults (used before an error page)."""
+        self._headers: dict[str, str] = {
+            "Server": _SERVER,
+            "Content-Type": "text/html; charset=UTF-8",
+            "Date": _http_date_now(),
+        }
+        self._extra_headers: list[tuple[str, str]] | None = None
+        self._write_buffer: list[bytes] = []
+        self._status_code = 200
+        self._reason = "OK"
+
+    def set_default_headers(self) -> None:
+        """Override to set headers on every response (including error pages)."""
+
+    def set_status(self, status_code: int, reason: str | None = None) -> None:
+        """Set the response status; ``reason`` defaults to the standard phrase."""
+        if not isinstance(status_code, int) or isinstance(status_code, bool) or not 100 <= status_code <= 999:
+            raise ValueError(f"status_code must be an int in 100..999, got {status_code!r}")
+        if reason is not None and ("\r" in reason or "\n" in reason):
+            raise ValueError(f"unsafe reason phrase {reason!r}")
+        self._status_code = status_code
+        self._reason = reason if reason is not None else responses.get(status_code, "Unknown")
+
+    def get_status(self) -> int:
+        return self._status_code
+
+    def set_header(self, name: str, value: Any) -> None:
+        """Replace response header ``name``; CR/LF or other control characters raise ValueError."""
+        self._headers[_check_header_name(name)] = _convert_header_value(name, value)
+        if self._extra_headers:
+            lname = name.lower()
+            self._extra_headers = [(n, v) for n, v in self._extra_headers if n.lower() != lname]
+
+    def add_header(self, name: str, value: Any) -> None:
+        """Add another value for header ``name`` without replacing existing ones."""
+        value = _convert_header_value(name, value)
+        _check_header_name(name)
+        if name not in self._headers:
+            self._headers[name] = value
+            return
+        if self._extra_headers is None:
+            self._extra_headers = []
+        self._extra_headers.append((name, value))
+
+    def clear_header(self, name: str) -> None:
+        """Remove every value of response header ``name`` (e.g. the default Server header)."""
+        self._headers.pop(name, None)
+        if self._extra_headers:
+            lname = name.lower()
+            self._extra_headers = [(n, v) for n, v in self._extra_headers if n.lower() != lname]
+
+    def _response_headers(self) -> list[tuple[str, str]]:
+        headers = list(self._headers.items())
+        if self._extra_headers:
+            headers.extend(self._extra_headers)
+        if self._new_cookie:
+            headers.extend(("Set-Cookie", m.OutputString()) for m in self._new_cookie.values())
+        return headers
+
+    # -- request arguments -------------------------------------------------------------------
+
+    def get_argument(self, name: str, default: Any = _ARG_DEFAULT, strip: bool = True) -> Any:
+        """The last value of query/body argument ``name``; 400 when absent and no default."""
+        return self._get_argument(name, default, self.request.arguments, strip)
+
+    def get_arguments(self, name: str, strip: bool = True) -> list[str]:
+        """Every value of query/body argument ``name`` (possibly empty)."""
+        return self._get_arguments(name, self.request.arguments, strip)
+
+    def get_query_argument(self, name: str, default: Any = _ARG_DEFAULT, strip: bool = True) -> Any:
+        """Like get_argument, but only from the query string."""
+        return self._get_argument(name, default, self.request.query_arguments, strip)
+
+    def get_query_arguments(self, name: str, strip: bool = True) -> list[str]:
+        return self._get_arguments(name, self.request.query_arguments, strip)
+
+    def get_body_argument(self, name: str, default: Any = _ARG_DEFAULT, strip: bool = True) -> Any:
+        """Like get_argument, but only from a form-encoded or multipart body."""
+        return self._get_argument(name, default, self.request.body_arguments, strip)
+
+    def get_body_arguments(self, name: str, strip: bool = True) -> list[str]:
+        return self._get_arguments(name, self.request.body_arguments, strip)
+
+    def _get_argument(self, name: str, default: Any, source: dict[str, list[Any]], strip: bool) -> Any:
+        values = source.get(name)
+        if not values:
+            if default is _ARG_DEFAULT:
+                raise MissingArgumentError(name)
+            return default
+        return self._clean_argument(name, values[-1], strip)
+
+    def _get_arguments(self, name: str, source: dict[str, list[Any]], strip: bool) -> list[str]:
+        if not isinstance(name, str):
+            raise TypeError(f"argument name must be a str, got {type(name).__name__}")
+        return [self._clean_argument(name, v, strip) for v in source.get(name, ())]
+
+    def _clean_argument(self, name: str, value: Any, strip: bool) -> str:
+        text = self.decode_argument(value, name=name)
+        text = _CONTROL_CHARS.sub(" ", text)
+        return text.strip() if strip else text
+
+    def decode_argument(self, value: bytes | str, name: str | None = None) -> str:
+        """Decode a raw argument; invalid UTF-8 is a 400, not a 500."""
+        if isinstance(value, str):
+            return value
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HTTPError(400, "Invalid unicode in %s: %r", name or "url", value[:40]) from None
+
+    # -- cookies ----------------------------------------------------------------------------
+
+    @property
+    def cookies(self) -> Any:
+        """The request cookies, as parsed by the server."""
+        return self.request.cookies
+
+    def get_cookie(self, name: str, default: str | None = None) -> str | None:
+        """The value of request cookie ``name``, or ``default``."""
+        cookies = self.request.cookies
+        if name in cookies:
+            value = cookies[name]
+            return value if isinstance(value, str) else value.value
+        return default
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str | bytes,
+        domain: str | None = None,
+        expires: float | datetime.datetime | None = None,
+        path: str = "/",
+        expires_days: float | None = None,
+        *,
+        max_age: int | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Set a response cookie; ``expires`` is a timestamp or datetime, ``expires_days`` a lifetime."""
+        name = to_unicode(name) if isinstance(name, bytes) else name
+        value = to_unicode(value) if isinstance(value, bytes) else value
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("cookie name and value must be str or bytes")
+        if not name or _COOKIE_UNSAFE.search(name) or "=" in name:
+            raise ValueError(f"invalid cookie name {name!r}")
+        if re.search(r"[\x00-\x1f\x7f]", value):
+            raise ValueError(f"invalid cookie value {value!r} (control characters)")
+        if samesite is not None and samesite.lower() not in ("strict", "lax", "none"):
+            raise ValueError(f"samesite must be 'Strict', 'Lax' or 'None', got {samesite!r}")
+        if self._new_cookie is None:
+            self._new_cookie = {}
+        morsel: http.cookies.Morsel[str] = http.cookies.Morsel()
+        morsel.set(name, value, http.cookies.SimpleCookie().value_encode(value)[1])
+        if domain:
+            morsel["domain"] = domain
+        if expires_days is not None and not expires:
+            expires = time.time() + expires_days * 86400
+        if expires:
+            morsel["expires"] = _format_http_date(expires)
+        if path:
+            morsel["path"] = path
+        if max_age is not None:
+            morsel["max-age"] = str(max_age)
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite:
+            morsel["samesite"] = samesite
+        for k, v in kwargs.items():
+            if k.replace("_", "-") not in morsel:
+                raise TypeError(f"set_cookie() got an unknown cookie attribute {k!r}")
+            morsel[k.replace("_", "-")] = v
+        self._new_cookie[name] = morsel
+
+    def clear_cookie(self, name: str, path: str = "/", domain: str | None = None, **kwargs: Any) -> None:
+        """Delete cookie ``name`` in the browser (same path/domain as when it was set)."""
+        expires = time.time() - 365 * 86400
+        self.set_cookie(name, "", path=path, expires=expires, domain=domain, max_age=0, **kwargs)
+
+    def clear_all_cookies(self, path: str = "/", domain: str | None = None) -> None:
+        """Delete every cookie the request carried."""
+        for name in list(self.request.cookies):
+            self.clear_cookie(name, path=path, domain=domain)
+
+    def require_setting(self, name: str, feature: str = "this feature") -> None:
+        """Raise a clear error when application setting ``name`` is missing."""
+        if not self.application.settings.get(name):
+            raise ValueError(f"You must define the '{name}' setting in your application to use {feature}")
+
+    def create_signed_value(self, name: str, value: str | bytes) -> bytes:
+        """Sign ``value`` with ``cookie_secret`` for cookie ``name``."""
+        self.require_setting("cookie_secret", "secure cookies")
+        return signing.create_signed_value(
+            self.application.settings["cookie_secret"], name, value,
+            key_version=self.application.settings.get("key_version"),
+        )
+
+    def set_secure_cookie(
+        self, name: str, value: str | bytes, expires_days: float | None = 30, **kwargs: Any
+    ) -> None:
+        """Set a cookie holding ``value``, a timestamp and an HMAC signature (needs ``cookie_secret``)."""
+        self.set_cookie(name, self.create_signed_value(name, value), expires_days=expires_days, **kwargs)
+
+    def get_secure_cookie(
+        self, name: str, value: str | None = None, max_age_days: float = 31, min_version: int | None = None
+    ) -> bytes | None:
+        """The verified value of signed cookie ``name``; None if absent, tampered or expired."""
+        self.require_setting("cookie_secret", "secure cookies")
+        if value is None:
+            value = self.get_cookie(name)
+        return signing.decode_signed_value(
+            self.application.settings["cookie_secret"], name, value,
+            max_age_days=max_age_days, min_version=min_version,
+        )
+
+    # -- users, locale, XSRF -----------------------------------------------------------------
+
+    @property
+    def current_user(self) -> Any:
+        """The logged-in user from get_current_user(), computed once per request."""
+        try:
+            return self._current_user
+        except AttributeError:
+            self._current_user: Any = self.get_current_user()
+            return self._current_user
+
+    @current_user.setter
+    def current_user(self, value: Any) -> None:
+        self._current_user = value
+
+    def get_current_user(self) -> Any:
+        """Override to find the user (e.g. from a secure cookie); None means nobody."""
+        return None
+
+    def get_login_url(self) -> str:
+        """Where @authenticated sends anonymous users: the ``login_url`` setting."""
+        self.require_setting("login_url", "@tornado.web.authenticated")
+        return str(self.application.settings["login_url"])
+
+    def get_template_path(self) -> str | None:
+        """Directory templates load from: the ``template_path`` setting by default."""
+        return self.application.settings.get("template_path")
+
+    @property
+    def locale(self) -> tornado.locale.Locale:
+        """The user's locale: get_user_locale(), else Accept-Language, else the default (en_US)."""
+        try:
+            return self._locale
+        except AttributeError:
+            loc = self.get_user_locale()
+            self._locale: tornado.locale.Locale = loc if loc is not None else self.get_browser_locale()
+            return self._locale
+
+    @locale.setter
+    def locale(self, value: tornado.locale.Locale) -> None:
+        self._locale = value
+
+    def get_user_locale(self) -> tornado.locale.Locale | None:
+        """Override to use a stored preference; None falls back to Accept-Language."""
+        return None
+
+    def get_browser_locale(self, default: str = "en_US") -> tornado.locale.Locale:
+        """The closest supported locale to the request's Accept-Language header."""
+        header = self.request.headers.get("Accept-Language")
+        codes: list[tuple[str, float]] = []
+        if header:
+            for item in header.split(","):
+                parts = item.strip().split(";")
+                code = parts[0].strip()
+                if not code or code == "*":
+                    continue
+                q = 1.0
+                for p in parts[1:]:
+                    p = p.strip()
+                    if p.startswith("q="):
+                        try:
+                            q = float(p[2:])
+                        except ValueError:
+                            q = 0.0
+                if q > 0:
+                    codes.append((code.replace("-", "_"), q))
+            codes.sort(key=lambda pair: pair[1], reverse=True)
+        return tornado.locale.get(*[c for c, _ in codes], default)
+
+    @property
+    def xsrf_token(self) -> str:
+        """This user's XSRF token, from the ``_xsrf`` cookie; sets the cookie on first use."""
+        try:
+            return self._xsrf_token
+        except AttributeError:
+            token = self.get_cookie("_xsrf")
+            if not token or not re.fullmatch(r"[0-9a-f]{32}", token):
+                token = secrets.token_hex(16)
+                kwargs = dict(self.application.settings.get("xsrf_cookie_kwargs") or {})
+                kwargs.setdefault("samesite", "Lax")
+                self.set_cookie("_xsrf", token, expires_days=kwargs.pop("expires_days", 30), **kwargs)
+            self._xsrf_token: str = token
+            return token
+
+    def check_xsrf_cookie(self) -> None:
+        """Reject (403) a state-changing request whose ``_xsrf`` argument or header does not match."""
+        token = (
+            self.get_argument("_xsrf", None)
+            or self.request.headers.get("X-Xsrftoken")
+            or self.request.headers.get("X-Csrftoken")
+        )
+        if not token:
+            raise HTTPError(403, "'_xsrf' argument missing from %s", self.request.method)
+        cookie = self.get_cookie("_xsrf")
+        if not cookie:
+            raise HTTPError(403, "'_xsrf' cookie missing from %s", self.request.method)
+        import hmac
+
+        if not hmac.compare_digest(utf8(token), utf8(cookie)):
+            raise HTTPError(403, "XSRF cookie does not match %s argument", self.request.method)
+
+    def xsrf_form_html(self) -> SafeHTML:
+        """A hidden ``_xsrf`` form field, as markup that autoescape leaves alone."""
+        return SafeHTML(
+            '<input type="hidden" name="_xsrf" value="' + escape.xhtml_escape(self.xsrf_token) + '"/>'
+        )
+
+    # -- URLs ----------------------------------------------------------------------------------
+
+    def reverse_url(self, name: str, *args: Any) -> str:
+        return self.application.reverse_url(name, *args)
+
+    def static_url(self, path: str, include_host: bool | None = None, **kwargs: Any) -> str:
+        """The URL of static file ``path`` with a ``?v=`` content hash so browsers may cache it forever.
+
+        The result is a URL, not markup: autoescape in an attribute escapes it exactly once,
+        which is correct HTML.
+        """
+        self.require_setting("static_path", "static_url")
+        handler_class = self.application.settings.get("static_handler_class")
+        if handler_class is None:
+            from tornado.web.static import StaticFileHandler
+
+            handler_class = StaticFileHandler
+        url = handler_class.make_static_url(self.application.settings, path, **kwargs)
+        if include_host is None:
+            include_host = getattr(self, "include_host", False)
+        if include_host:
+            return f"{self.request.protocol}://{self.request.host}{url}"
+        return str(url)
+
+    # -- output ----------------------------------------------------------------------------------
+
+    def write(self, chunk: str | bytes | dict[str, Any]) -> None:
+        """Buffer output: text is UTF-8 encoded, a dict is sent as JSON."""
+        if self._finished:
+            raise RuntimeError("Cannot write() after finish()")
+        if isinstance(chunk, bytes):
+            pass
+        elif isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        elif isinstance(chunk, dict):
+            chunk = escape.json_encode(chunk).replace("</", "<\\/").encode("utf-8")
+            self._headers["Content-Type"] = "application/json; charset=UTF-8"
+        else:
+            message = "write() only accepts bytes, str and dict objects"
+            if isinstance(chunk, list):
+                message += ". Lists are not accepted for security reasons (wrap them in a dict)"
+            raise TypeError(message)
+        self._write_buffer.append(chunk)
+
+    def flush(self, include_footers: bool = False) -> Awaitable[None]:
+        """Send buffered output now; without a Content-Length the response is chunked."""
+        return self._flush(False)
+
+    def _flush(self, finishing: bool) -> Awaitable[None]:
+        chunk = b"".join(self._write_buffer) if len(self._write_buffer) != 1 else self._write_buffer[0]
+        self._write_buffer = []
+        conn = self.request.connection
+        if not self._headers_written:
+            self._headers_written = True
+            status, reason = self._status_code, self._reason
+            headers = self._response_headers()
+            if self._transforms:
+                for t in self._transforms:
+                    status, headers, chunk = t.transform_first_chunk(status, headers, chunk, finishing)
+            if self.request.method == "HEAD":
+                chunk = b""
+            return _as_awaitable(conn.write_headers(status, reason, headers, chunk, finishing))
+        if self._transforms:
+            for t in self._transforms:
+                chunk = t.transform_chunk(chunk, finishing)
+        if self.request.method == "HEAD":
+            chunk = b""
+        if finishing:
+            if chunk:
+                conn.write(chunk)
+            return _as_awaitable(None)
+        return _as_awaitable(conn.write(chunk) if chunk else None)
+
+    def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Awaitable[None]:
+        """Complete the response; no output may follow."""
+        if self._finished:
+            raise RuntimeError("finish() called twice")
+        if chunk is not None:
+            self.write(chunk)
+        if not self._headers_written:
+            status = self._status_code
+            method = self.request.method
+            if status == 200 and (method == "GET" or method == "HEAD") and "Etag" not in self._headers:
+                etag = self.compute_etag()
+                if etag is not None:
+                    self._headers["Etag"] = etag
+                    if self.check_etag_header():
+                        self._write_buffer = []
+                        self.set_status(304)
+            if self._status_code in (204, 304) or 100 <= self._status_code < 200:
+                if any(self._write_buffer):
+                    raise RuntimeError(f"Cannot send a body with a {self._status_code} response")
+                self._write_buffer = []
+                for h in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                    self._headers.pop(h, None)
+            elif "Content-Length" not in self._headers:
+                self._headers["Content-Length"] = str(sum(len(c) for c in self._write_buffer))
+        result = self._flush(True)
+        self.request.connection.finish()
+        self._finished = True
+        self._log()
+        self.on_finish()
+        self._active_modules = None
+        return result
+
+    def _log(self) -> None:
+        self.application.log_request(self)
+
+    def compute_etag(self) -> str | None:
+        """ETag for the buffered body (a SHA-1); override returning None to disable."""
+        h = hashlib.sha1()
+        for part in self._write_buffer:
+            h.update(part)
+        return '"' + h.hexdigest() + '"'
+
+    def check_etag_header(self) -> bool:
+        """True when the request's If-None-Match matches this response's ETag (answer 304)."""
+        inm = self.request.headers.get("If-None-Match")
+        if not inm:
+            return False
+        etag = self._headers.get("Etag")
+        if not etag:
+            return False
+        if inm.strip() == "*":
+            return True
+        own = etag[2:] if etag.startswith("W/") else etag
+        for candidate in inm.split(","):
+            candidate = candidate.strip()
+            if candidate.startswith("W/"):
+                candidate = candidate[2:]
+            if candidate == own:
+                return True
+        return False
+
+    def redirect(self, url: str, permanent: bool = False, status: int | None = None) -> None:
+        """Send a redirect (302, or 301 when permanent, or ``status``) and finish."""
+        if self._headers_written:
+            raise RuntimeError("Cannot redirect after headers have been written")
+        if status is None:
+            status = 301 if permanent else 302
+        elif not isinstance(status, int) or not 300 <= status <= 399:
+            raise ValueError(f"redirect status must be an int in 300..399, got {status!r}")
+        self.set_status(status)
+        self.set_header("Location", utf8(url))
+        self.finish()
+
+    def render(self, template_name: str, **kwargs: Any) -> Awaitable[None]:
+        """Render a template and finish, placing UI module CSS in <head> and JS before </body>."""
+        html = self.render_string(template_name, **kwargs)
+        if self._active_modules:
+            from tornado.web.uimodules import inject_resources
+
+            html = inject_resources(self, html, self._active_modules.values())
+        return self.finish(html)
+
+    def render_string(self, template_name: str, **kwargs: Any) -> bytes:
+        """Render a template to bytes with the handler's template namespace."""
+        template_path = self.get_template_path()
+        if not template_path:
+            frame = sys._getframe(1)
+            while frame.f_code.co_filename == __file__ and frame.f_back is not None:
+                frame = frame.f_back
+            template_path = os.path.dirname(frame.f_code.co_filename)
+        loader = self.application._get_template_loader(template_path, self)
+        template = loader.load(template_name)
+        namespace = self.get_template_namespace()
+        namespace.update(kwargs)
+        return template.generate(**namespace)  # type: ignore[no-any-return]
+
+    def create_template_loader(self, template_path: str) -> Any:
+        """The loader for ``template_path``: ``template_loader`` setting, else a tornado.template.Loader."""
+        settings = self.application.settings
+        if settings.get("template_loader") is not None:
+            return settings["template_loader"]
+        import tornado.template
+
+        kwargs: dict[str, Any] = {}
+        if "autoescape" in settings:
+            kwargs["autoescape"] = settings["autoescape"]
+        if "template_whitespace" in settings:
+            kwargs["whitespace"] = settings["template_whitespace"]
+        return tornado.template.Loader(template_path, **kwargs)
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        """Names every template sees: handler, request, current_user, locale, _, static_url, ..."""
+        from tornado.web.uimodules import ModuleNamespace
+
+        namespace: dict[str, Any] = {
+            "handler": self,
+            "request": self.request,
+            "current_user": self.current_user,
+            "locale": self.locale,
+            "_": self.locale.translate,
+            "static_url": self.static_url,
+            "xsrf_form_html": self.xsrf_form_html,
+            "reverse_url": self.reverse_url,
+        }
+        namespace["modules"] = ModuleNamespace(self, self.application.ui_modules)
+        for name, method in self.application.ui_methods.items():
+            namespace[name] = functools.partial(method, self)
+        return namespace
+
+    # -- errors -----------------------------------------------------------------------------------
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        """Answer with an error page from write_error(); the buffered output is discarded."""
+        if self._headers_written:
+            gen_log.error("Cannot send error response after headers written")
+            if not self._finished:
+                self._abort()
+            return
+        self.clear()
+        reason = kwargs.get("reason")
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, HTTPError) and exc.reason:
+            reason = exc.reason
+        try:
+            self.set_status(status_code, reason=reason)
+        except ValueError:
+            self.set_status(500)
+        if self._status_code == 405:
+            self.set_header("Allow", ", ".join(self._allowed_methods()))
+        try:
+            self.write_error(self._status_code, **kwargs)
+        except Exception:
+            app_log.error("Uncaught exception in write_error", exc_info=True)
+        if not self._finished:
+            self.finish()
+
+    def _abort(self) -> None:
+        """Drop a response whose headers are already out: close the connection, end the request."""
+        self._finished = True
+        close = getattr(self.request.connection, "close", None)
+        if close is not None:
+            close()
+        self._log()
+        self.on_finish()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Write the error page; the traceback is shown only with ``debug=True``."""
+        if self.settings.get("serve_traceback") and "exc_info" in kwargs:
+            self.set_header("Content-Type", "text/plain; charset=UTF-8")
+            for line in traceback.format_exception(*kwargs["exc_info"]):
+                self.write(line)
+            return
+        self.finish(
+            f"<html><title>{status_code}: {escape.xhtml_escape(self._reason)}</title>"
+            f"<body>{status_code}: {escape.xhtml_escape(self._reason)}</body></html>"
+        )
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: types.TracebackType | None) -> None:
+        """Log an exception from a handler: HTTPErrors as warnings, anything else with a traceback."""
+        if isinstance(value, HTTPError):
+            if value.log_message:
+                fmt = "%d %s: " + value.log_message
+                gen_log.warning(fmt, value.status_code, self._request_summary(), *value.args)
+        else:
+            app_log.error("Uncaught exception %s\n%r", self._request_summary(), self.request,
+                          exc_info=(typ, value, tb))
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, Finish):
+            if not self._finished:
+                self.finish(*e.args)
+            return
+        self.log_exception(type(e), e, e.__traceback__)
+        if self._finished:
+            return
+        if isinstance(e, HTTPError):
+            self.send_error(e.status_code, exc_info=(type(e), e, e.__traceback__))
+        else:
+            self.send_error(500, exc_info=(type(e), e, e.__traceback__))
+
+    def _request_summary(self) -> str:
+        return f"{self.request.method} {self.request.uri} ({self.request.remote_ip})"
+
+    # -- asynchronous support ---------------------------------------------------------------------
+
+    def async_callback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        """Wrap a callback so an exception in it answers 500 (or its HTTPError) and closes the request."""
+        if callback is None:
+            return None  # type: ignore[unreachable]
+        if args or kwargs:
+            callback = functools.partial(callback, *args, **kwargs)
+
+        @functools.wraps(callback)
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            try:
+                return callback(*a, **kw)
+            except Exception as e:
+                if self._headers_written and not isinstance(e, Finish):
+                    self.log_exception(type(e), e, e.__traceback__)
+                    if not self._finished:
+                        self._abort()
+                else:
+                    self._handle_request_exception(e)
+                return None
+
+        return wrapper
+
+    def _on_connection_close(self) -> None:
+        if not self._finished:
+            self.on_connection_close()
+
+    def _execute(self, transforms: list[Any] | None, args: list[str], kwargs: dict[str, str]) -> Any:
+        """Run prepare() and the verb method; returns an awaitable while an async part is pending."""
+        self._transforms = transforms
+        try:
+            method = self.request.method
+            if method not in self.SUPPORTED_METHODS:
+                raise HTTPError(405)
+            self.path_args = args
+            self.path_kwargs = kwargs
+            if type(self).on_connection_close is not RequestHandler.on_connection_close:
+                set_cb = getattr(self.request.connection, "set_close_callback", None)
+                if set_cb is not None:
+                    set_cb(self._on_connection_close)
+                    self._close_callback_set = True
+            if self.application._xsrf_cookies:
+                if method in ("GET", "HEAD", "OPTIONS"):
+                    self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie for every visitor
+                else:
+                    self.check_xsrf_cookie()
+            self.set_default_headers()
+            result = self.prepare()
+            if result is not None and isawaitable(result):
+                return _spawn(self._execute_async(result, method, args, kwargs))
+            if self._finished:
+                return None
+            result = getattr(self, method.lower())(*args, **kwargs)
+            if result is not None and isawaitable(result):
+                return _spawn(self._execute_async(None, None, args, kwargs, result))
+            if self._auto_finish and not self._finished:
+                self.finish()
+        except Exception as e:
+            self._handle_request_exception(e)
+        return None
+
+    async def _execute_async(
+        self,
+        prepared: Awaitable[Any] | None,
+        method: str | None,
+        args: list[str],
+        kwargs: dict[str, str],
+        running: Awaitable[Any] | None = None,
+    ) -> None:
+        try:
+            if prepared is not None:
+                await prepared
+                if self._finished:
+                    return
+                assert method is not None
+                result = getattr(self, method.lower())(*args, **kwargs)
+                if result is not None and isawaitable(result):
+                    await result
+            elif running is not None:
+                await running
+            if self._auto_finish and not self._finished:
+                await self.finish()
+        except Exception as e:
+            self._handle_request_exception(e)
+        finally:
+            if self._close_callback_set:
+                set_cb = getattr(self.request.connection, "set_close_callback", None)
+                if set_cb is not None and self._finished:
+                    set_cb(None)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _as_awaitable(value: Any) -> Awaitable[None]:
+    if value is not None and isawaitable(value):
+        return value  # type: ignore[no-any-return]
+    return _DONE
+
+
+class _Done:
+    """An already-completed awaitable: lets ``await self.flush()`` work without a loop round trip."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return None
+        yield  # pragma: no cover
+
+    def result(self) -> None:
+        return None
+
+    def done(self) -> bool:
+        return True
+
+
+_DONE: Any = _Done()
+
+
+def _spawn(coro: Any) -> asyncio.Future[Any]:
+    return asyncio.ensure_future(coro)
+
+
+def asynchronous(method: _F) -> _F:
+    """Keep the request open after the method returns, until the handler calls ``self.finish()``."""
+
+    @functools.wraps(method)
+    def wrapper(self: RequestHandler, *args: Any, **kwargs: Any) -> Any:
+        self._auto_finish = False
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def authenticated(method: _F) -> _F:
+    """Require ``current_user``: GET/HEAD redirect to ``login_url`` with ``next=``, others get 403."""
+
+    @functools.wraps(method)
+    def wrapper(self: RequestHandler, *args: Any, **kwargs: Any) -> Any:
+        if not self.current_user:
+            if self.request.method in ("GET", "HEAD"):
+                url = self.get_login_url()
+                if "?" not in url:
+                    from urllib.parse import urlsplit
+
+                    if urlsplit(url).scheme:
+                        next_url = self.request.full_url()
+                    else:
+                        next_url = self.request.uri
+                    url += "?" + urlencode({"next": next_url})
+                self.redirect(url)
+                return None
+            raise HTTPError(403)
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def removeslash(method: _F) -> _F:
+    """Redirect ``/path/`` to ``/path`` (GET/HEAD; other methods get 404)."""
+
+    @functools.wraps(method)
+    def wrapper(self: RequestHandler, *args: Any, **kwargs: Any) -> Any:
+        path = self.request.path
+        if path.endswith("/"):
+            if self.request.method in ("GET", "HEAD"):
+                target = path.rstrip("/")
+                if target:
+                    if target.startswith("//"):
+                        target = "/" + target.lstrip("/")
+                    if self.request.query:
+                        target += "?" + self.request.query
+                    self.redirect(target, permanent=True)
+                    return None
+            else:
+                raise HTTPError(404)
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def addslash(method: _F) -> _F:
+    """Redirect ``/path`` to ``/path/`` (GET/HEAD; other methods get 404)."""
+
+    @functools.wraps(method)
+    def wrapper(self: RequestHandler, *args: Any, **kwargs: Any) -> Any:
+        path = self.request.path
+        if not path.endswith("/"):
+            if self.request.method in ("GET", "HEAD"):
+                target = path + "/"
+                if target.startswith("//"):
+                    target = "/" + target.lstrip("/")
+                if self.request.query:
+                    target += "?" + self.request.query
+                self.redirect(target, permanent=True)
+                return None
+            raise HTTPError(404)
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

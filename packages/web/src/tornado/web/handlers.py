@@ -1,0 +1,58 @@
+"""Small ready-made handlers: redirects, fixed errors and delegation to another HTTP callable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tornado.web.errors import HTTPError
+from tornado.web.handler import RequestHandler
+
+
+class RedirectHandler(RequestHandler):
+    """Redirect every GET/HEAD to ``url`` (``{0}``-style placeholders take the URL groups)."""
+
+    def initialize(self, url: str, permanent: bool = True) -> None:  # type: ignore[override]
+        if not isinstance(url, str):
+            raise TypeError(f"RedirectHandler url must be a str, got {type(url).__name__}")
+        self._url = url
+        self._permanent = permanent
+
+    def get(self, *args: Any, **kwargs: Any) -> None:
+        target = self._url.format(*args, **kwargs)
+        if self.request.query and "?" not in target:
+            target += "?" + self.request.query
+        self.redirect(target, permanent=self._permanent)
+
+    head = get
+
+
+class ErrorHandler(RequestHandler):
+    """Answer every request with ``status_code`` (e.g. a route that is gone: 410)."""
+
+    def initialize(self, status_code: int) -> None:  # type: ignore[override]
+        if not isinstance(status_code, int):
+            raise TypeError(f"ErrorHandler status_code must be an int, got {status_code!r}")
+        self._error_status = status_code
+
+    def prepare(self) -> None:
+        raise HTTPError(self._error_status)
+
+    def check_xsrf_cookie(self) -> None:
+        # The error is the answer whatever the method: no XSRF 403 in front of it.
+        pass
+
+
+class FallbackHandler(RequestHandler):
+    """Hand the request to another HTTP callable (e.g. a WSGI container) that answers it itself."""
+
+    def initialize(self, fallback: Callable[[Any], Any]) -> None:  # type: ignore[override]
+        if not callable(fallback):
+            raise TypeError(f"FallbackHandler fallback must be callable, got {fallback!r}")
+        self.fallback = fallback
+
+    def prepare(self) -> Any:
+        result = self.fallback(self.request)
+        self._finished = True
+        self.application.log_request(self)
+        return result

@@ -1,0 +1,274 @@
+"""UI modules: reusable page components that bring their own CSS and JavaScript."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from tornado import escape
+from tornado.escape import SafeHTML, to_unicode
+
+if TYPE_CHECKING:
+    from tornado.web.handler import RequestHandler
+
+
+class UIModule:
+    """A component rendered in templates as ``{{ modules.Name(...) }}``.
+
+    One instance per handler and module name; its resources (CSS, JavaScript, head/body
+    HTML) are collected from every module used on a page and included once.
+    """
+
+    def __init__(self, handler: RequestHandler) -> None:
+        self.handler = handler
+        self.request = handler.request
+        self.ui = handler.application.ui_modules
+        self.locale = handler.locale
+
+    @property
+    def current_user(self) -> Any:
+        return self.handler.current_user
+
+    def render(self, *args: Any, **kwargs: Any) -> str | bytes:
+        """Return the module's HTML."""
+        raise NotImplementedError(f"{type(self).__name__} must implement render()")
+
+    def embedded_javascript(self) -> str | None:
+        """JavaScript to put in a <script> block before </body>."""
+        return None
+
+    def javascript_files(self) -> str | Iterable[str] | None:
+        """Script URLs (relative ones go through static_url) to load before </body>."""
+        return None
+
+    def embedded_css(self) -> str | None:
+        """CSS to put in a <style> block in <head>."""
+        return None
+
+    def css_files(self) -> str | Iterable[str] | None:
+        """Stylesheet URLs (relative ones go through static_url) to link in <head>."""
+        return None
+
+    def html_head(self) -> str | None:
+        """HTML to put at the end of <head>."""
+        return None
+
+    def html_body(self) -> str | None:
+        """HTML to put at the end of <body>."""
+        return None
+
+    def render_string(self, path: str, **kwargs: Any) -> bytes:
+        """Render a template with the handler's namespace."""
+        return self.handler.render_string(path, **kwargs)
+
+
+class TemplateModule(UIModule):
+    """``{{ modules.Template("file.html", **kw) }}``: a template used as a module.
+
+    The template may call ``set_resources(embedded_css=..., javascript_files=...)`` to
+    declare resources like a UIModule would.
+    """
+
+    def __init__(self, handler: RequestHandler) -> None:
+        super().__init__(handler)
+        self._resource_list: list[dict[str, Any]] = []
+        self._resource_keys: set[tuple[str, str]] = set()
+
+    def render(self, path: str, **kwargs: Any) -> bytes:  # type: ignore[override]
+        def set_resources(**resources: Any) -> str:
+            key = (path, repr(sorted(resources.items())))
+            if key not in self._resource_keys:
+                unknown = set(resources) - set(_RESOURCE_KINDS)
+                if unknown:
+                    raise ValueError(f"set_resources() got unknown resource kinds {sorted(unknown)}")
+                self._resource_keys.add(key)
+                self._resource_list.append(resources)
+            return ""
+
+        return self.render_string(path, set_resources=set_resources, **kwargs)
+
+    def _collect(self, kind: str) -> list[Any]:
+        return [r[kind] for r in self._resource_list if kind in r]
+
+    def embedded_javascript(self) -> str | None:
+        return "\n".join(self._collect("embedded_javascript")) or None
+
+    def javascript_files(self) -> list[str] | None:
+        return _flatten(self._collect("javascript_files")) or None
+
+    def embedded_css(self) -> str | None:
+        return "\n".join(self._collect("embedded_css")) or None
+
+    def css_files(self) -> list[str] | None:
+        return _flatten(self._collect("css_files")) or None
+
+    def html_head(self) -> str | None:
+        return "".join(self._collect("html_head")) or None
+
+    def html_body(self) -> str | None:
+        return "".join(self._collect("html_body")) or None
+
+
+_RESOURCE_KINDS = (
+    "embedded_javascript", "javascript_files", "embedded_css", "css_files", "html_head", "html_body"
+)
+
+
+def _flatten(items: Iterable[Any]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, (str, bytes)):
+            out.append(to_unicode(item))
+        else:
+            out.extend(to_unicode(i) for i in item)
+    return out
+
+
+class ModuleNamespace:
+    """The ``modules`` object of templates: ``modules.Entry(...)`` renders module ``Entry``."""
+
+    __slots__ = ("_handler", "_modules")
+
+    def __init__(self, handler: RequestHandler, modules: dict[str, type[UIModule]]) -> None:
+        self._handler = handler
+        self._modules = modules
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            cls = self._modules[name]
+        except KeyError:
+            raise AttributeError(f"no UI module named {name!r} (see the 'ui_modules' setting)") from None
+        handler = self._handler
+
+        def render(*args: Any, **kwargs: Any) -> SafeHTML:
+            active = handler._active_modules
+            if active is None:
+                active = handler._active_modules = {}
+            module = active.get(name)
+            if module is None:
+                module = active[name] = cls(handler)
+            result = module.render(*args, **kwargs)
+            return SafeHTML(to_unicode(result) if isinstance(result, bytes) else result)
+
+        return render
+
+
+def load_ui_modules(value: Any) -> dict[str, type[UIModule]]:
+    """Collect UIModule classes from a module, a dict or a list of either (``ui_modules`` setting)."""
+    found: dict[str, type[UIModule]] = {}
+    if value is None:
+        return found
+    if isinstance(value, types.ModuleType):
+        for name, obj in vars(value).items():
+            if isinstance(obj, type) and issubclass(obj, UIModule) and obj is not UIModule and not name.startswith("_"):
+                found[name] = obj
+    elif isinstance(value, dict):
+        for name, obj in value.items():
+            if not (isinstance(obj, type) and issubclass(obj, UIModule)):
+                raise TypeError(f"ui_modules setting: {name!r} is not a UIModule subclass: {obj!r}")
+            found[name] = obj
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found.update(load_ui_modules(item))
+    else:
+        raise TypeError(
+            f"the 'ui_modules' setting must be a module, dict or list, got {type(value).__name__}"
+        )
+    return found
+
+
+def load_ui_methods(value: Any) -> dict[str, Any]:
+    """Collect template functions from a module, a dict or a list (``ui_methods`` setting).
+
+    Each is called with the handler as first argument, then the template's arguments.
+    """
+    found: dict[str, Any] = {}
+    if value is None:
+        return found
+    if isinstance(value, types.ModuleType):
+        for name, obj in vars(value).items():
+            if isinstance(obj, types.FunctionType) and not name.startswith("_"):
+                found[name] = obj
+    elif isinstance(value, dict):
+        for name, obj in value.items():
+            if not callable(obj):
+                raise TypeError(f"ui_methods setting: {name!r} is not callable")
+            found[name] = obj
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found.update(load_ui_methods(item))
+    else:
+        raise TypeError(
+            f"the 'ui_methods' setting must be a module, dict or list, got {type(value).__name__}"
+        )
+    return found
+
+
+def _resource_url(handler: RequestHandler, path: str) -> str:
+    if path.startswith("/") or "://" in path:
+        return path
+    return handler.static_url(path)
+
+
+def inject_resources(handler: RequestHandler, html: bytes, modules: Iterable[UIModule]) -> bytes:
+    """Put module CSS/head HTML before </head> and JavaScript/body HTML before </body>, once each."""
+    js_embed: list[str] = []
+    js_files: list[str] = []
+    css_embed: list[str] = []
+    css_files: list[str] = []
+    head_parts: list[str] = []
+    body_parts: list[str] = []
+
+    def add_unique(target: list[str], items: str | Iterable[str] | None) -> None:
+        if not items:
+            return
+        if isinstance(items, (str, bytes)):
+            items = [items]
+        for item in items:
+            item = to_unicode(item)
+            if item not in target:
+                target.append(item)
+
+    for module in modules:
+        add_unique(js_embed, module.embedded_javascript())
+        add_unique(js_files, module.javascript_files())
+        add_unique(css_embed, module.embedded_css())
+        add_unique(css_files, module.css_files())
+        add_unique(head_parts, module.html_head())
+        add_unique(body_parts, module.html_body())
+
+    head: list[str] = []
+    for path in css_files:
+        head.append(
+            '<link href="' + escape.xhtml_escape(_resource_url(handler, path))
+            + '" type="text/css" rel="stylesheet"/>'
+        )
+    if css_embed:
+        head.append('<style type="text/css">\n' + "\n".join(css_embed) + "\n</style>")
+    head.extend(head_parts)
+    body: list[str] = []
+    for path in js_files:
+        body.append(
+            '<script src="' + escape.xhtml_escape(_resource_url(handler, path))
+            + '" type="text/javascript"></script>'
+        )
+    if js_embed:
+        body.append(
+            '<script type="text/javascript">\n//<![CDATA[\n' + "\n".join(js_embed) + "\n//]]>\n</script>"
+        )
+    body.extend(body_parts)
+    if head:
+        html = _insert_before(html, b"</head>", "".join(head).encode("utf-8"))
+    if body:
+        html = _insert_before(html, b"</body>", "".join(body).encode("utf-8"))
+    return html
+
+
+def _insert_before(html: bytes, tag: bytes, content: bytes) -> bytes:
+    i = html.rfind(tag)
+    if i < 0:
+        i = html.lower().rfind(tag)
+    if i < 0:
+        return html + content
+    return html[:i] + content + b"\n" + html[i:]
