@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tornado.escape import SafeHTML, xhtml_escape
 from tornado.template import DictLoader, Loader, Template
 

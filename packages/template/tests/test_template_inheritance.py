@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tornado.template import DictLoader, ParseError, Template
 
 BASE = ("<html><title>{% block title %}Default title{% end %}</title>"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-
 from tornado.escape import json_encode, url_escape
 from tornado.template import Template
 
