@@ -63,7 +63,18 @@ def _normalize(name: str) -> str:
 class _Option:
     """One defined option: its metadata and current value."""
 
-    __slots__ = ("name", "type", "help", "metavar", "multiple", "file_name", "group", "callback", "default", "_value")
+    __slots__ = (
+        "name",
+        "type",
+        "help",
+        "metavar",
+        "multiple",
+        "file_name",
+        "group",
+        "callback",
+        "default",
+        "_value",
+    )
 
     def __init__(
         self,
@@ -112,7 +123,9 @@ class _Option:
         if self.type is int and isinstance(value, bool):
             raise Error(f"Option {self.name!r} expects int, got bool {value!r}")
         if not isinstance(value, self.type):
-            raise Error(f"Option {self.name!r} expects {self._type_name()}, got {type(value).__name__} {value!r}")
+            raise Error(
+                f"Option {self.name!r} expects {self._type_name()}, got {type(value).__name__} {value!r}"
+            )
         return value
 
     def parse(self, text: str) -> Any:
@@ -155,6 +168,9 @@ class OptionParser:
     ``OptionParser()`` for tests or for a tool that must not share the global options.
     """
 
+    _options: dict[str, _Option]
+    _parse_callbacks: list[Callable[[], None]]
+
     def __init__(self) -> None:
         object.__setattr__(self, "_options", {})
         object.__setattr__(self, "_parse_callbacks", [])
@@ -191,7 +207,7 @@ class OptionParser:
         key = _normalize(name)
         if key.startswith("_"):
             raise Error(f"Option name {name!r} must not start with '_' or '-'")
-        options: dict[str, _Option] = self._options
+        options = self._options
         if key in options:
             raise Error(f"Option {name!r} already defined in {options[key].file_name}")
         if type is None:
@@ -226,7 +242,7 @@ class OptionParser:
 
     def _get(self, name: str) -> _Option:
         try:
-            return self._options[_normalize(name)]  # type: ignore[no-any-return]
+            return self._options[_normalize(name)]
         except KeyError:
             raise AttributeError(f"Unrecognized option {name!r}") from None
 
@@ -311,7 +327,9 @@ class OptionParser:
             self.run_parse_callbacks()
         return list(remaining)
 
-    def parse_config_file(self, path: str | os.PathLike[str], final: bool = True, strict: bool = False) -> None:
+    def parse_config_file(
+        self, path: str | os.PathLike[str], final: bool = True, strict: bool = False
+    ) -> None:
         """Set options from a Python file: each top-level name that is a defined option.
 
         String values are parsed as on the command line; other values must already have the

@@ -86,6 +86,8 @@ def parse_timedelta(text: str) -> datetime.timedelta:
         if m is None or m.end() == pos:
             raise ValueError(f"unrecognized duration {text!r} (try e.g. '5s', '2h', '1.5 minutes')")
         unit = m.group(2).lower()
+        if not unit and m.end() < len(stripped):
+            raise ValueError(f"missing time unit after {m.group(1)!r} in {text!r}")
         if unit not in _UNIT_SECONDS:
             raise ValueError(f"unknown time unit {m.group(2)!r} in {text!r}")
         total += float(m.group(1)) * _UNIT_SECONDS[unit]

@@ -190,7 +190,9 @@ def enable_pretty_logging(options: Any = None, logger: logging.Logger | None = N
                     )
                 )
             except ValueError as e:
-                raise Error(f"Option 'log_rotate_when' is invalid ({options.log_rotate_when!r}): {e}") from None
+                raise Error(
+                    f"Option 'log_rotate_when' is invalid ({options.log_rotate_when!r}): {e}"
+                ) from None
         else:
             raise Error(f"Option 'log_rotate_mode' must be 'size' or 'time', got {mode!r}")
         handlers[-1].setFormatter(LogFormatter(color=False))
