@@ -33,9 +33,8 @@ def _close_new_handlers(logger: logging.Logger, keep: list[logging.Handler]) -> 
 
 @pytest.fixture
 def logger() -> Iterator[logging.Logger]:
-    """A logger of its own, not propagating to root, cleaned up afterwards."""
+    """A logger of its own, cleaned up afterwards."""
     lg = logging.getLogger(f"tornado_options_test.{next(_counter)}")
-    lg.propagate = False
     yield lg
     _close_new_handlers(lg, [])
 
@@ -51,3 +50,13 @@ def root_logger() -> Iterator[logging.Logger]:
         if h not in root.handlers:
             root.addHandler(h)
     root.setLevel(level)
+
+
+def handlers_of(logger: logging.Logger) -> list[logging.Handler]:
+    """The logger's handlers, minus the capture handlers pytest itself may attach."""
+    return [h for h in logger.handlers if not type(h).__module__.startswith("_pytest")]
+
+
+@pytest.fixture
+def handlers() -> object:
+    return handlers_of

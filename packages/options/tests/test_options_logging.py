@@ -6,6 +6,7 @@ import io
 import logging
 import logging.handlers
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,16 @@ def test_level_is_set(log_parser: OptionParser, logger: logging.Logger, name: st
     assert logger.level == level
 
 
-def test_none_leaves_logger_alone(log_parser: OptionParser, logger: logging.Logger) -> None:
+def test_none_leaves_logger_alone(
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
+) -> None:
     logger.setLevel(logging.CRITICAL)
     log_parser.logging = "none"
     enable_pretty_logging(log_parser, logger)
     assert logger.level == logging.CRITICAL
-    assert logger.handlers == []
+    assert handlers(logger) == []
 
 
 def test_bad_level(log_parser: OptionParser, logger: logging.Logger) -> None:
@@ -65,50 +70,70 @@ def test_bad_level(log_parser: OptionParser, logger: logging.Logger) -> None:
 
 
 def test_stderr_handler_when_nothing_else(
-    log_parser: OptionParser, logger: logging.Logger, capsys: pytest.CaptureFixture[str]
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    capsys: pytest.CaptureFixture[str],
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
 ) -> None:
     enable_pretty_logging(log_parser, logger)
-    assert len(logger.handlers) == 1
+    assert len(handlers(logger)) == 1
     logger.info("to stderr %d", 7)
     assert "to stderr 7" in capsys.readouterr().err
 
 
-def test_no_stderr_handler_when_logger_has_handlers(log_parser: OptionParser, logger: logging.Logger) -> None:
+def test_no_stderr_handler_when_logger_has_handlers(
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
+) -> None:
     existing = logging.NullHandler()
     logger.addHandler(existing)
     enable_pretty_logging(log_parser, logger)
-    assert logger.handlers == [existing]
+    assert handlers(logger) == [existing]
     log_parser.log_to_stderr = True
     enable_pretty_logging(log_parser, logger)
-    assert len(logger.handlers) == 2
+    assert len(handlers(logger)) == 2
 
 
-def test_log_to_stderr_false(log_parser: OptionParser, logger: logging.Logger) -> None:
+def test_log_to_stderr_false(
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
+) -> None:
     log_parser.log_to_stderr = False
     enable_pretty_logging(log_parser, logger)
-    assert logger.handlers == []
+    assert handlers(logger) == []
     assert logger.level == logging.INFO
 
 
-def test_enabling_twice_does_not_duplicate_handlers(log_parser: OptionParser, logger: logging.Logger) -> None:
+def test_enabling_twice_does_not_duplicate_handlers(
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
+) -> None:
     enable_pretty_logging(log_parser, logger)
     enable_pretty_logging(log_parser, logger)
-    assert len(logger.handlers) == 1
+    assert len(handlers(logger)) == 1
 
 
-def test_size_rotation(log_parser: OptionParser, logger: logging.Logger, tmp_path: Path) -> None:
+def test_size_rotation(
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    tmp_path: Path,
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
+) -> None:
     prefix = tmp_path / "server.log"
     log_parser.parse_command_line(
         ["prog", f"--log_file_prefix={prefix}", "--log_file_max_size=200", "--log_file_num_backups=2"],
         final=False,
     )
     enable_pretty_logging(log_parser, logger)
-    handlers = logger.handlers
-    assert len(handlers) == 1  # a log file and no explicit --log_to_stderr: no stderr output
-    assert isinstance(handlers[0], logging.handlers.RotatingFileHandler)
+    found = handlers(logger)
+    assert len(found) == 1  # a log file and no explicit --log_to_stderr: no stderr output
+    assert isinstance(found[0], logging.handlers.RotatingFileHandler)
     for i in range(40):
         logger.info("line %03d with some padding to fill the file", i)
-    for h in handlers:
+    for h in found:
         h.flush()
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["server.log", "server.log.1", "server.log.2"]
@@ -118,7 +143,12 @@ def test_size_rotation(log_parser: OptionParser, logger: logging.Logger, tmp_pat
     assert last.startswith("[I ")
 
 
-def test_time_rotation_handler(log_parser: OptionParser, logger: logging.Logger, tmp_path: Path) -> None:
+def test_time_rotation_handler(
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    tmp_path: Path,
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
+) -> None:
     prefix = tmp_path / "t.log"
     log_parser.parse_command_line(
         [
@@ -132,7 +162,7 @@ def test_time_rotation_handler(log_parser: OptionParser, logger: logging.Logger,
         final=False,
     )
     enable_pretty_logging(log_parser, logger)
-    (handler,) = logger.handlers
+    (handler,) = handlers(logger)
     assert isinstance(handler, logging.handlers.TimedRotatingFileHandler)
     assert handler.when == "H"
     assert handler.interval == 6 * 3600
@@ -142,7 +172,12 @@ def test_time_rotation_handler(log_parser: OptionParser, logger: logging.Logger,
     assert "timed" in prefix.read_text()
 
 
-def test_bad_rotation_settings(log_parser: OptionParser, logger: logging.Logger, tmp_path: Path) -> None:
+def test_bad_rotation_settings(
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    tmp_path: Path,
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
+) -> None:
     log_parser.log_file_prefix = str(tmp_path / "x.log")
     log_parser.log_rotate_mode = "weekly"
     with pytest.raises(Error, match="'log_rotate_mode' must be 'size' or 'time', got 'weekly'"):
@@ -155,18 +190,22 @@ def test_bad_rotation_settings(log_parser: OptionParser, logger: logging.Logger,
     log_parser.log_file_num_backups = -1
     with pytest.raises(Error, match="'log_file_num_backups' must be a non-negative int"):
         enable_pretty_logging(log_parser, logger)
-    assert logger.handlers == []
+    assert handlers(logger) == []
 
 
 def test_log_to_stderr_with_file(
-    log_parser: OptionParser, logger: logging.Logger, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    log_parser: OptionParser,
+    logger: logging.Logger,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    handlers: Callable[[logging.Logger], list[logging.Handler]],
 ) -> None:
     log_parser.parse_command_line(
         ["prog", f"--log_file_prefix={tmp_path / 'a.log'}", "--log_to_stderr"], final=False
     )
     enable_pretty_logging(log_parser, logger)
     logger.error("both places")
-    for h in logger.handlers:
+    for h in handlers(logger):
         h.flush()
     assert "both places" in capsys.readouterr().err
     assert "both places" in (tmp_path / "a.log").read_text()
