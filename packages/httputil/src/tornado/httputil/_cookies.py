@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from http.cookies import _unquote  # type: ignore[attr-defined]
+from http.cookies import _unquote
 
 __all__ = ["parse_cookie"]
 

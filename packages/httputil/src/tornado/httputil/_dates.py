@@ -11,7 +11,7 @@ from typing import Union
 
 __all__ = ["format_timestamp", "parse_http_date"]
 
-Timestamp = Union[float, int, tuple, time.struct_time, datetime.datetime]  # type: ignore[type-arg]
+Timestamp = Union[float, int, tuple, time.struct_time, datetime.datetime]
 
 
 def format_timestamp(ts: Timestamp) -> str:
@@ -24,10 +24,10 @@ def format_timestamp(ts: Timestamp) -> str:
     if isinstance(ts, numbers.Real):
         secs = float(ts)
     elif isinstance(ts, (tuple, time.struct_time)):
-        secs = calendar.timegm(tuple(ts))
+        secs = float(calendar.timegm(tuple(ts)))
     elif isinstance(ts, datetime.datetime):
         if ts.tzinfo is None:
-            secs = calendar.timegm(ts.utctimetuple())
+            secs = float(calendar.timegm(ts.utctimetuple()))
         else:
             secs = ts.timestamp()
     else:

@@ -14,7 +14,7 @@ __all__ = ["HTTPFile", "url_concat", "parse_qs_bytes", "parse_body_arguments", "
 gen_log = logging.getLogger("tornado.general")
 
 
-class HTTPFile(dict):  # type: ignore[type-arg]
+class HTTPFile(dict[str, Any]):
     """An uploaded file: ``filename``, ``body`` (bytes) and ``content_type``.
 
     It is a dict as in Tornado 1.0 (``f["body"]``) that also allows ``f.body``.
@@ -25,15 +25,15 @@ class HTTPFile(dict):  # type: ignore[type-arg]
 
     @property
     def filename(self) -> str:
-        return self["filename"]  # type: ignore[no-any-return]
+        return self["filename"]
 
     @property
     def body(self) -> bytes:
-        return self["body"]  # type: ignore[no-any-return]
+        return self["body"]
 
     @property
     def content_type(self) -> str:
-        return self["content_type"]  # type: ignore[no-any-return]
+        return self["content_type"]
 
 
 QueryArgs = Union[Mapping[str, Any], Sequence[tuple[str, Any]]]

@@ -290,7 +290,7 @@ class H1Connection:
         """Add bytes from the peer; ``b""`` means the peer closed its sending side."""
         if data:
             if self._eof:
-                raise HTTPOutputError("receive_data called after end of input")
+                raise RuntimeError("receive_data called after end of input (b\"\" was already received)")
             self._buf += data
         else:
             self._eof = True
