@@ -11,6 +11,34 @@ Templates mix text with ``{{ expression }}`` and ``{% statement %}`` tags::
     loader = Loader("/home/btaylor")
     print(loader.load("test.html").generate(myvalue="XXX"))
 
+Syntax (every compound statement is closed by ``{% end %}``):
+
+``{{ expr }}``
+    Any Python expression; its value is autoescaped (see below).
+``{% if %}`` / ``{% elif %}`` / ``{% else %}``, ``{% for %}``, ``{% while %}``, ``{% with %}``,
+``{% try %}`` / ``{% except %}`` / ``{% else %}`` / ``{% finally %}``
+    The Python statements of the same name; ``{% break %}`` and ``{% continue %}`` in loops.
+``{% set x = y %}``, ``{% import mod %}``, ``{% from mod import name %}``
+    Python statements run in the template's function.
+``{% extends "base.html" %}``, ``{% block name %}``
+    Inheritance: the child's blocks replace the parent's blocks of the same name (any depth).
+``{% include "other.html" %}``
+    Inlines another template, which sees this template's names.
+``{% raw expr %}``, ``{% module expr %}``
+    Output without escaping (``module`` is ``raw modules.expr``).
+``{% apply func %}...{% end %}``
+    Output ``func(rendered body)``.
+``{% autoescape name_or_None %}``
+    The escaping function for this file.
+``{% whitespace all|single|oneline %}``
+    Whitespace handling of the literal text that follows.
+``{# comment #}``, ``{% comment text %}``
+    Dropped.  ``{{!``, ``{%!`` and ``{#!`` output ``{{``, ``{%`` and ``{#``.
+
+Every template can use ``escape`` (``xhtml_escape``), ``xhtml_escape``, ``url_escape``,
+``json_encode``, ``squeeze``, ``linkify`` and ``datetime``; keyword arguments to
+:meth:`Template.generate` add more names.
+
 Expressions are autoescaped with ``xhtml_escape`` unless the loader, the template or an
 ``{% autoescape %}`` directive says otherwise; values that are already
 :class:`tornado.escape.SafeHTML` pass through unchanged.  The generated Python is visible as
