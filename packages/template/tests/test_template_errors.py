@@ -106,3 +106,14 @@ def test_errors_in_the_render_function_itself_are_unchanged() -> None:
     with pytest.raises(NameError) as info:
         t.generate()
     assert "'x'" in str(info.value)
+
+
+def test_generated_source_is_registered_for_tracebacks_and_released() -> None:
+    import gc
+    import linecache
+
+    t = Template("{{ 1 }}", name="lc.html")
+    assert "_tt_execute" in "".join(linecache.getlines("<template lc.html>"))
+    del t
+    gc.collect()
+    assert "<template lc.html>" not in linecache.cache
