@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from tornado.database import Connection, Error
 
 DEFAULT_MYSQL = "root@127.0.0.1:3306/test"

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from tornado.database import (
     Connection,
     DatabaseError,
@@ -72,7 +71,7 @@ def test_executemany_accepts_any_iterable_of_tuples(db: Connection, table: str) 
     db.executemany(f"INSERT INTO {table} (name, score) VALUES (%s, %s)", ((f"n{i}", i) for i in range(50)))
     assert db.get(f"SELECT COUNT(*) AS n, SUM(score) AS s FROM {table}") == {"n": 50, "s": sum(range(50))}
     with pytest.raises(TypeError, match="sequences"):
-        db.executemany(f"INSERT INTO {table} (name) VALUES (%s)", [5])
+        db.executemany(f"INSERT INTO {table} (name) VALUES (%s)", [5])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="not a string"):
         db.executemany(f"INSERT INTO {table} (name) VALUES (%s)", "abc")
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 import tornado.database._connection as connection_module
 from tornado.database import Connection, DataError, OperationalError
 from tornado.database._backends import parse_mysql_host

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 import tornado.database._connection as connection_module
 from tornado.database import Connection, ProgrammingError
 from tornado.database._sql import to_qmark

@@ -150,7 +150,7 @@ class Connection:
                 if not batch:
                     break
                 for values in batch:
-                    yield Row(zip(names, values))
+                    yield Row(zip(names, values, strict=True))
         except self._backend.driver_errors as e:
             raise self._failed(e, query) from e
         finally:

@@ -32,4 +32,4 @@ def make_rows(description: Sequence[Sequence[Any]] | None, rows: Sequence[Sequen
     if description is None:
         return []
     names = [d[0] for d in description]
-    return [Row(zip(names, r)) for r in rows]
+    return [Row(zip(names, r, strict=True)) for r in rows]
