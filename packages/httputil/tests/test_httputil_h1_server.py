@@ -339,3 +339,16 @@ def test_data_after_eof_is_a_usage_error() -> None:
     c.receive_data(b"")
     with pytest.raises(RuntimeError, match="end of input"):
         c.receive_data(b"x")
+
+
+def test_raw_response_bookkeeping(drain_events: Drain) -> None:
+    c = H1Connection(SERVER)
+    c.receive_data(GET + GET)
+    drain_events(c)
+    c.end_raw_response(keep_alive=True)
+    assert isinstance(c.next_event(), RequestHead)  # the pipelined request is released
+    drain_events(c)
+    c.end_raw_response(keep_alive=False)
+    assert c.next_event() is PAUSED and not c.keep_alive
+    with pytest.raises(HTTPOutputError):
+        c.end_raw_response(keep_alive=True)

@@ -896,6 +896,22 @@ class H1Connection:
             return b""
         raise HTTPOutputError("send_data called without a message head in progress")
 
+    def end_raw_response(self, keep_alive: bool) -> None:
+        """Record that a complete response was sent as raw bytes composed elsewhere.
+
+        For servers that let the application write the status line and headers itself
+        (Tornado 1.0's ``request.write``): the core cannot see the framing, so the caller
+        says whether the connection may carry another request.
+        """
+        if self.role is not SERVER:
+            raise HTTPOutputError("end_raw_response is for the server role")
+        if self._wstate == _W_DONE or self._rstate in (_R_HEAD, _R_CLOSED):
+            raise HTTPOutputError("no request is waiting for a response")
+        if self._rstate not in (_R_DONE, _R_EOM):
+            keep_alive = False
+        self._wstate = _W_DONE
+        self.keep_alive = self.keep_alive and keep_alive
+
     def send_end(self, trailers: HeadersArg = None) -> bytes:
         """Finish our message (the terminating chunk for chunked bodies)."""
         st = self._wstate
