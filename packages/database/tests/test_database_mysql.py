@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import tornado.database._connection as connection_module
-from tornado.database import Connection, DataError, OperationalError
+from tornado.database import Connection, DataError, Error, OperationalError
 from tornado.database._backends import parse_mysql_host
 
 
@@ -181,3 +181,20 @@ def test_package_works_without_driver(tmp_path: Any) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "42"
+
+
+def test_iter_uses_unbuffered_cursor(mysql_db: Connection, unique_name: str) -> None:
+    mysql_db.execute(f"CREATE TABLE {unique_name} (a INT)")
+    try:
+        mysql_db.executemany(f"INSERT INTO {unique_name} VALUES (%s)", [(i,) for i in range(2000)])
+        session = _session_id(mysql_db)
+        rows = mysql_db.iter(f"SELECT a FROM {unique_name} ORDER BY a")
+        assert next(rows) == {"a": 0}
+        # The rest of the result is still on the server, so the session is busy streaming it.
+        with pytest.raises(Error, match="out of sync"):
+            mysql_db.query("SELECT 1")
+        rows.close()
+        assert _session_id(mysql_db) == session  # that error did not cost the session
+        assert [r.a for r in mysql_db.iter(f"SELECT a FROM {unique_name} ORDER BY a")] == list(range(2000))
+    finally:
+        mysql_db.execute(f"DROP TABLE {unique_name}")

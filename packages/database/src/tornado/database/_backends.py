@@ -20,10 +20,10 @@ SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_SCHEME = "sqlite://"
 _SQLITE_ERROR = 1
 
-# MySQL errors after which the session is unusable: every client-side CR_* error (2000-2999,
-# e.g. 2006 "server has gone away", 2013 "lost connection"), server shutdown (1053), MariaDB's
+# MySQL errors after which the session is unusable: cannot connect (2002, 2003), "server has
+# gone away" (2006), lost connection (2013, 2055), server shutdown (1053), MariaDB's
 # "connection was killed" (1927) and MySQL 8's idle disconnect (4031).
-_MYSQL_LOST_CODES = frozenset({1053, 1927, 4031})
+_MYSQL_LOST_CODES = frozenset({2002, 2003, 2006, 2013, 2055, 1053, 1927, 4031})
 
 
 def is_sqlite_target(host: str) -> bool:
@@ -235,7 +235,7 @@ class MySQLBackend(Backend):
             return True
         if isinstance(exc, self._mysqldb.OperationalError) and exc.args:
             code = exc.args[0]
-            return isinstance(code, int) and (2000 <= code < 3000 or code in _MYSQL_LOST_CODES)
+            return code in _MYSQL_LOST_CODES
         return False
 
     def unbuffered_cursor(self, db: Any) -> Any:
