@@ -1,0 +1,178 @@
+"""Static files: serving, validators, ranges, HEAD, content types, path safety, versioned URLs."""
+
+import email.utils
+import hashlib
+import os
+
+import pytest
+
+import tornado.web
+
+
+@pytest.fixture
+def static_dir(tmp_path):
+    root = tmp_path / "static"
+    (root / "images").mkdir(parents=True)
+    (root / "images" / "logo.png").write_bytes(b"\x89PNG" + bytes(range(256)))
+    (root / "robots.txt").write_text("User-agent: *\n")
+    (root / "favicon.ico").write_bytes(b"ICO")
+    (root / "style.css").write_text("body{}")
+    (root / "app.js").write_text("var a;")
+    (root / "data.bin").write_bytes(b"0123456789")
+    (root / "sub").mkdir()
+    (root / "sub" / "index.html").write_text("<p>index</p>")
+    (tmp_path / "secret.txt").write_text("top secret")
+    return root
+
+
+class Page(tornado.web.RequestHandler):
+    def get(self):
+        self.write(self.static_url("images/logo.png"))
+
+
+@pytest.fixture
+def server(serve, static_dir):
+    return serve(tornado.web.Application([(r"/", Page)], static_path=str(static_dir)))
+
+
+def test_static_path_serves_prefix_robots_and_favicon(server, static_dir):
+    r = server.fetch("/static/images/logo.png")
+    assert r.status == 200 and r.body == (static_dir / "images" / "logo.png").read_bytes()
+    assert r.headers["Content-Type"] == "image/png"
+    assert server.fetch("/robots.txt").text == "User-agent: *\n"
+    assert server.fetch("/favicon.ico").body == b"ICO"
+    assert server.fetch("/static/missing.png").status == 404
+
+
+def test_content_types(server):
+    assert server.fetch("/static/style.css").headers["Content-Type"] == "text/css; charset=UTF-8"
+    assert server.fetch("/static/app.js").headers["Content-Type"].startswith(("application/javascript",
+                                                                              "text/javascript"))
+    assert server.fetch("/static/data.bin").headers["Content-Type"] == "application/octet-stream"
+
+
+def test_last_modified_and_if_modified_since(server, static_dir):
+    r = server.fetch("/static/style.css")
+    lm = r.headers["Last-Modified"]
+    assert email.utils.parsedate_to_datetime(lm).timestamp() == int(os.stat(static_dir / "style.css").st_mtime)
+    r2 = server.fetch("/static/style.css", headers={"If-Modified-Since": lm})
+    assert r2.status == 304 and r2.body == b""
+    old = email.utils.formatdate(0, usegmt=True)
+    assert server.fetch("/static/style.css", headers={"If-Modified-Since": old}).status == 200
+
+
+def test_etag_and_if_none_match(server, static_dir):
+    r = server.fetch("/static/style.css")
+    assert r.headers["Etag"] == '"' + hashlib.sha1(b"body{}").hexdigest() + '"'
+    assert server.fetch("/static/style.css", headers={"If-None-Match": r.headers["Etag"]}).status == 304
+    assert server.fetch("/static/style.css", headers={"If-None-Match": '"x"'}).status == 200
+
+
+def test_range_requests(server):
+    r = server.fetch("/static/data.bin", headers={"Range": "bytes=2-4"})
+    assert (r.status, r.body, r.headers["Content-Range"]) == (206, b"234", "bytes 2-4/10")
+    r = server.fetch("/static/data.bin", headers={"Range": "bytes=-3"})
+    assert (r.status, r.body) == (206, b"789")
+    r = server.fetch("/static/data.bin", headers={"Range": "bytes=7-"})
+    assert (r.status, r.body, r.headers["Content-Length"]) == (206, b"789", "3")
+    r = server.fetch("/static/data.bin", headers={"Range": "bytes=5-100"})
+    assert (r.status, r.body) == (206, b"56789")
+    r = server.fetch("/static/data.bin", headers={"Range": "bytes=20-30"})
+    assert (r.status, r.headers["Content-Range"]) == (416, "bytes */10")
+    r = server.fetch("/static/data.bin", headers={"Range": "bytes=oops"})
+    assert (r.status, r.body) == (200, b"0123456789")
+    assert server.fetch("/static/data.bin").headers["Accept-Ranges"] == "bytes"
+
+
+def test_head(server):
+    r = server.fetch("/static/data.bin", method="HEAD")
+    assert (r.status, r.body, r.headers["Content-Length"]) == (200, b"", "10")
+
+
+def test_large_file_streams(serve, tmp_path):
+    root = tmp_path / "big"
+    root.mkdir()
+    data = os.urandom(300_000)
+    (root / "big.bin").write_bytes(data)
+    s = serve(tornado.web.Application(static_path=str(root)))
+    r = s.fetch("/static/big.bin")
+    assert r.body == data and r.headers["Content-Length"] == str(len(data))
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../secret.txt",
+    "/static/%2e%2e/secret.txt",
+    "/static/..%2fsecret.txt",
+    "/static/images/..%2f..%2fsecret.txt",
+    "/static//etc/passwd",
+    "/static/%2Fetc%2Fpasswd",
+])
+def test_no_escape_from_static_root(server, path):
+    r = server.raw(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    status = int(r.split(b" ", 2)[1])
+    assert status in (400, 403, 404)
+    assert b"top secret" not in r and b"root:" not in r
+
+
+def test_directories(serve, static_dir):
+    class Index(tornado.web.StaticFileHandler):
+        pass
+
+    app = tornado.web.Application([
+        (r"/files/(.*)", Index, {"path": str(static_dir), "default_filename": "index.html"}),
+    ], static_path=str(static_dir))
+    s = serve(app)
+    assert s.fetch("/static/sub").status == 403  # no default_filename on the built-in route
+    r = s.fetch("/files/sub")
+    assert (r.status, r.headers["Location"]) == (301, "/files/sub/")
+    assert s.fetch("/files/sub/").text == "<p>index</p>"
+
+
+def test_no_protocol_relative_redirect(serve, static_dir):
+    app = tornado.web.Application([
+        (r"/(.*)", tornado.web.StaticFileHandler, {"path": str(static_dir), "default_filename": "index.html"}),
+    ])
+    s = serve(app)
+    r = s.raw(b"GET //sub HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert not r.startswith(b"HTTP/1.1 301") and b"Location: //" not in r
+
+
+def test_static_url_versions_and_caching_headers(server, static_dir):
+    url = server.fetch("/").text
+    digest = hashlib.sha1((static_dir / "images" / "logo.png").read_bytes()).hexdigest()
+    assert url == "/static/images/logo.png?v=" + digest[:5]
+    r = server.fetch(url)
+    assert r.headers["Cache-Control"] == "max-age=315360000"
+    expires = email.utils.parsedate_to_datetime(r.headers["Expires"]).timestamp()
+    import time
+
+    assert expires > time.time() + 9 * 365 * 86400
+    plain = server.fetch("/static/images/logo.png")
+    assert "Expires" not in plain.headers
+
+
+def test_static_hashes_are_cached(serve, static_dir):
+    s = serve(tornado.web.Application([(r"/", Page)], static_path=str(static_dir)))
+    first = s.fetch("/").text
+    (static_dir / "images" / "logo.png").write_bytes(b"changed")
+    assert s.fetch("/").text == first  # cached until reset or restart
+    tornado.web.StaticFileHandler.reset()
+    assert s.fetch("/").text != first
+
+
+def test_static_url_prefix_and_handler_class(serve, static_dir):
+    class Custom(tornado.web.StaticFileHandler):
+        def set_default_headers(self):
+            self.set_header("X-Custom", "1")
+
+    app = tornado.web.Application([(r"/", Page)], static_path=str(static_dir), static_url_prefix="/assets/",
+                                  static_handler_class=Custom)
+    s = serve(app)
+    assert s.fetch("/").text.startswith("/assets/images/logo.png?v=")
+    r = s.fetch("/assets/style.css")
+    assert r.text == "body{}" and r.headers["X-Custom"] == "1"
+
+
+def test_static_url_without_static_path_names_setting(serve):
+    r = serve(tornado.web.Application([(r"/", Page)], debug=True)).fetch("/")
+    assert r.status == 500 and b"static_path" in r.body
