@@ -160,6 +160,7 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         "extra_deps =",
         "    jinja2",
         "    hatchling",
+        "    playwright",
         "deps =",
         "    {[testenv]base_deps}",
         "    {[testenv:integration]extra_deps}",
