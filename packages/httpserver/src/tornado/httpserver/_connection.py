@@ -1,0 +1,560 @@
+"""One client connection: an asyncio Protocol driving the HTTP/1.1 protocol core.
+
+Why a Protocol and not an IOStream: ``data_received`` hands us the bytes the event loop
+already read, and ``transport.write`` tries ``send()`` at once.  A stream would add a
+future or callback per read, an extra buffer copy and a loop iteration between
+"bytes arrived" and "request parsed".  On this path that overhead is most of the cost
+of a small request, so the server talks to the transport directly.
+
+Responses are collected in a small list and written with one ``transport.write`` at the
+end of ``data_received`` (or, for answers produced later, on the next loop iteration or
+at ``finish()``), so a small response costs one ``send()`` and pipelined responses
+share one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import ipaddress
+import logging
+import re
+import zlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tornado.httputil import (
+    NEED_DATA,
+    PAUSED,
+    SERVER,
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    H1Connection,
+    HTTPHeaders,
+    HTTPOutputError,
+    ProtocolError,
+    RequestHead,
+    format_error_response,
+)
+
+from ._request import HTTPServerRequest
+
+if TYPE_CHECKING:
+    from ._server import HTTPServer
+
+app_log = logging.getLogger("tornado.application")
+gen_log = logging.getLogger("tornado.general")
+
+__all__ = ["HTTP1ServerConnection"]
+
+HeadersArg = HTTPHeaders | dict[str, str] | list[tuple[str, str]] | None
+
+# What the connection is waiting for; decides which timeout applies.
+_IDLE = 0       # between requests, nothing buffered
+_HEAD = 1       # part of a request head has arrived
+_BODY = 2       # reading a request body
+_HANDLING = 3   # the application has the request; no timeout
+
+# Response modes
+_NONE = 0
+_RAW = 1
+_FRAMED = 2
+
+_RAW_CONNECTION_RE = re.compile(rb"\r\nconnection:([^\r\n]*)", re.IGNORECASE)
+_RAW_FRAMING_RE = re.compile(rb"\r\n(?:content-length|transfer-encoding):", re.IGNORECASE)
+_MAX_PAUSED_BUFFER = 256 * 1024
+
+
+class HTTP1ServerConnection(asyncio.Protocol):
+    """Serves the requests of one client connection, in order.
+
+    It is ``request.connection``.  Besides the raw 1.0-style ``request.write``, it offers the
+    framed interface a framework uses::
+
+        conn.write_headers(200, {"Content-Type": "text/html"}, chunk=b"...")  # start
+        conn.write(b"more")       # chunked when no Content-Length was given
+        conn.finish()
+
+    ``HEAD`` responses lose their body and ``204``/``304`` never get one.
+    """
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.conn = H1Connection(SERVER, max_header_size=server.max_header_size,
+                                 max_body_size=server.max_body_size)
+        self.transport: asyncio.Transport | None = None
+        self.request: HTTPServerRequest | None = None
+        self.remote_ip = "0.0.0.0"
+        self._loop = asyncio.get_running_loop() if server._loop is None else server._loop
+        self._protocol = server.protocol
+        self._body: list[bytes] = []
+        self._out: list[bytes] = []
+        self._mode = _NONE
+        self._raw_head = b""
+        self._raw_keep_alive: bool | None = None
+        self._in_receive = False
+        self._flush_scheduled = False
+        self._closed = False
+        self._closing = False
+        self._reading_paused = False
+        self._writing_paused = False
+        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._close_callback: Callable[[], Any] | None = None
+        self._phase = _IDLE
+        self._since = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_when = 0.0
+
+    # ------------------------------------------------------------ asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and peer:
+            self.remote_ip = peer[0]
+        if self._protocol is None:
+            self._protocol = "https" if transport.get_extra_info("sslcontext") is not None else "http"
+        self.server._connections.add(self)
+        self._since = self._loop.time()
+        self._arm_timer()
+
+    def data_received(self, data: bytes) -> None:
+        self._in_receive = True
+        try:
+            self.conn.receive_data(data)
+            if self._phase == _BODY and self.server.body_timeout is None:
+                self._since = self._loop.time()
+            self._process()
+        finally:
+            self._in_receive = False
+        if self._out:
+            self._flush()
+
+    def eof_received(self) -> bool:
+        self._in_receive = True
+        try:
+            self.conn.receive_data(b"")
+            self._process()
+        finally:
+            self._in_receive = False
+        if self._out:
+            self._flush()
+        # Keep the transport open: a half-closed client still gets its response.
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.server._connection_gone(self)
+        for fut in self._drain_waiters:
+            if not fut.done():
+                fut.set_result(None)
+        self._drain_waiters.clear()
+        cb = self._close_callback
+        if cb is not None:
+            self._close_callback = None
+            try:
+                cb()
+            except Exception:
+                app_log.exception("Exception in connection close callback")
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        waiters, self._drain_waiters = self._drain_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    # --------------------------------------------------------------------- parsing
+
+    def _process(self) -> None:
+        conn = self.conn
+        while not self._closed:
+            try:
+                ev = conn.next_event()
+            except ProtocolError as e:
+                self._protocol_error(e)
+                return
+            t = type(ev)
+            if t is RequestHead:
+                self._on_head(ev)  # type: ignore[arg-type]
+            elif t is Data:
+                self._body.append(ev.data)  # type: ignore[union-attr]
+            elif t is EndOfMessage:
+                self._on_end_of_message()
+            elif ev is NEED_DATA:
+                if self._phase == _IDLE and conn.buffered_size:
+                    self._set_phase(_HEAD)
+                return
+            elif ev is PAUSED:
+                if self.request is None and not conn.keep_alive:
+                    self.close()
+                elif conn.buffered_size > _MAX_PAUSED_BUFFER and not self._reading_paused:
+                    self._reading_paused = True
+                    assert self.transport is not None
+                    self.transport.pause_reading()
+                return
+            elif t is ConnectionClosed:
+                self.close()
+                return
+
+    def _on_head(self, head: RequestHead) -> None:
+        server = self.server
+        if server.no_keep_alive or self._closing:
+            self.conn.keep_alive = False
+        remote_ip = self.remote_ip
+        protocol = self._protocol
+        headers = head.headers
+        if server.xheaders:
+            remote_ip, protocol = _apply_xheaders(headers, remote_ip, protocol)  # type: ignore[arg-type]
+        self.request = HTTPServerRequest(head.method, head.target, head.version, headers, None,
+                                         remote_ip, protocol, None, None, self)
+        self._mode = _NONE
+        self._raw_head = b""
+        self._raw_keep_alive = None
+        if head.expect_continue:
+            self._out.append(self.conn.send_continue())
+            if not self._in_receive:
+                self._flush()
+        self._set_phase(_BODY)
+
+    def _on_end_of_message(self) -> None:
+        req = self.request
+        assert req is not None
+        body = self._body
+        if body:
+            req.body = body[0] if len(body) == 1 else b"".join(body)
+            self._body = []
+        self._set_phase(_HANDLING)
+        if self.server.decompress_request and "Content-Encoding" in req.headers:
+            if not self._decompress(req):
+                return
+        try:
+            result = self.server.request_callback(req)
+        except Exception:
+            self._callback_failed(req)
+            return
+        if result is not None and inspect.isawaitable(result):
+            fut = asyncio.ensure_future(result, loop=self._loop)
+            fut.add_done_callback(lambda f: self._async_callback_done(f, req))
+
+    def _decompress(self, req: HTTPServerRequest) -> bool:
+        encoding = req.headers["Content-Encoding"].strip().lower()
+        if encoding != "gzip":
+            return True
+        limit = self.server.max_body_size
+        try:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = d.decompress(req.body, limit + 1)
+            if len(data) > limit:
+                raise ProtocolError("decompressed body exceeds max_body_size", 413)
+            if not d.eof:
+                raise ProtocolError("truncated gzip body")
+        except (zlib.error, ProtocolError) as e:
+            status = e.status_code if isinstance(e, ProtocolError) else 400
+            gen_log.info("Bad gzip request body from %s: %s", self.remote_ip, e)
+            self._send_error_and_close(status)
+            return False
+        req.body = data
+        req.headers["X-Consumed-Content-Encoding"] = req.headers["Content-Encoding"]
+        del req.headers["Content-Encoding"]
+        req.headers["Content-Length"] = str(len(data))
+        return True
+
+    # ----------------------------------------------------------------------- errors
+
+    def _protocol_error(self, e: ProtocolError) -> None:
+        gen_log.info("Malformed HTTP request from %s: %s", self.remote_ip, e)
+        if self.conn.response_started or self._mode != _NONE:
+            self.close()
+            return
+        self._send_error_and_close(e.status_code)
+
+    def _send_error_and_close(self, status: int) -> None:
+        self._out.append(format_error_response(status))
+        self._flush()
+        self.request = None
+        self.close()
+
+    def _callback_failed(self, req: HTTPServerRequest) -> None:
+        app_log.error("Uncaught exception in request callback for %s %s", req.method, req.uri,
+                      exc_info=True)
+        if self._closed or req is not self.request:
+            return
+        if self._mode == _NONE and not self.conn.response_started:
+            self.write_response(500, None, b"", None, req)
+        else:
+            self._out.clear()
+            self.close()
+
+    def _async_callback_done(self, fut: asyncio.Future[Any], req: HTTPServerRequest) -> None:
+        if fut.cancelled():
+            return
+        exc = fut.exception()
+        if exc is None:
+            return
+        try:
+            raise exc
+        except Exception:
+            self._callback_failed(req)
+
+    # --------------------------------------------------------------------- timeouts
+
+    def _set_phase(self, phase: int) -> None:
+        self._phase = phase
+        if phase != _HANDLING:
+            self._since = self._loop.time()
+            self._arm_timer()
+
+    def _deadline(self) -> float | None:
+        phase = self._phase
+        server = self.server
+        if phase == _IDLE:
+            t = server.idle_connection_timeout
+        elif phase == _HEAD:
+            t = server.header_timeout
+        elif phase == _BODY:
+            t = server.body_timeout if server.body_timeout is not None else server.idle_connection_timeout
+        else:
+            return None
+        return None if t is None else self._since + t
+
+    def _arm_timer(self) -> None:
+        deadline = self._deadline()
+        if deadline is None:
+            return
+        if self._timer is not None:
+            if self._timer_when <= deadline:
+                return  # fires early, then re-arms for the real deadline
+            self._timer.cancel()
+        self._timer_when = deadline
+        self._timer = self._loop.call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self._closed:
+            return
+        deadline = self._deadline()
+        if deadline is None:
+            return
+        if self._loop.time() >= deadline:
+            what = ("idle connection", "request head", "request body")[self._phase]
+            gen_log.info("Closing connection from %s: timed out waiting for %s", self.remote_ip, what)
+            self._flush()
+            self.close()
+            return
+        self._arm_timer()
+
+    # ------------------------------------------------------------------- responding
+
+    def _check_request(self, req: HTTPServerRequest | None) -> bool:
+        """False when the write belongs to a request that is over or a closed connection."""
+        if self._closed:
+            return False
+        if req is not None and req is not self.request:
+            if self.request is None:
+                raise HTTPOutputError("the response to this request was already finished")
+            raise HTTPOutputError("this request is not the one currently being answered")
+        if self.request is None:
+            raise HTTPOutputError("no request is being answered on this connection")
+        return True
+
+    def write_raw(self, data: bytes, request: HTTPServerRequest | None = None) -> None:
+        """Send raw response bytes (Tornado 1.0 ``request.write``)."""
+        if not self._check_request(request):
+            return
+        if self._mode == _FRAMED:
+            raise HTTPOutputError("raw write after write_headers on the same response")
+        self._mode = _RAW
+        if self._raw_keep_alive is None:
+            self._sniff_raw_head(data)
+        self._queue(data)
+
+    def _sniff_raw_head(self, data: bytes) -> None:
+        head = self._raw_head + data if self._raw_head else data
+        end = head.find(b"\r\n\r\n")
+        if end < 0:
+            self._raw_head = head[:65536]
+            return
+        head = head[:end + 2]
+        self._raw_head = b""
+        ka = self.conn.keep_alive
+        if ka:
+            m = _RAW_CONNECTION_RE.search(head)
+            tokens = m.group(1).lower() if m else b""
+            status = head[9:12]
+            assert self.request is not None
+            if b"close" in tokens:
+                ka = False
+            elif self.request.version == "HTTP/1.0" and b"keep-alive" not in tokens:
+                ka = False
+            elif (_RAW_FRAMING_RE.search(head) is None and status not in (b"204", b"304")
+                  and self.request.method != "HEAD" and not status.startswith(b"1")):
+                ka = False
+        self._raw_keep_alive = ka
+
+    def write_headers(self, status_code: int, headers: HeadersArg = None, chunk: bytes | None = None,
+                      reason: str | None = None) -> None:
+        """Start the response.  Give a Content-Length header when the body size is known;
+        otherwise the body is sent chunked (HTTP/1.1) or until close (HTTP/1.0)."""
+        if not self._check_request(None):
+            return
+        if self._mode != _NONE:
+            raise HTTPOutputError("write_headers called twice for one response")
+        self._mode = _FRAMED
+        self._queue(self.conn.send_response_head(status_code, headers, reason))
+        if chunk:
+            self._queue(self.conn.send_data(chunk))
+
+    def write(self, chunk: bytes) -> None:
+        """Send part of the body started by :meth:`write_headers`."""
+        if not self._check_request(None):
+            return
+        if self._mode != _FRAMED:
+            raise HTTPOutputError("write() needs write_headers() first (use request.write for raw bytes)")
+        data = self.conn.send_data(chunk)
+        if data:
+            self._queue(data)
+
+    def write_response(self, status_code: int, headers: HeadersArg, body: bytes, reason: str | None = None,
+                       request: HTTPServerRequest | None = None) -> None:
+        """A whole response (Content-Length set) and finish, composed into one write."""
+        if not self._check_request(request):
+            return
+        if self._mode != _NONE:
+            raise HTTPOutputError("a response was already started")
+        self._mode = _FRAMED
+        self._out.append(self.conn.send_response(status_code, headers, body, reason))
+        self._response_done()
+
+    def finish(self, request: HTTPServerRequest | None = None) -> None:
+        """End the current response."""
+        if not self._check_request(request):
+            return
+        mode = self._mode
+        if mode == _FRAMED:
+            end = self.conn.send_end()
+            if end:
+                self._out.append(end)
+        elif mode == _RAW:
+            self.conn.end_raw_response(bool(self._raw_keep_alive))
+        else:
+            raise HTTPOutputError("finish() called before anything was written")
+        self._response_done()
+
+    def _response_done(self) -> None:
+        req = self.request
+        assert req is not None
+        req._finished()
+        self.request = None
+        self._mode = _NONE
+        if not self.conn.keep_alive or self._closing:
+            self._flush()
+            self.close()
+            return
+        self._set_phase(_IDLE)
+        if self._reading_paused:
+            self._reading_paused = False
+            assert self.transport is not None
+            self.transport.resume_reading()
+        if not self._in_receive:
+            # Answered later than the request arrived: send now and look at what is buffered.
+            self._flush()
+            self._in_receive = True
+            try:
+                self._process()
+            finally:
+                self._in_receive = False
+            if self._out:
+                self._flush()
+
+    def _queue(self, data: bytes) -> None:
+        self._out.append(data)
+        if not self._in_receive and not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        out = self._out
+        if not out:
+            return
+        data = out[0] if len(out) == 1 else b"".join(out)
+        out.clear()
+        if not self._closed and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def flush(self) -> asyncio.Future[None]:
+        """Send what is queued; the future resolves once the kernel is accepting data again."""
+        self._flush()
+        fut: asyncio.Future[None] = self._loop.create_future()
+        if self._writing_paused and not self._closed:
+            self._drain_waiters.append(fut)
+        else:
+            fut.set_result(None)
+        return fut
+
+    # ------------------------------------------------------------------- lifecycle
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def set_close_callback(self, callback: Callable[[], Any] | None) -> None:
+        """Call ``callback`` when the client goes away (for long polling)."""
+        self._close_callback = callback
+
+    def close(self) -> None:
+        """Close the connection (pending output is still sent)."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    def _start_closing(self) -> None:
+        """Graceful shutdown: finish the request in flight, then close."""
+        self._closing = True
+        if self.request is None:
+            self._flush()
+            self.close()
+        elif not self.conn.response_started and self._mode == _NONE:
+            self.conn.keep_alive = False
+
+
+def _valid_ip(ip: str) -> bool:
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return True
+
+
+def _apply_xheaders(headers: HTTPHeaders, remote_ip: str, protocol: str) -> tuple[str, str]:
+    """Client address and scheme as reported by a reverse proxy in front of us.
+
+    ``X-Real-IP`` wins; otherwise the rightmost valid address of ``X-Forwarded-For`` is
+    used, because that is the one our own proxy appended; entries to its left were sent by
+    the client and can be forged.  ``X-Scheme`` / ``X-Forwarded-Proto`` give the scheme.
+    """
+    real = headers.get("X-Real-IP")
+    if real is not None and _valid_ip(real.strip()):
+        remote_ip = real.strip()
+    else:
+        fwd = headers.get("X-Forwarded-For")
+        if fwd is not None:
+            for cand in reversed(fwd.split(",")):
+                cand = cand.strip()
+                if _valid_ip(cand):
+                    remote_ip = cand
+                    break
+    scheme = headers.get("X-Scheme") or headers.get("X-Forwarded-Proto")
+    if scheme is not None:
+        scheme = scheme.split(",")[-1].strip().lower()
+        if scheme in ("http", "https"):
+            protocol = scheme
+    return remote_ip, protocol
+

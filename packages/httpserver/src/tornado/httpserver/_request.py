@@ -1,0 +1,203 @@
+"""The request object handed to request callbacks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from http.cookies import CookieError, Morsel, SimpleCookie
+from typing import TYPE_CHECKING
+
+from tornado.httputil import (
+    HTTPFile,
+    HTTPHeaders,
+    HTTPInputError,
+    parse_body_arguments,
+    parse_cookie,
+    parse_qs_bytes,
+)
+
+if TYPE_CHECKING:
+    from ._connection import HTTP1ServerConnection
+
+gen_log = logging.getLogger("tornado.general")
+
+__all__ = ["HTTPServerRequest", "HTTPRequest"]
+
+
+class HTTPServerRequest:
+    """A single HTTP request: what the client sent, plus how to answer it.
+
+    ``arguments``, ``query_arguments``, ``body_arguments``, ``files`` and ``cookies`` are
+    parsed on first use, so a callback that never looks at them pays nothing.
+    Argument values are bytes (the framework decodes them); ``cookies`` is a
+    :class:`http.cookies.SimpleCookie` (``request.cookies["name"].value``) built by a
+    tolerant parser, so one malformed cookie does not hide the others.
+
+    A bare callback answers with :meth:`write` (raw bytes of a complete HTTP response,
+    status line and headers included, as in Tornado 1.0) and :meth:`finish`, or with
+    :meth:`respond`.  A raw response must carry a correct ``Content-Length`` (or chunked
+    framing) for the connection to be reused; without one the server closes the
+    connection after :meth:`finish`.
+    """
+
+    def __init__(self, method: str, uri: str, version: str = "HTTP/1.0", headers: HTTPHeaders | None = None,
+                 body: bytes | None = None, remote_ip: str | None = None, protocol: str | None = None,
+                 host: str | None = None, files: dict[str, list[HTTPFile]] | None = None,
+                 connection: HTTP1ServerConnection | None = None, start_time: float | None = None) -> None:
+        self.method = method
+        self.uri = uri
+        self.version = version
+        self.headers = headers if headers is not None else HTTPHeaders()
+        self.body = body or b""
+        self.remote_ip = remote_ip or "127.0.0.1"
+        self.protocol = protocol or "http"
+        self.host = host or self.headers.get("Host") or "127.0.0.1"
+        self.connection = connection
+        self._start_time = time.time() if start_time is None else start_time
+        self._finish_time: float | None = None
+        path, sep, query = uri.partition("?")
+        self.path = path
+        self.query = query
+        self._query_arguments: dict[str, list[bytes]] | None = None
+        self._body_arguments: dict[str, list[bytes]] | None = None
+        self._files: dict[str, list[HTTPFile]] | None = files
+        self._arguments: dict[str, list[bytes]] | None = None
+        self._cookies: SimpleCookie | None = None
+
+    # --------------------------------------------------------------- parsed on demand
+
+    @property
+    def host_name(self) -> str:
+        """``host`` without the port."""
+        host = self.host
+        if host.startswith("["):
+            return host[1:].partition("]")[0]
+        return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+    @property
+    def query_arguments(self) -> dict[str, list[bytes]]:
+        if self._query_arguments is None:
+            self._query_arguments = parse_qs_bytes(self.query, keep_blank_values=True)
+        return self._query_arguments
+
+    @query_arguments.setter
+    def query_arguments(self, value: dict[str, list[bytes]]) -> None:
+        self._query_arguments = value
+        self._arguments = None
+
+    def _parse_body(self) -> None:
+        args: dict[str, list[bytes]] = {}
+        files: dict[str, list[HTTPFile]] = self._files if self._files is not None else {}
+        if self.body:
+            try:
+                parse_body_arguments(self.headers.get("Content-Type", ""), self.body, args, files,
+                                     self.headers)
+            except HTTPInputError as e:
+                gen_log.warning("Invalid request body from %s: %s", self.remote_ip, e)
+        self._body_arguments = args
+        self._files = files
+
+    @property
+    def body_arguments(self) -> dict[str, list[bytes]]:
+        if self._body_arguments is None:
+            self._parse_body()
+        return self._body_arguments  # type: ignore[return-value]
+
+    @body_arguments.setter
+    def body_arguments(self, value: dict[str, list[bytes]]) -> None:
+        self._body_arguments = value
+        self._arguments = None
+
+    @property
+    def files(self) -> dict[str, list[HTTPFile]]:
+        if self._body_arguments is None:
+            self._parse_body()
+        return self._files  # type: ignore[return-value]
+
+    @files.setter
+    def files(self, value: dict[str, list[HTTPFile]]) -> None:
+        self._files = value
+
+    @property
+    def arguments(self) -> dict[str, list[bytes]]:
+        """Query and body arguments together (query values first)."""
+        if self._arguments is None:
+            merged = {k: list(v) for k, v in self.query_arguments.items()}
+            for k, v in self.body_arguments.items():
+                merged.setdefault(k, []).extend(v)
+            self._arguments = merged
+        return self._arguments
+
+    @arguments.setter
+    def arguments(self, value: dict[str, list[bytes]]) -> None:
+        self._arguments = value
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        if self._cookies is None:
+            jar = SimpleCookie()
+            for header in self.headers.get_list("Cookie"):
+                for name, value in parse_cookie(header).items():
+                    morsel: Morsel[str] = Morsel()
+                    try:
+                        morsel.set(name, value, value)
+                    except CookieError:
+                        continue
+                    dict.__setitem__(jar, name, morsel)
+            self._cookies = jar
+        return self._cookies
+
+    # ---------------------------------------------------------------------- helpers
+
+    def supports_http_1_1(self) -> bool:
+        return self.version == "HTTP/1.1"
+
+    def full_url(self) -> str:
+        """The URL the client asked for, rebuilt from protocol, Host and URI."""
+        return f"{self.protocol}://{self.host}{self.uri}"
+
+    def request_time(self) -> float:
+        """Seconds the request took (so far, while it is not finished)."""
+        end = self._finish_time if self._finish_time is not None else time.time()
+        return end - self._start_time
+
+    # ------------------------------------------------------------------- answering
+
+    def _conn(self) -> HTTP1ServerConnection:
+        if self.connection is None:
+            raise RuntimeError("this request has no connection to answer on")
+        return self.connection
+
+    def write(self, chunk: bytes | str) -> None:
+        """Send raw response bytes (status line and headers included), as in Tornado 1.0."""
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        elif not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise TypeError(f"write() expects bytes or str, got {type(chunk).__name__}")
+        self._conn().write_raw(bytes(chunk), self)
+
+    def finish(self) -> None:
+        """End the response; the connection then serves the next request or closes."""
+        self._conn().finish(self)
+
+    def respond(self, body: bytes | str = b"", status: int = 200,
+                headers: HTTPHeaders | dict[str, str] | list[tuple[str, str]] | None = None,
+                reason: str | None = None) -> None:
+        """Send a complete response (Content-Length added) and finish, in one write."""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif not isinstance(body, (bytes, bytearray, memoryview)):
+            raise TypeError(f"respond() body must be bytes or str, got {type(body).__name__}")
+        conn = self._conn()
+        conn.write_response(status, headers, bytes(body), reason, self)
+
+    def _finished(self) -> None:
+        self._finish_time = time.time()
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(protocol={self.protocol!r}, host={self.host!r}, "
+                f"method={self.method!r}, uri={self.uri!r}, version={self.version!r}, "
+                f"remote_ip={self.remote_ip!r})")
+
+
+HTTPRequest = HTTPServerRequest

@@ -1,0 +1,321 @@
+"""HTTPServer: listening sockets, TLS, pre-forking and graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import signal
+import socket
+import ssl
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Union
+
+from tornado.ioloop import IOLoop
+
+from ._connection import HTTP1ServerConnection
+from ._request import HTTPServerRequest
+
+gen_log = logging.getLogger("tornado.general")
+
+__all__ = ["HTTPServer", "bind_sockets", "fork_processes", "task_id"]
+
+RequestCallback = Callable[[HTTPServerRequest], Union[None, Awaitable[Any], Any]]
+
+_DEFAULT_BACKLOG = 1024
+_SSL_OPTION_KEYS = frozenset(["certfile", "keyfile", "password", "cert_reqs", "ca_certs", "ciphers"])
+
+
+def ssl_options_to_context(ssl_options: dict[str, Any] | ssl.SSLContext) -> ssl.SSLContext:
+    """Turn a Tornado-style ``{"certfile": ..., "keyfile": ...}`` dict into an SSLContext."""
+    if isinstance(ssl_options, ssl.SSLContext):
+        return ssl_options
+    if not isinstance(ssl_options, dict):
+        raise TypeError(f"ssl_options must be a dict or ssl.SSLContext, got {type(ssl_options).__name__}")
+    unknown = set(ssl_options) - _SSL_OPTION_KEYS
+    if unknown:
+        raise ValueError(f"ssl_options: unknown setting(s) {sorted(unknown)}; "
+                         f"allowed: {sorted(_SSL_OPTION_KEYS)}")
+    if "certfile" not in ssl_options:
+        raise ValueError("ssl_options: 'certfile' is required")
+    for key in ("certfile", "keyfile", "ca_certs"):
+        path = ssl_options.get(key)
+        if path is not None and not os.path.exists(path):
+            raise ValueError(f"ssl_options: {key} {path!r} does not exist")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(ssl_options["certfile"], ssl_options.get("keyfile"), ssl_options.get("password"))
+    if "cert_reqs" in ssl_options:
+        ctx.verify_mode = ssl_options["cert_reqs"]
+    if "ca_certs" in ssl_options:
+        ctx.load_verify_locations(ssl_options["ca_certs"])
+    if "ciphers" in ssl_options:
+        ctx.set_ciphers(ssl_options["ciphers"])
+    return ctx
+
+
+def bind_sockets(port: int, address: str | None = None, family: socket.AddressFamily = socket.AF_UNSPEC,
+                 backlog: int = _DEFAULT_BACKLOG, flags: int | None = None,
+                 reuse_port: bool = False) -> list[socket.socket]:
+    """Create listening, non-blocking sockets for ``port`` on every address ``address`` resolves to.
+
+    ``address`` None or ``""`` listens on all interfaces.  With ``port=0`` every socket gets
+    the same (kernel-chosen) port.
+    """
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be an int in 0..65535, got {port!r}")
+    if reuse_port and not hasattr(socket, "SO_REUSEPORT"):
+        raise ValueError("reuse_port: SO_REUSEPORT is not supported on this platform")
+    if not address:
+        address = None
+    if flags is None:
+        flags = socket.AI_PASSIVE
+    if not socket.has_ipv6 and family == socket.AF_UNSPEC:
+        family = socket.AF_INET
+    sockets: list[socket.socket] = []
+    bound_port: int | None = None
+    seen: set[tuple[Any, ...]] = set()
+    infos = socket.getaddrinfo(address, port, family, socket.SOCK_STREAM, 0, flags)
+    for af, socktype, proto, _canon, sockaddr in sorted(infos, key=lambda i: i[0]):
+        key = (af, sockaddr[:2])
+        if key in seen:
+            continue
+        seen.add(key)
+        if af == socket.AF_INET6 and len(sockaddr) == 4 and sockaddr[3] != 0:
+            continue  # link-local scoped address
+        try:
+            sock = socket.socket(af, socktype, proto)
+        except OSError as e:
+            if e.errno == errno.EAFNOSUPPORT:
+                continue
+            raise
+        try:
+            if os.name != "nt":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            if af == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            addr = sockaddr
+            if port == 0 and bound_port is not None:
+                addr = (sockaddr[0], bound_port) + tuple(sockaddr[2:])
+            sock.setblocking(False)
+            sock.bind(addr)
+            bound_port = sock.getsockname()[1]
+            sock.listen(backlog)
+        except BaseException:
+            sock.close()
+            for s in sockets:
+                s.close()
+            raise
+        sockets.append(sock)
+    if not sockets:
+        raise OSError(f"could not bind any socket for {address!r}:{port}")
+    return sockets
+
+
+_task_id: int | None = None
+
+
+def task_id() -> int | None:
+    """Which pre-forked child this is (0..n-1), or None when not forked."""
+    return _task_id
+
+
+def fork_processes(num_processes: int | None) -> int:
+    """Fork ``num_processes`` children (0 or None: one per CPU) and return the child's index.
+
+    Only children return.  The parent waits for them, forwards SIGTERM/SIGINT to them and
+    exits when they have all exited.  Call it before any event loop is created.
+    """
+    global _task_id
+    if num_processes is None or num_processes <= 0:
+        num_processes = os.cpu_count() or 1
+    if not hasattr(os, "fork"):
+        raise RuntimeError("num_processes > 1 needs os.fork, which this platform lacks")
+    gen_log.info("Starting %d processes", num_processes)
+    children: dict[int, int] = {}
+    for i in range(num_processes):
+        pid = os.fork()
+        if pid == 0:
+            _task_id = i
+            return i
+        children[pid] = i
+
+    def forward(signum: int, frame: Any) -> None:
+        for pid in list(children):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    status_code = 0
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        if pid in children:
+            children.pop(pid)
+            if os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
+                status_code = os.WEXITSTATUS(status)
+    sys.exit(status_code)
+
+
+def _positive(name: str, value: Any, allow_none: bool = False, allow_zero: bool = False) -> Any:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
+            value == 0 and not allow_zero):
+        raise ValueError(f"HTTPServer setting {name} must be a positive number, got {value!r}")
+    return value
+
+
+class HTTPServer:
+    """A non-blocking, single-threaded HTTP/1.1 server.
+
+    ``request_callback(request)`` is called with an :class:`HTTPServerRequest` once its
+    whole body has arrived.  It may be a plain function that answers now or later
+    (``request.write``/``finish``, ``request.respond`` or ``request.connection``'s framed
+    methods) or an ``async def`` whose awaitable the server runs.  An exception escaping it
+    is logged on ``tornado.application`` and answered with 500 when nothing was sent yet.
+
+    The bare server logs no access lines (``tornado.web`` does).  Typical use::
+
+        server = HTTPServer(handle_request)
+        server.listen(8888)
+        IOLoop.current().start()
+
+    or, pre-forked: ``server.bind(8888); server.start(0); IOLoop.current().start()``.
+    """
+
+    def __init__(self, request_callback: RequestCallback, no_keep_alive: bool = False, xheaders: bool = False,
+                 ssl_options: dict[str, Any] | ssl.SSLContext | None = None, protocol: str | None = None,
+                 decompress_request: bool = False, max_header_size: int = 65536,
+                 max_body_size: int = 100 * 1024 * 1024, idle_connection_timeout: float | None = 3600.0,
+                 body_timeout: float | None = None, header_timeout: float | None = 60.0) -> None:
+        if not callable(request_callback):
+            raise TypeError(f"request_callback must be callable, got {type(request_callback).__name__}")
+        if protocol is not None and protocol not in ("http", "https"):
+            raise ValueError(f"HTTPServer setting protocol must be 'http' or 'https', got {protocol!r}")
+        if not isinstance(max_header_size, int) or isinstance(max_header_size, bool) or max_header_size <= 0:
+            raise ValueError(f"HTTPServer setting max_header_size must be a positive int, got {max_header_size!r}")
+        if not isinstance(max_body_size, int) or isinstance(max_body_size, bool) or max_body_size < 0:
+            raise ValueError(f"HTTPServer setting max_body_size must be a non-negative int, got {max_body_size!r}")
+        self.request_callback = request_callback
+        self.no_keep_alive = bool(no_keep_alive)
+        self.xheaders = bool(xheaders)
+        self.ssl_options = ssl_options
+        self.ssl_context = ssl_options_to_context(ssl_options) if ssl_options is not None else None
+        self.protocol = protocol
+        self.decompress_request = bool(decompress_request)
+        self.max_header_size = max_header_size
+        self.max_body_size = max_body_size
+        self.idle_connection_timeout = _positive("idle_connection_timeout", idle_connection_timeout, True)
+        self.body_timeout = _positive("body_timeout", body_timeout, True)
+        self.header_timeout = _positive("header_timeout", header_timeout, True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending_sockets: list[socket.socket] = []
+        self._sockets: list[socket.socket] = []
+        self._servers: list[asyncio.AbstractServer] = []
+        self._starting: list[asyncio.Task[asyncio.AbstractServer]] = []
+        self._connections: set[HTTP1ServerConnection] = set()
+        self._all_closed: asyncio.Future[None] | None = None
+        self._stopped = False
+
+    # -------------------------------------------------------------------- sockets
+
+    def listen(self, port: int, address: str = "") -> None:
+        """Listen on ``port`` (all interfaces unless ``address``); serving starts with the loop."""
+        self.add_sockets(bind_sockets(port, address))
+
+    def bind(self, port: int, address: str | None = None, family: socket.AddressFamily = socket.AF_UNSPEC,
+             backlog: int = _DEFAULT_BACKLOG, reuse_port: bool = False) -> None:
+        """Bind now, serve after :meth:`start` (which may fork first)."""
+        self._pending_sockets.extend(bind_sockets(port, address, family, backlog, reuse_port=reuse_port))
+
+    def start(self, num_processes: int | None = 1) -> None:
+        """Start serving the sockets given to :meth:`bind`, after forking when ``num_processes != 1``."""
+        sockets, self._pending_sockets = self._pending_sockets, []
+        if num_processes != 1:
+            fork_processes(num_processes)
+        self.add_sockets(sockets)
+
+    def add_sockets(self, sockets: Iterable[socket.socket]) -> None:
+        """Serve already-listening sockets (see :func:`bind_sockets`) on the current IOLoop."""
+        loop = IOLoop.current().asyncio_loop  # type: ignore[union-attr]
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError("HTTPServer sockets must all be served on the same IOLoop")
+        self._stopped = False
+        for sock in sockets:
+            self._sockets.append(sock)
+            coro = loop.create_server(self._make_connection, sock=sock, ssl=self.ssl_context,
+                                      backlog=_DEFAULT_BACKLOG)
+            task = loop.create_task(coro)  # type: ignore[arg-type]
+            self._starting.append(task)
+            task.add_done_callback(self._server_started)
+
+    def add_socket(self, socket: socket.socket) -> None:
+        self.add_sockets([socket])
+
+    def _server_started(self, task: asyncio.Task[asyncio.AbstractServer]) -> None:
+        if task in self._starting:
+            self._starting.remove(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            gen_log.error("Could not start serving: %s", exc, exc_info=exc)
+            return
+        server = task.result()
+        if self._stopped:
+            server.close()
+        else:
+            self._servers.append(server)
+
+    def _make_connection(self) -> HTTP1ServerConnection:
+        return HTTP1ServerConnection(self)
+
+    def _connection_gone(self, conn: HTTP1ServerConnection) -> None:
+        self._connections.discard(conn)
+        if not self._connections and self._all_closed is not None and not self._all_closed.done():
+            self._all_closed.set_result(None)
+
+    # ------------------------------------------------------------------- shutdown
+
+    def stop(self) -> None:
+        """Stop accepting connections; open connections keep being served."""
+        self._stopped = True
+        for task in self._starting:
+            task.cancel()
+        for server in self._servers:
+            server.close()
+        self._servers = []
+        for sock in self._sockets:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        self._sockets = []
+
+    async def close_all_connections(self) -> None:
+        """Close every connection gracefully: idle ones now, busy ones after their response."""
+        if not self._connections:
+            return
+        loop = asyncio.get_running_loop()
+        if self._all_closed is None or self._all_closed.done():
+            self._all_closed = loop.create_future()
+        waiter = self._all_closed
+        for conn in list(self._connections):
+            conn._start_closing()
+        await waiter
+
+    @property
+    def connections(self) -> int:
+        """How many client connections are open."""
+        return len(self._connections)
