@@ -16,11 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-
 from tornado.httputil import (
+    NEED_DATA,
     SERVER,
     EndOfMessage,
-    NEED_DATA,
     H1Connection,
     HTTPHeaders,
     ProtocolError,
@@ -77,8 +76,8 @@ class _StandInConnection:
     def set_close_callback(self, cb: Callable[[], None] | None) -> None:
         self.close_callback = cb
 
-    def write_headers(self, status: int, reason: str, headers: list[tuple[str, str]], chunk: bytes,
-                      finishing: bool) -> None:
+    def write_headers(self, status: int, headers: list[tuple[str, str]], chunk: bytes | None = None,
+                      reason: str | None = None) -> None:
         out = self.h1.send_response_head(status, headers, reason)
         if chunk:
             out += self.h1.send_data(chunk)
@@ -87,8 +86,21 @@ class _StandInConnection:
     def write(self, chunk: bytes) -> None:
         self.writer.write(self.h1.send_data(chunk))
 
-    def finish(self) -> None:
+    def write_response(self, status: int, headers: list[tuple[str, str]], body: bytes,
+                       reason: str | None = None, request: Any = None) -> None:
+        self.writer.write(self.h1.send_response(status, headers, body, reason))
+        self._done()
+
+    def finish(self, request: Any = None) -> None:
         self.writer.write(self.h1.send_end())
+        self._done()
+
+    def flush(self) -> Any:
+        fut = asyncio.get_running_loop().create_future()
+        fut.set_result(None)
+        return fut
+
+    def _done(self) -> None:
         if not self.done.done():
             self.done.set_result(None)
 
@@ -232,9 +244,13 @@ class LiveServer:
                 body = body.encode("utf-8")
             conn.request(method, path, body=body, headers=headers or {})
             resp = conn.getresponse()
-            return Response(resp.status, resp.reason, resp.getheaders(), resp.read(), resp.version)
+            result = Response(resp.status, resp.reason, resp.getheaders(), resp.read(), resp.version)
         finally:
             conn.close()
+        # The server may still be running on_finish/logging after the last byte went out:
+        # one round trip through its loop lets tests observe those effects.
+        self.call(lambda: None)
+        return result
 
     def raw(self, data: bytes, timeout: float = 10) -> bytes:
         """Send raw bytes, read until the server closes (or the timeout)."""

@@ -3,7 +3,6 @@
 import time
 
 import pytest
-
 import tornado.escape
 import tornado.web
 from tornado.web import signing

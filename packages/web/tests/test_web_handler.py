@@ -5,7 +5,6 @@ import json
 import logging
 
 import pytest
-
 import tornado.web
 from tornado.web import HTTPError
 

@@ -3,7 +3,6 @@
 import socket
 
 import pytest
-
 import tornado.web
 from tornado.web import url
 

@@ -5,7 +5,6 @@ import hashlib
 import os
 
 import pytest
-
 import tornado.web
 
 

@@ -4,7 +4,6 @@ import csv
 import types
 
 import pytest
-
 import tornado.locale
 import tornado.template
 import tornado.web

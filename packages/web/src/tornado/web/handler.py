@@ -535,29 +535,34 @@ class RequestHandler:
         return self._flush(False)
 
     def _flush(self, finishing: bool) -> Awaitable[None]:
-        chunk = b"".join(self._write_buffer) if len(self._write_buffer) != 1 else self._write_buffer[0]
+        buf = self._write_buffer
+        chunk = buf[0] if len(buf) == 1 else b"".join(buf)
         self._write_buffer = []
         conn = self.request.connection
         if not self._headers_written:
             self._headers_written = True
-            status, reason = self._status_code, self._reason
+            status = self._status_code
             headers = self._response_headers()
             if self._transforms:
                 for t in self._transforms:
                     status, headers, chunk = t.transform_first_chunk(status, headers, chunk, finishing)
             if self.request.method == "HEAD":
                 chunk = b""
-            return _as_awaitable(conn.write_headers(status, reason, headers, chunk, finishing))
+            if finishing:
+                # The whole response at once: the server composes it into a single write.
+                conn.write_response(status, headers, chunk, self._reason, self.request)
+                return _DONE
+            conn.write_headers(status, headers, chunk, self._reason)
+            return _as_awaitable(conn.flush())
         if self._transforms:
             for t in self._transforms:
                 chunk = t.transform_chunk(chunk, finishing)
-        if self.request.method == "HEAD":
-            chunk = b""
+        if chunk and self.request.method != "HEAD":
+            conn.write(chunk)
         if finishing:
-            if chunk:
-                conn.write(chunk)
-            return _as_awaitable(None)
-        return _as_awaitable(conn.write(chunk) if chunk else None)
+            conn.finish(self.request)
+            return _DONE
+        return _as_awaitable(conn.flush())
 
     def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Awaitable[None]:
         """Complete the response; no output may follow."""
@@ -584,8 +589,9 @@ class RequestHandler:
             elif "Content-Length" not in self._headers:
                 self._headers["Content-Length"] = str(sum(len(c) for c in self._write_buffer))
         result = self._flush(True)
-        self.request.connection.finish()
         self._finished = True
+        if self._close_callback_set:
+            self.request.connection.set_close_callback(None)
         self._log()
         self.on_finish()
         self._active_modules = None
@@ -744,7 +750,7 @@ class RequestHandler:
                 gen_log.warning(fmt, value.status_code, self._request_summary(), *value.args)
         else:
             app_log.error("Uncaught exception %s\n%r", self._request_summary(), self.request,
-                          exc_info=(typ, value, tb))
+                          exc_info=value if value is not None else True)
 
     def _handle_request_exception(self, e: BaseException) -> None:
         if isinstance(e, Finish):
@@ -847,11 +853,6 @@ class RequestHandler:
                 await self.finish()
         except Exception as e:
             self._handle_request_exception(e)
-        finally:
-            if self._close_callback_set:
-                set_cb = getattr(self.request.connection, "set_close_callback", None)
-                if set_cb is not None and self._finished:
-                    set_cb(None)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
