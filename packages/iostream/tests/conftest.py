@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-
 from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream
 

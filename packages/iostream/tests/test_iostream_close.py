@@ -5,7 +5,6 @@ import socket
 from typing import Any
 
 import pytest
-
 from tornado.iostream import IOStream, StreamBufferFullError, StreamClosedError, UnsatisfiableReadError
 
 

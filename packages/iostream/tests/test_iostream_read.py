@@ -5,7 +5,6 @@ import re
 from typing import Any
 
 import pytest
-
 from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream
 
