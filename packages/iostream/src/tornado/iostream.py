@@ -73,10 +73,14 @@ class StreamBufferFullError(Exception):
     """The read buffer would grow past ``max_buffer_size``."""
 
 
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    # Streams fail pending futures on close; a caller that dropped the future
-    # has the close callback, so an unretrieved exception is not worth a warning.
-    if not future.cancelled():
+def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+    """Fail ``future`` without an "exception never retrieved" warning if nobody awaits it.
+
+    A caller that dropped the future still learns of the failure through the close
+    callback; whoever awaits it still gets the exception.
+    """
+    if not future.done():
+        future.set_exception(exc)
         future.exception()
 
 
@@ -296,7 +300,6 @@ class IOStream:
         if self._read_future is not None:
             raise RuntimeError("Already reading: wait for the pending read to finish")
         fut: asyncio.Future[bytes] = self._loop.create_future()
-        fut.add_done_callback(_retrieve)
         if callback is not None:
             chain_callback(fut, callback, _ignore_error)
         self._read_future = fut
@@ -341,8 +344,8 @@ class IOStream:
         fut = self._read_future
         self._read_future = None
         self._streaming_callback = None
-        if fut is not None and not fut.done():
-            fut.set_exception(exc)
+        if fut is not None:
+            _fail(fut, exc)
 
     def _run_streaming(self, cb: Callable[[bytes], Any], data: bytes) -> None:
         try:
@@ -503,7 +506,6 @@ class IOStream:
         if self._closed:
             raise StreamClosedError(real_error=self.error)
         fut: asyncio.Future[None] = self._loop.create_future()
-        fut.add_done_callback(_retrieve)
         if callback is not None:
             cb = callback
             chain_callback(fut, lambda _: cb(), _ignore_error)
@@ -584,7 +586,6 @@ class IOStream:
         if self._connect_future is not None:
             raise RuntimeError("connect() already called on this stream")
         fut: asyncio.Future[IOStream] = self._loop.create_future()
-        fut.add_done_callback(_retrieve)
         if callback is not None:
             cb = callback
             chain_callback(fut, lambda _: cb(), _ignore_error)
@@ -659,11 +660,10 @@ class IOStream:
         closed_exc = StreamClosedError(real_error=self.error)
         while self._write_futures:
             fut = self._write_futures.popleft()[1]
-            if not fut.done():
-                fut.set_exception(closed_exc)
+            _fail(fut, closed_exc)
         self._write_buffer.clear()
-        if self._connect_future is not None and not self._connect_future.done():
-            self._connect_future.set_exception(closed_exc)
+        if self._connect_future is not None:
+            _fail(self._connect_future, closed_exc)
         self._closed_hook(closed_exc)
         self._schedule_close_callback()
 
@@ -798,7 +798,6 @@ class SSLIOStream(IOStream):
         self._ssl_options = ssl_options
         self._handshake_done = False
         self._handshake_future: asyncio.Future[SSLIOStream] = self._loop.create_future()
-        self._handshake_future.add_done_callback(_retrieve)
         self._server_hostname = server_hostname
         if isinstance(socket, ssl.SSLSocket):
             self._server_side = socket.server_side
@@ -923,5 +922,4 @@ class SSLIOStream(IOStream):
             return 0
 
     def _closed_hook(self, exc: StreamClosedError) -> None:
-        if not self._handshake_future.done():
-            self._handshake_future.set_exception(exc)
+        _fail(self._handshake_future, exc)
