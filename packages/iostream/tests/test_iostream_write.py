@@ -94,3 +94,50 @@ def test_pending_write_fails_when_peer_resets(run: Any, pair: Any) -> None:
         assert client.closed()
 
     run(main)
+
+
+def test_write_goes_straight_to_socket_when_idle(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        fut = client.write(b"immediate")
+        # Sent within write(): nothing buffered, future already complete.
+        assert fut.done()
+        assert not client.writing()
+        assert await server.read_bytes(9) == b"immediate"
+
+    run(main)
+
+
+def test_queued_small_writes_are_coalesced(run: Any, pair: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        big = b"b" * 20_000_000  # fills the socket buffers: later writes must queue
+        client.write(big)
+        assert client.writing()
+        sends = 0
+        original = client._send
+
+        def counting_send(buf: bytearray) -> int:
+            nonlocal sends
+            sends += 1
+            return original(buf)
+
+        monkeypatch.setattr(client, "_send", counting_send)
+        small = [client.write(b"%05d" % i) for i in range(1000)]
+        expected = big + b"".join(b"%05d" % i for i in range(1000))
+        assert await server.read_bytes(len(expected)) == expected
+        await asyncio.gather(*small)
+        assert sends < 1000  # one send per socket-writable event, not one per write()
+
+    run(main)
+
+
+def test_closed_socket_is_rejected(io_loop: Any) -> None:
+    import socket
+
+    from tornado.iostream import IOStream
+
+    s = socket.socket()
+    s.close()
+    with pytest.raises(ValueError, match="closed"):
+        IOStream(s)

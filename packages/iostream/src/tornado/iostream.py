@@ -110,6 +110,8 @@ class IOStream:
             raise ValueError(f"max_buffer_size must be a positive int, not {max_buffer_size!r}")
         if not isinstance(read_chunk_size, int) or read_chunk_size <= 0:
             raise ValueError(f"read_chunk_size must be a positive int, not {read_chunk_size!r}")
+        if socket.fileno() < 0:
+            raise ValueError("socket is closed")
         self.socket: _Socket = socket
         self.socket.setblocking(False)
         if io_loop is None:
