@@ -247,7 +247,7 @@ def test_timedelta_timeout_and_callbacks_share_loop_with_asyncio(io_loop: IOLoop
     async def main() -> list[str]:
         order: list[str] = []
         fut = asyncio.get_running_loop().create_future()
-        IOLoop.current().add_timeout(datetime.timedelta(milliseconds=5), fut.set_result, "timeout")  # type: ignore[union-attr]
+        IOLoop.current().add_timeout(datetime.timedelta(milliseconds=5), fut.set_result, "timeout")
         order.append(await fut)
         return order
 

@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, Union
+from typing import Any, Literal, Protocol, TypeVar, Union, overload
 
 __all__ = [
     "IOLoop",
@@ -197,6 +197,18 @@ class IOLoop:
         """Forget the global instance (does not close it)."""
         with cls._instance_lock:
             cls._instance = None
+
+    @overload
+    @classmethod
+    def current(cls) -> IOLoop: ...
+
+    @overload
+    @classmethod
+    def current(cls, instance: Literal[True]) -> IOLoop: ...
+
+    @overload
+    @classmethod
+    def current(cls, instance: bool) -> IOLoop | None: ...
 
     @classmethod
     def current(cls, instance: bool = True) -> IOLoop | None:
