@@ -267,3 +267,20 @@ def test_add_callback_after_close_is_dropped(io_loop: IOLoop) -> None:
     other.add_callback(lambda: None)  # no exception
     with pytest.raises(RuntimeError, match="closed"):
         other.start()
+
+
+def test_close_while_running_is_an_error(io_loop: IOLoop) -> None:
+    errors: list[BaseException] = []
+
+    def cb() -> None:
+        try:
+            io_loop.close()
+        except RuntimeError as e:
+            errors.append(e)
+        io_loop.stop()
+
+    io_loop.add_callback(cb)
+    io_loop.start()
+    assert len(errors) == 1
+    # Still usable: the failed close() changed nothing.
+    assert io_loop.run_sync(lambda: "alive") == "alive"

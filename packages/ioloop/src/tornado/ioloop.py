@@ -285,6 +285,8 @@ class IOLoop:
         """
         if self._closed:
             return
+        if self._owns_loop and self.asyncio_loop.is_running():
+            raise RuntimeError("cannot close a running IOLoop; stop() it first")
         for fd, (obj, _, _) in list(self._handlers.items()):
             self.remove_handler(fd)
             if all_fds:
