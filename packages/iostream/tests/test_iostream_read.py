@@ -235,3 +235,28 @@ def test_constructor_validation(io_loop: IOLoop) -> None:
             IOStream(s, read_chunk_size=-1)
     finally:
         s.close()
+
+
+def test_streams_inside_asyncio_run() -> None:
+    """No IOLoop set up by hand: streams attach to the running asyncio loop."""
+    import socket
+
+    async def main() -> bytes:
+        loop = asyncio.get_running_loop()
+        lst = socket.socket()
+        lst.bind(("127.0.0.1", 0))
+        lst.listen()
+        lst.setblocking(False)
+        client = IOStream(socket.socket())
+        connecting = client.connect(lst.getsockname())
+        conn, _ = await loop.sock_accept(lst)
+        server = IOStream(conn)
+        assert server.io_loop.asyncio_loop is loop
+        await connecting
+        client.write(b"via asyncio.run\n")
+        data = await server.read_until(b"\n")
+        for obj in (client, server, lst):
+            obj.close()
+        return data
+
+    assert asyncio.run(main()) == b"via asyncio.run\n"
