@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "packages"
 PREFIX = "tornado-"
 META = "full"  # the meta distribution: depends on everything, has no module
+# Packages whose tests run a second time with uvloop installed and selected.
+UVLOOP_SUITES = [n for n in ("ioloop", "iostream", "httpserver", "web") if (PACKAGES / n / "pyproject.toml").exists()]
 
 
 @dataclass
@@ -97,6 +99,11 @@ def closure(pkgs: dict[str, Package], name: str) -> list[str]:
     return [n for n in order(pkgs) if n in need]
 
 
+def closure_all(pkgs: dict[str, Package], names: list[str]) -> list[str]:
+    need = {d for n in names for d in closure(pkgs, n)}
+    return [n for n in order(pkgs) if n in need]
+
+
 def _install_lines(pkgs: dict[str, Package], names: list[str], extras_for: str | None) -> list[str]:
     lines = []
     for n in names:
@@ -117,6 +124,7 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         "    lint",
         "    deps",
         *(f"    {n}" for n in names),
+        "    uvloop",
         "    integration",
         "",
         "[testenv]",
@@ -154,6 +162,17 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         *(f"    {d}" for d in every_test),
         *(f"    {d}" for d in every),
         "commands = pytest {toxinidir}/packages {toxinidir}/tests {posargs}",
+        "",
+        "[testenv:uvloop]",
+        "description = the event-loop packages' tests again, on uvloop",
+        "deps =",
+        "    {[testenv]base_deps}",
+        "    uvloop",
+        *(f"    {d}" for d in sorted({d for n in UVLOOP_SUITES for d in pkgs[n].test_deps})),
+        *(f"    {d}" for d in _install_lines(pkgs, closure_all(pkgs, UVLOOP_SUITES), "")),
+        "set_env =",
+        "    TORNADO_EVENT_LOOP = uvloop",
+        "commands = pytest " + " ".join(f"{{toxinidir}}/packages/{n}/tests" for n in UVLOOP_SUITES) + " {posargs}",
         "",
         "[testenv:integration]",
         "description = cross-package and end-to-end tests against the installed stack",
