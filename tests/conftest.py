@@ -1,0 +1,155 @@
+"""Shared fixtures for the root-level integration tests: free ports, demo servers, a browser.
+
+Test files here are imported with ``--import-mode=importlib`` and cannot import each other,
+so every helper they share lives in this file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMOS = REPO_ROOT / "demos"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class DemoServer:
+    """A demo script running as a child process, answering on ``url``."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        """Everything the server printed so far (stdout and stderr)."""
+        return self.log_path.read_text(errors="replace")
+
+
+def _wait_until_answering(server: DemoServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"demo exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(server.url + "/", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # any HTTP answer means it is serving
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"demo did not answer on {server.url} within {timeout}s:\n{server.log()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_demo(tmp_path: Path) -> Iterator[Callable[..., DemoServer]]:
+    """Start ``demos/<relative script>`` with ``--port=<free port>`` and wait until it answers.
+
+    Extra command-line arguments are passed through; every started process is stopped at
+    teardown.
+    """
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(script: str, *args: str) -> DemoServer:
+        port = free_port()
+        log_path = tmp_path / f"{Path(script).stem}-{port}.log"
+        log = open(log_path, "wb")  # noqa: SIM115 -- the child writes to it for its lifetime
+        process = subprocess.Popen(
+            [sys.executable, str(DEMOS / script), f"--port={port}", *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(tmp_path),
+        )
+        log.close()
+        started.append(process)
+        server = DemoServer(process, port, log_path)
+        _wait_until_answering(server, STARTUP_TIMEOUT)
+        return server
+
+    yield start
+    for process in started:
+        _stop(process)
+
+
+def _chromium_missing() -> str | None:
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} not found (install Debian's chromium package)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python playwright is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright; skips when absent unless CI=true."""
+    reason = _chromium_missing()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="session")
+def curl() -> str:
+    """Path to the curl binary; skips when absent unless CI=true."""
+    path = shutil.which("curl")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("curl not found")
+        pytest.skip("curl not found")
+    return path
