@@ -19,6 +19,7 @@ import inspect
 import ipaddress
 import logging
 import re
+import time
 import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -61,8 +62,7 @@ _NONE = 0
 _RAW = 1
 _FRAMED = 2
 
-_RAW_CONNECTION_RE = re.compile(rb"\r\nconnection:([^\r\n]*)", re.IGNORECASE)
-_RAW_FRAMING_RE = re.compile(rb"\r\n(?:content-length|transfer-encoding):", re.IGNORECASE)
+_RAW_CONNECTION_RE = re.compile(rb"\r\nconnection:([^\r\n]*)")
 _MAX_PAUSED_BUFFER = 256 * 1024
 
 
@@ -103,6 +103,13 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._close_callback: Callable[[], Any] | None = None
         self._phase = _IDLE
         self._since = 0.0
+        self._now = 0.0
+        # Timeout per phase (IDLE, HEAD, BODY, HANDLING); a body without body_timeout is
+        # bounded by idle_connection_timeout between reads.
+        self._timeouts = (server.idle_connection_timeout, server.header_timeout,
+                          server.body_timeout if server.body_timeout is not None
+                          else server.idle_connection_timeout, None)
+        self._body_idle = server.body_timeout is None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
 
@@ -116,15 +123,16 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if self._protocol is None:
             self._protocol = "https" if transport.get_extra_info("sslcontext") is not None else "http"
         self.server._connections.add(self)
-        self._since = self._loop.time()
-        self._arm_timer()
+        self._now = self._loop.time()
+        self._set_phase(_IDLE)
 
     def data_received(self, data: bytes) -> None:
         self._in_receive = True
+        self._now = now = self._loop.time()
         try:
             self.conn.receive_data(data)
-            if self._phase == _BODY and self.server.body_timeout is None:
-                self._since = self._loop.time()
+            if self._phase == _BODY and self._body_idle:
+                self._since = now
             self._process()
         finally:
             self._in_receive = False
@@ -133,6 +141,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self._in_receive = True
+        self._now = self._loop.time()
         try:
             self.conn.receive_data(b"")
             self._process()
@@ -222,7 +231,11 @@ class HTTP1ServerConnection(asyncio.Protocol):
             self._out.append(self.conn.send_continue())
             if not self._in_receive:
                 self._flush()
-        self._set_phase(_BODY)
+        self._phase = _BODY
+        self._since = now = self._now
+        t = self._timeouts[_BODY]
+        if t is not None and (self._timer is None or now + t < self._timer_when):
+            self._arm_timer()
 
     def _on_end_of_message(self) -> None:
         req = self.request
@@ -231,7 +244,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if body:
             req.body = body[0] if len(body) == 1 else b"".join(body)
             self._body = []
-        self._set_phase(_HANDLING)
+        self._phase = _HANDLING
         if self.server.decompress_request and "Content-Encoding" in req.headers:
             if not self._decompress(req):
                 return
@@ -307,22 +320,15 @@ class HTTP1ServerConnection(asyncio.Protocol):
     # --------------------------------------------------------------------- timeouts
 
     def _set_phase(self, phase: int) -> None:
+        """Enter ``phase`` at ``self._now``; arm the timer if this deadline comes sooner."""
         self._phase = phase
-        if phase != _HANDLING:
-            self._since = self._loop.time()
+        self._since = now = self._now
+        t = self._timeouts[phase]
+        if t is not None and (self._timer is None or now + t < self._timer_when):
             self._arm_timer()
 
     def _deadline(self) -> float | None:
-        phase = self._phase
-        server = self.server
-        if phase == _IDLE:
-            t = server.idle_connection_timeout
-        elif phase == _HEAD:
-            t = server.header_timeout
-        elif phase == _BODY:
-            t = server.body_timeout if server.body_timeout is not None else server.idle_connection_timeout
-        else:
-            return None
+        t = self._timeouts[self._phase]
         return None if t is None else self._since + t
 
     def _arm_timer(self) -> None:
@@ -367,14 +373,17 @@ class HTTP1ServerConnection(asyncio.Protocol):
 
     def write_raw(self, data: bytes, request: HTTPServerRequest | None = None) -> None:
         """Send raw response bytes (Tornado 1.0 ``request.write``)."""
-        if not self._check_request(request):
+        if (request is not self.request or self._closed) and not self._check_request(request):
             return
         if self._mode == _FRAMED:
             raise HTTPOutputError("raw write after write_headers on the same response")
         self._mode = _RAW
         if self._raw_keep_alive is None:
             self._sniff_raw_head(data)
-        self._queue(data)
+        self._out.append(data)
+        if not self._in_receive and not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
 
     def _sniff_raw_head(self, data: bytes) -> None:
         head = self._raw_head + data if self._raw_head else data
@@ -386,16 +395,22 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._raw_head = b""
         ka = self.conn.keep_alive
         if ka:
-            m = _RAW_CONNECTION_RE.search(head)
-            tokens = m.group(1).lower() if m else b""
+            lower = head.lower()
+            req = self.request
+            assert req is not None
+            if b"\r\nconnection:" in lower:
+                m = _RAW_CONNECTION_RE.search(lower)
+                tokens = m.group(1) if m else b""
+            else:
+                tokens = b""
             status = head[9:12]
-            assert self.request is not None
             if b"close" in tokens:
                 ka = False
-            elif self.request.version == "HTTP/1.0" and b"keep-alive" not in tokens:
+            elif req.version == "HTTP/1.0" and b"keep-alive" not in tokens:
                 ka = False
-            elif (_RAW_FRAMING_RE.search(head) is None and status not in (b"204", b"304")
-                  and self.request.method != "HEAD" and not status.startswith(b"1")):
+            elif (b"\r\ncontent-length:" not in lower and b"\r\ntransfer-encoding:" not in lower
+                  and status != b"204" and status != b"304" and req.method != "HEAD"
+                  and not status.startswith(b"1")):
                 ka = False
         self._raw_keep_alive = ka
 
@@ -435,7 +450,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
 
     def finish(self, request: HTTPServerRequest | None = None) -> None:
         """End the current response."""
-        if not self._check_request(request):
+        if (request is not self.request or self._closed) and not self._check_request(request):
             return
         mode = self._mode
         if mode == _FRAMED:
@@ -451,14 +466,20 @@ class HTTP1ServerConnection(asyncio.Protocol):
     def _response_done(self) -> None:
         req = self.request
         assert req is not None
-        req._finished()
+        req._finish_time = time.time()
         self.request = None
         self._mode = _NONE
         if not self.conn.keep_alive or self._closing:
             self._flush()
             self.close()
             return
-        self._set_phase(_IDLE)
+        if not self._in_receive:
+            self._now = self._loop.time()
+        self._phase = _IDLE
+        self._since = now = self._now
+        t = self._timeouts[_IDLE]
+        if t is not None and (self._timer is None or now + t < self._timer_when):
+            self._arm_timer()
         if self._reading_paused:
             self._reading_paused = False
             assert self.transport is not None

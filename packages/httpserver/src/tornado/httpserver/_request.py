@@ -164,17 +164,21 @@ class HTTPServerRequest:
     # ------------------------------------------------------------------- answering
 
     def _conn(self) -> HTTP1ServerConnection:
-        if self.connection is None:
+        conn = self.connection
+        if conn is None:
             raise RuntimeError("this request has no connection to answer on")
-        return self.connection
+        return conn
 
     def write(self, chunk: bytes | str) -> None:
         """Send raw response bytes (status line and headers included), as in Tornado 1.0."""
-        if isinstance(chunk, str):
-            chunk = chunk.encode("utf-8")
-        elif not isinstance(chunk, (bytes, bytearray, memoryview)):
-            raise TypeError(f"write() expects bytes or str, got {type(chunk).__name__}")
-        self._conn().write_raw(bytes(chunk), self)
+        t = type(chunk)
+        if t is str:
+            chunk = chunk.encode("utf-8")  # type: ignore[union-attr]
+        elif t is not bytes:
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise TypeError(f"write() expects bytes or str, got {type(chunk).__name__}")
+            chunk = bytes(chunk)
+        self._conn().write_raw(chunk, self)  # type: ignore[arg-type]
 
     def finish(self) -> None:
         """End the response; the connection then serves the next request or closes."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import NamedTuple, Union
+from typing import Any, NamedTuple, Union
 
 __all__ = [
     "HTTPInputError",
@@ -152,7 +152,17 @@ class HTTPHeaders(MutableMapping[str, str]):
         del self._dict[normalize_header_name(name)]
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_header_name(name) in self._dict
+        d = self._dict
+        return name in d or (isinstance(name, str) and normalize_header_name(name) in d)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The (comma-joined) value of ``name``, or ``default``."""
+        values = self._dict.get(name)
+        if values is None:
+            values = self._dict.get(normalize_header_name(name))
+            if values is None:
+                return default
+        return values[0] if len(values) == 1 else ",".join(values)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._dict)

@@ -177,6 +177,12 @@ _CTL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VERSION_RE = re.compile(r"HTTP/([0-9])\.([0-9])")
 _CHUNK_SIZE_RE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?")
 _STATUS_RE = re.compile(r"([0-9]{3})")
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+# The fast path: a request line and header fields that are plainly valid.  Anything these
+# do not match goes through the slower line-by-line parser, which names the problem.
+_REQUEST_LINE_RE = re.compile("(" + _TOKEN + r") ([\x21-\x7e\x80-\xff]+) (HTTP/[0-9]\.[0-9])\r\n")
+_FIELD_RE = re.compile("^(" + _TOKEN + r"):[ \t]*([\t\x20-\x7e\x80-\xff]*)\r\n", re.M)
+_WS = (" ", "\t")
 _KNOWN_METHODS = frozenset(
     ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"])
 _MAX_CHUNK_LINE = 4096
@@ -318,6 +324,12 @@ class H1Connection:
     def next_event(self) -> Event:
         """Return the next event, ``NEED_DATA`` or ``PAUSED``; raise ProtocolError on bad input."""
         try:
+            if self._rstate == _R_HEAD:
+                if self.role is SERVER:
+                    if not self._buf and not self._eof:
+                        return NEED_DATA
+                    return self._read_request_head()
+                return self._read_response_head()
             return self._next_event()
         except ProtocolError:
             self._rstate = _R_ERROR
@@ -469,7 +481,7 @@ class H1Connection:
                     head = buf[:i].decode("latin-1").replace("\r\n", "\n").replace("\n", "\r\n")
                     del buf[:i + n]
                     self._scan = 0
-                    return head
+                    return head + "\r\n"
             if self._eof:
                 if buf:
                     raise ProtocolError("connection closed in the middle of the head")
@@ -477,12 +489,13 @@ class H1Connection:
             return None
         if idx > self.max_header_size:
             raise ProtocolError("request headers too large", 431)
-        head = buf[:idx].decode("latin-1")
+        head = buf[:idx + 2].decode("latin-1")
         del buf[:idx + 4]
         self._scan = 0
         return head
 
     def _split_head(self, head: str) -> list[str]:
+        head = head[:-2]
         lines = head.split("\r\n")
         n = len(lines) - 1
         if head.count("\n") != n or head.count("\r") != n:
@@ -494,8 +507,8 @@ class H1Connection:
         return lines
 
     def _parse_fields(self, lines: list[str], start: int) -> HTTPHeaders:
-        headers = HTTPHeaders()
-        d = headers._dict
+        headers = HTTPHeaders.__new__(HTTPHeaders)
+        headers._dict = d = {}
         names = _NAMES
         for i in range(start, len(lines)):
             line = lines[i]
@@ -517,17 +530,44 @@ class H1Connection:
         return headers
 
     def _read_request_head(self) -> Event:
-        if not self._buf:
+        buf = self._buf
+        if not buf:
             if self._eof:
                 self._rstate = _R_CLOSED
                 return _CLOSED
             return NEED_DATA
-        head = self._find_head()
-        if head is None:
-            if self._eof and not self._buf:
-                self._rstate = _R_CLOSED
-                return _CLOSED
-            return NEED_DATA
+        # Fast path: a whole head at the start of the buffer, matched by two regexes.
+        idx = buf.find(b"\r\n\r\n")
+        if 0 < idx <= self.max_header_size and buf[0] != 13 and not self._scan:
+            head = buf[:idx + 2].decode("latin-1")
+            del buf[:idx + 4]
+        else:
+            head = self._find_head()  # type: ignore[assignment]
+            if head is None:
+                if self._eof and not self._buf:
+                    self._rstate = _R_CLOSED
+                    return _CLOSED
+                return NEED_DATA
+        m = _REQUEST_LINE_RE.match(head)
+        if m is not None:
+            fields = _FIELD_RE.findall(head, m.end())
+            if len(fields) == head.count("\n") - 1:
+                method, target, version = m.groups()
+                headers = HTTPHeaders.__new__(HTTPHeaders)
+                headers._dict = d = {}
+                names = _NAMES
+                for name, value in fields:
+                    norm = names.get(name)
+                    if norm is None:
+                        norm = _check_name(name)
+                    if value[-1:] in _WS:
+                        value = value.rstrip(" \t")
+                    lst = d.get(norm)
+                    if lst is None:
+                        d[norm] = [value]
+                    else:
+                        lst.append(value)
+                return self._request_head(method, target, version, headers)
         lines = self._split_head(head)
         parts = lines[0].split(" ")
         if len(parts) != 3:
@@ -539,6 +579,9 @@ class H1Connection:
             raise ProtocolError(f"invalid method {method[:40]!r}")
         if not target:
             raise ProtocolError("empty request target")
+        return self._request_head(method, target, version, self._parse_fields(lines, 1))
+
+    def _request_head(self, method: str, target: str, version: str, headers: HTTPHeaders) -> RequestHead:
         if version == "HTTP/1.1":
             http11 = True
         elif version == "HTTP/1.0":
@@ -550,7 +593,6 @@ class H1Connection:
             if m.group(1) != "1":
                 raise ProtocolError(f"HTTP version not supported: {version}", 505)
             http11 = True
-        headers = self._parse_fields(lines, 1)
         d = headers._dict
         if http11 and self.strict:
             host = d.get("Host")
