@@ -79,12 +79,27 @@ def requirements(name: str) -> list[str]:
     return PEER_REQS[name]
 
 
+def _ours_fingerprint() -> list[str]:
+    """What an editable install bakes in: each package's metadata and its top-level modules.
+
+    A package whose module appears after it was installed (or whose deps change) needs a
+    reinstall to be importable, so these go into the venv's stamp.
+    """
+    out = []
+    for pkg in ours_closure():
+        src = ROOT / "packages" / pkg
+        out.append(hashlib.sha256((src / "pyproject.toml").read_bytes()).hexdigest())
+        out += sorted(p.name for p in (src / "src" / "tornado").iterdir() if p.name != "__pycache__")
+    return out
+
+
 def ensure_venv(name: str) -> Path:
     """Create or refresh bench/.venvs/<name>; return its python."""
     reqs = requirements(name)
     py = venv_python(name)
     stamp = VENVS_DIR / name / ".bench-reqs"
-    digest = hashlib.sha256("\n".join(reqs).encode()).hexdigest()
+    extra = _ours_fingerprint() if name == "ours" else []
+    digest = hashlib.sha256("\n".join(reqs + extra).encode()).hexdigest()
     if py.exists() and stamp.exists() and stamp.read_text() == digest:
         return py
     log(f"preparing venv bench/.venvs/{name}: {' '.join(r for r in reqs if r != '-e')}")
@@ -92,10 +107,10 @@ def ensure_venv(name: str) -> Path:
     if uv:
         if not py.exists():
             subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(py.parent.parent)], check=True)
-        subprocess.run([uv, "pip", "install", "--quiet", "--python", str(py), *reqs], check=True)
+        subprocess.run([uv, "pip", "install", "--quiet", "--reinstall", "--python", str(py), *reqs], check=True)
     else:
         if not py.exists():
             subprocess.run([sys.executable, "-m", "venv", str(py.parent.parent)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "--quiet", *reqs], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--force-reinstall", *reqs], check=True)
     stamp.write_text(digest)
     return py
