@@ -149,7 +149,12 @@ class HTTP1ServerConnection(asyncio.Protocol):
             self._in_receive = False
         if self._out:
             self._flush()
-        # Keep the transport open: a half-closed client still gets its response.
+        if self.request is not None and self._close_callback is not None:
+            # Someone waits for this client to go away (a long poll): most clients that stop
+            # sending have gone, so close rather than hold a half-open connection.
+            self.close()
+            return False
+        # Otherwise keep the transport open: a half-closed client still gets its response.
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
