@@ -97,7 +97,7 @@ def bind_sockets(port: int, address: str | None = None, family: socket.AddressFa
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if af == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            addr = sockaddr
+            addr: Any = sockaddr
             if port == 0 and bound_port is not None:
                 addr = (sockaddr[0], bound_port) + tuple(sockaddr[2:])
             sock.setblocking(False)

@@ -508,7 +508,8 @@ class H1Connection:
 
     def _parse_fields(self, lines: list[str], start: int) -> HTTPHeaders:
         headers = HTTPHeaders.__new__(HTTPHeaders)
-        headers._dict = d = {}
+        d: dict[str, list[str]] = {}
+        headers._dict = d
         names = _NAMES
         for i in range(start, len(lines)):
             line = lines[i]
@@ -554,7 +555,8 @@ class H1Connection:
             if len(fields) == head.count("\n") - 1:
                 method, target, version = m.groups()
                 headers = HTTPHeaders.__new__(HTTPHeaders)
-                headers._dict = d = {}
+                d: dict[str, list[str]] = {}
+                headers._dict = d
                 names = _NAMES
                 for name, value in fields:
                     norm = names.get(name)
