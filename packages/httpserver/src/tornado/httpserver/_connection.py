@@ -63,6 +63,24 @@ _RAW = 1
 _FRAMED = 2
 
 _RAW_CONNECTION_RE = re.compile(rb"\r\nconnection:([^\r\n]*)")
+_RAW_VERDICTS: dict[bytes, tuple[bool, bool, bool, bool]] = {}
+
+
+def _raw_verdict(head: bytes) -> tuple[bool, bool, bool, bool]:
+    """(says close, says keep-alive, has Content-Length/chunked, status has no body) of a raw head.
+
+    Applications tend to send the same few heads over and over, so verdicts are cached.
+    """
+    lower = head.lower()
+    m = _RAW_CONNECTION_RE.search(lower)
+    tokens = m.group(1) if m else b""
+    status = head[9:12]
+    verdict = (b"close" in tokens, b"keep-alive" in tokens,
+               b"\r\ncontent-length:" in lower or b"\r\ntransfer-encoding:" in lower,
+               status in (b"204", b"304") or status.startswith(b"1"))
+    if len(_RAW_VERDICTS) < 512:
+        _RAW_VERDICTS[head] = verdict
+    return verdict
 _MAX_PAUSED_BUFFER = 256 * 1024
 
 
@@ -391,6 +409,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
             self._loop.call_soon(self._flush)
 
     def _sniff_raw_head(self, data: bytes) -> None:
+        """Decide from a raw response head whether the connection can carry another request."""
         head = self._raw_head + data if self._raw_head else data
         end = head.find(b"\r\n\r\n")
         if end < 0:
@@ -400,22 +419,17 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._raw_head = b""
         ka = self.conn.keep_alive
         if ka:
-            lower = head.lower()
+            verdict = _RAW_VERDICTS.get(head)
+            if verdict is None:
+                verdict = _raw_verdict(head)
+            close, keep_alive_token, framed, bodiless = verdict
             req = self.request
             assert req is not None
-            if b"\r\nconnection:" in lower:
-                m = _RAW_CONNECTION_RE.search(lower)
-                tokens = m.group(1) if m else b""
-            else:
-                tokens = b""
-            status = head[9:12]
-            if b"close" in tokens:
+            if close:
                 ka = False
-            elif req.version == "HTTP/1.0" and b"keep-alive" not in tokens:
+            elif req.version == "HTTP/1.0" and not keep_alive_token:
                 ka = False
-            elif (b"\r\ncontent-length:" not in lower and b"\r\ntransfer-encoding:" not in lower
-                  and status != b"204" and status != b"304" and req.method != "HEAD"
-                  and not status.startswith(b"1")):
+            elif not framed and not bodiless and req.method != "HEAD":
                 ka = False
         self._raw_keep_alive = ka
 

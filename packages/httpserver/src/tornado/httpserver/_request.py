@@ -40,6 +40,10 @@ class HTTPServerRequest:
     connection after :meth:`finish`.
     """
 
+    __slots__ = ("method", "uri", "version", "headers", "body", "remote_ip", "protocol", "host",
+                 "connection", "_start_time", "_finish_time", "path", "query", "_query_arguments",
+                 "_body_arguments", "_files", "_arguments", "_cookies", "__dict__")
+
     def __init__(self, method: str, uri: str, version: str = "HTTP/1.0", headers: HTTPHeaders | None = None,
                  body: bytes | None = None, remote_ip: str | None = None, protocol: str | None = None,
                  host: str | None = None, files: dict[str, list[HTTPFile]] | None = None,
@@ -178,11 +182,17 @@ class HTTPServerRequest:
             if not isinstance(chunk, (bytes, bytearray, memoryview)):
                 raise TypeError(f"write() expects bytes or str, got {type(chunk).__name__}")
             chunk = bytes(chunk)
-        self._conn().write_raw(chunk, self)  # type: ignore[arg-type]
+        conn = self.connection
+        if conn is None:
+            raise RuntimeError("this request has no connection to answer on")
+        conn.write_raw(chunk, self)  # type: ignore[arg-type]
 
     def finish(self) -> None:
         """End the response; the connection then serves the next request or closes."""
-        self._conn().finish(self)
+        conn = self.connection
+        if conn is None:
+            raise RuntimeError("this request has no connection to answer on")
+        conn.finish(self)
 
     def respond(self, body: bytes | str = b"", status: int = 200,
                 headers: HTTPHeaders | dict[str, str] | list[tuple[str, str]] | None = None,
