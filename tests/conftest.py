@@ -148,8 +148,8 @@ def browser() -> Iterator[Any]:
 def curl() -> str:
     """Path to the curl binary; skips when absent unless CI=true."""
     path = shutil.which("curl")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("curl not found")
-        pytest.skip("curl not found")
-    return path
+    if path is not None:
+        return path
+    if os.environ.get("CI") == "true":
+        pytest.fail("curl not found")
+    raise pytest.skip.Exception("curl not found", allow_module_level=False)

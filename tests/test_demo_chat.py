@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-
 from tornado.web import decode_signed_value
 
 SCRIPT = "chat/chatdemo.py"
@@ -144,7 +143,7 @@ def test_login_sets_a_signed_cookie_holding_the_nickname(alice: ChatClient) -> N
 
 
 def test_tampered_login_cookie_is_rejected(alice: ChatClient) -> None:
-    payload, timestamp, signature = alice.cookies["user"].split("|")
+    _payload, timestamp, signature = alice.cookies["user"].split("|")
     forged = "bWFsbG9yeQ=="  # base64 of "mallory", keeping alice's signature
     alice.cookies["user"] = "|".join([forged, timestamp, signature])
     status, headers, _ = alice.request("GET", "/")

@@ -89,7 +89,7 @@ class MessageBuffer:
 
 
 class BaseHandler(tornado.web.RequestHandler):
-    def initialize(self, buffer: MessageBuffer) -> None:
+    def initialize(self, buffer: MessageBuffer) -> None:  # type: ignore[override]
         self.buffer = buffer
 
     def get_current_user(self) -> str | None:

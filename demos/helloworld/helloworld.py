@@ -9,7 +9,6 @@ import tornado.httpserver
 import tornado.ioloop
 import tornado.options
 import tornado.web
-
 from tornado.options import define, options
 
 define("port", default=8888, help="run on the given port", type=int)
