@@ -297,7 +297,7 @@ def test_debug_endpoint_is_off_by_default(start_demo: Any) -> None:
 
 
 def test_bad_cache_size_names_the_setting(start_demo: Any) -> None:
-    with pytest.raises(RuntimeError, match="cache_size"):
+    with pytest.raises(RuntimeError, match="cache_size must be at least 1"):
         start_demo(SCRIPT, "--cache_size=0")
 
 
