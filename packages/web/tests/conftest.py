@@ -204,7 +204,12 @@ class LiveServer:
         try:
             if _RealHTTPServer is not None:
                 self.server: Any = _RealHTTPServer(self.app)
-                self.server.add_sockets([self._sock])
+
+                async def start() -> None:
+                    self.server.add_sockets([self._sock])
+                    await asyncio.sleep(0)
+
+                self.loop.run_until_complete(start())
             else:
                 self.server = _StandInServer(self.app)
                 self.loop.run_until_complete(self.server.start(self._sock))
