@@ -165,7 +165,7 @@ def run_memory(args: argparse.Namespace, pythons: dict[str, Path | str]) -> list
             finally:
                 server.stop()
             row["notes"] = server.notes
-            row.update(conns=res.conns, held=res.held, failed=res.failed, rss_before_kb=res.rss_before_kb,
+            row.update(loop_class=server.loop_class, conns=res.conns, held=res.held, failed=res.failed, rss_before_kb=res.rss_before_kb,
                        rss_after_kb=res.rss_after_kb, kb_per_conn=round(res.kb_per_conn, 3),
                        fresh_ms=round(res.fresh_ms, 2), checked_ok=res.checked_ok, checked=res.checked)
             log(f"[{item}] {res.held:,} held, {res.kb_per_conn:.2f} KB/conn, fresh request {res.fresh_ms:.1f} ms, "

@@ -1,6 +1,7 @@
 """Our HTTPServer with the Tornado 1.0 bare callback: the lowest level a user writes."""
 
 import os
+from typing import Any
 
 from _common import BODY, announce, parse_args, quiet_logging
 
@@ -14,7 +15,7 @@ from tornado.ioloop import IOLoop  # noqa: E402
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Type: text/plain\r\n\r\n" + BODY
 
 
-def handle_request(request):  # type: ignore[no-untyped-def]
+def handle_request(request: Any) -> None:
     request.write(RESPONSE)
     request.finish()
 
