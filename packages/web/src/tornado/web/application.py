@@ -154,6 +154,9 @@ class Application:
         self.named_handlers: dict[str, URLSpec] = {}
         self._template_loaders: dict[str, Any] = {}
         self._template_lock = threading.Lock()
+        self._templates: dict[tuple[str, str], Any] = {}
+        self._cache_templates = bool(settings.get("compiled_template_cache", True))
+        self._browser_locales: dict[Any, Any] = {}
         self._default_handler: tuple[type, dict[str, Any]] = (
             settings.get("default_handler_class") or ErrorHandler,
             settings.get("default_handler_args") or ({} if settings.get("default_handler_class") else
@@ -300,6 +303,17 @@ class Application:
             log_method = access_log.error
         request_time = 1000.0 * handler.request.request_time()
         log_method("%d %s %.2fms", status, handler._request_summary(), request_time)
+
+    def _get_template(self, template_path: str, name: str, handler: RequestHandler) -> Any:
+        """The compiled template, skipping the loader's name resolution once it has been seen."""
+        if self._cache_templates:
+            template = self._templates.get((template_path, name))
+            if template is not None:
+                return template
+        template = self._get_template_loader(template_path, handler).load(name)
+        if self._cache_templates:
+            self._templates[(template_path, name)] = template
+        return template
 
     def _get_template_loader(self, template_path: str, handler: RequestHandler) -> Any:
         loader = self._template_loaders.get(template_path)

@@ -100,22 +100,33 @@ class RequestHandler:
 
     SUPPORTED_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
 
-    _template_loaders: dict[str, Any] = {}
+    # Per-request state starts from these class-level defaults: an instance attribute is
+    # only created when a request changes one (fewer stores on the hot path).
+    path_args: list[str] = []
+    path_kwargs: dict[str, str] = {}
+    _headers_written = False
+    _finished = False
+    _auto_finish = True
+    _transforms: list[Any] | None = None
+    _new_cookie: dict[str, http.cookies.Morsel[str]] | None = None
+    _active_modules: dict[str, UIModule] | None = None
+    _close_callback_set = False
+    _extra_headers: list[tuple[str, str]] | None = None
+    _close_cb_cached: bool | None = None
 
     def __init__(self, application: Application, request: Any, **kwargs: Any) -> None:
         self.application = application
         self.request = request
         self.settings = application.settings
-        self.path_args: list[str] = []
-        self.path_kwargs: dict[str, str] = {}
-        self._headers_written = False
-        self._finished = False
-        self._auto_finish = True
-        self._transforms: list[Any] | None = None
-        self._new_cookie: dict[str, http.cookies.Morsel[str]] | None = None
-        self._active_modules: dict[str, UIModule] | None = None
-        self._close_callback_set = False
-        self.clear()
+        self._headers: dict[str, str] = {
+            "Server": _SERVER,
+            "Content-Type": "text/html; charset=UTF-8",
+            "Date": _http_date_now(),
+        }
+        self._write_buffer: list[bytes] = []
+        self._status_code = 200
+        self._reason = "OK"
+        self.set_default_headers()
         self.initialize(**kwargs)
 
     def initialize(self, **kwargs: Any) -> None:
@@ -162,15 +173,16 @@ class RequestHandler:
 
     def clear(self) -> None:
         """Reset headers and body to their defaults (used before an error page)."""
-        self._headers: dict[str, str] = {
+        self._headers = {
             "Server": _SERVER,
             "Content-Type": "text/html; charset=UTF-8",
             "Date": _http_date_now(),
         }
-        self._extra_headers: list[tuple[str, str]] | None = None
-        self._write_buffer: list[bytes] = []
+        self._extra_headers = None
+        self._write_buffer = []
         self._status_code = 200
         self._reason = "OK"
+        self.set_default_headers()
 
     def set_default_headers(self) -> None:
         """Override to set headers on every response (including error pages)."""
@@ -212,7 +224,9 @@ class RequestHandler:
             lname = name.lower()
             self._extra_headers = [(n, v) for n, v in self._extra_headers if n.lower() != lname]
 
-    def _response_headers(self) -> list[tuple[str, str]]:
+    def _response_headers(self) -> Any:
+        if not self._extra_headers and not self._new_cookie and not self._transforms:
+            return self._headers  # the server renders a dict as-is: no list to build
         headers = list(self._headers.items())
         if self._extra_headers:
             headers.extend(self._extra_headers)
@@ -428,6 +442,11 @@ class RequestHandler:
     def get_browser_locale(self, default: str = "en_US") -> tornado.locale.Locale:
         """The closest supported locale to the request's Accept-Language header."""
         header = self.request.headers.get("Accept-Language")
+        cache = self.application._browser_locales
+        key = (header, default, tornado.locale.get_supported_locales())
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
         codes: list[tuple[str, float]] = []
         if header:
             for item in header.split(","):
@@ -446,7 +465,11 @@ class RequestHandler:
                 if q > 0:
                     codes.append((code.replace("-", "_"), q))
             codes.sort(key=lambda pair: pair[1], reverse=True)
-        return tornado.locale.get(*[c for c, _ in codes], default)
+        locale = tornado.locale.get(*[c for c, _ in codes], default)
+        if len(cache) >= 512:
+            cache.clear()  # bounded: headers come from clients
+        cache[key] = locale
+        return locale
 
     @property
     def xsrf_token(self) -> str:
@@ -571,23 +594,27 @@ class RequestHandler:
         if chunk is not None:
             self.write(chunk)
         if not self._headers_written:
+            headers = self._headers
             status = self._status_code
-            method = self.request.method
-            if status == 200 and (method == "GET" or method == "HEAD") and "Etag" not in self._headers:
-                etag = self.compute_etag()
-                if etag is not None:
-                    self._headers["Etag"] = etag
-                    if self.check_etag_header():
-                        self._write_buffer = []
-                        self.set_status(304)
-            if self._status_code in (204, 304) or 100 <= self._status_code < 200:
+            if status == 200:
+                method = self.request.method
+                if (method == "GET" or method == "HEAD") and "Etag" not in headers:
+                    etag = self.compute_etag()
+                    if etag is not None:
+                        headers["Etag"] = etag
+                        if "If-None-Match" in self.request.headers and self.check_etag_header():
+                            self._write_buffer = []
+                            self.set_status(304)
+                            status = 304
+            if status == 204 or status == 304 or status < 200:
                 if any(self._write_buffer):
-                    raise RuntimeError(f"Cannot send a body with a {self._status_code} response")
+                    raise RuntimeError(f"Cannot send a body with a {status} response")
                 self._write_buffer = []
                 for h in ("Content-Length", "Content-Type", "Transfer-Encoding"):
-                    self._headers.pop(h, None)
-            elif "Content-Length" not in self._headers:
-                self._headers["Content-Length"] = str(sum(len(c) for c in self._write_buffer))
+                    headers.pop(h, None)
+            elif "Content-Length" not in headers:
+                buf = self._write_buffer
+                headers["Content-Length"] = str(len(buf[0]) if len(buf) == 1 else sum(map(len, buf)))
         result = self._flush(True)
         self._finished = True
         if self._close_callback_set:
@@ -655,8 +682,7 @@ class RequestHandler:
             while frame.f_code.co_filename == __file__ and frame.f_back is not None:
                 frame = frame.f_back
             template_path = os.path.dirname(frame.f_code.co_filename)
-        loader = self.application._get_template_loader(template_path, self)
-        template = loader.load(template_name)
+        template = self.application._get_template(template_path, template_name, self)
         namespace = self.get_template_namespace()
         namespace.update(kwargs)
         return template.generate(**namespace)  # type: ignore[no-any-return]
@@ -792,6 +818,14 @@ class RequestHandler:
 
         return wrapper
 
+    @classmethod
+    def _wants_close_callback(cls) -> bool:
+        wants = cls.__dict__.get("_close_cb_cached")
+        if wants is None:
+            wants = cls.on_connection_close is not RequestHandler.on_connection_close
+            cls._close_cb_cached = wants
+        return wants  # type: ignore[no-any-return]
+
     def _on_connection_close(self) -> None:
         if not self._finished:
             self.on_connection_close()
@@ -805,7 +839,7 @@ class RequestHandler:
                 raise HTTPError(405)
             self.path_args = args
             self.path_kwargs = kwargs
-            if type(self).on_connection_close is not RequestHandler.on_connection_close:
+            if type(self)._wants_close_callback():
                 set_cb = getattr(self.request.connection, "set_close_callback", None)
                 if set_cb is not None:
                     set_cb(self._on_connection_close)
@@ -815,7 +849,6 @@ class RequestHandler:
                     self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie for every visitor
                 else:
                     self.check_xsrf_cookie()
-            self.set_default_headers()
             result = self.prepare()
             if result is not None and isawaitable(result):
                 return _spawn(self._execute_async(result, method, args, kwargs))

@@ -22,11 +22,8 @@ def _to_bytes(s: str | bytes) -> bytes:
 
 
 def _signature(secret: str | bytes, *parts: bytes) -> bytes:
-    mac = hmac.new(_to_bytes(secret), digestmod=hashlib.sha256)
-    for p in parts:
-        mac.update(p)
-        mac.update(b"|")
-    return mac.hexdigest().encode("ascii")
+    message = b"|".join(parts) + b"|"
+    return hmac.new(_to_bytes(secret), message, hashlib.sha256).hexdigest().encode("ascii")
 
 
 def check_secret(secret: object, key_version: int | None) -> None:
