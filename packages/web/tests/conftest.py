@@ -1,8 +1,5 @@
-"""Fixtures: run an Application on a free 127.0.0.1 port in a background thread; fetch with http.client.
-
-The server is tornado.httpserver.HTTPServer. When that distribution has no server yet, a
-minimal stand-in built on tornado.httputil's protocol core serves the same interface.
-"""
+"""Fixtures: run an Application with HTTPServer on a free 127.0.0.1 port in a background
+thread (its own event loop); tests talk to it with http.client or raw sockets."""
 
 from __future__ import annotations
 
@@ -10,171 +7,12 @@ import asyncio
 import http.client
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from tornado.httputil import (
-    NEED_DATA,
-    SERVER,
-    EndOfMessage,
-    H1Connection,
-    HTTPHeaders,
-    ProtocolError,
-    RequestHead,
-    parse_body_arguments,
-    parse_cookie,
-    parse_qs_bytes,
-)
-
-try:
-    from tornado.httpserver import HTTPServer as _RealHTTPServer
-except ImportError:  # pragma: no cover - depends on the sibling distribution's state
-    _RealHTTPServer = None
-
-
-class _StandInRequest:
-    def __init__(self, head: RequestHead, body: bytes, connection: Any, remote_ip: str) -> None:
-        self.method = head.method
-        self.uri = head.target
-        parts = urlsplit(head.target)
-        self.path = parts.path
-        self.query = parts.query
-        self.version = head.version
-        self.headers = head.headers
-        self.body = body
-        self.remote_ip = remote_ip
-        self.protocol = "http"
-        self.host = self.headers.get("Host", "127.0.0.1")
-        self.connection = connection
-        self._start = time.time()
-        self.query_arguments = parse_qs_bytes(self.query, keep_blank_values=True)
-        self.body_arguments: dict[str, list[bytes]] = {}
-        self.files: dict[str, Any] = {}
-        parse_body_arguments(self.headers.get("Content-Type", ""), body, self.body_arguments, self.files)
-        self.arguments = {k: list(v) for k, v in self.query_arguments.items()}
-        for k, v in self.body_arguments.items():
-            self.arguments.setdefault(k, []).extend(v)
-        self.cookies = parse_cookie(self.headers.get("Cookie", ""))
-
-    def request_time(self) -> float:
-        return time.time() - self._start
-
-    def full_url(self) -> str:
-        return f"{self.protocol}://{self.host}{self.uri}"
-
-
-class _StandInConnection:
-    def __init__(self, h1: H1Connection, writer: asyncio.StreamWriter) -> None:
-        self.h1 = h1
-        self.writer = writer
-        self.close_callback: Callable[[], None] | None = None
-        self.done = asyncio.get_running_loop().create_future()
-
-    def set_close_callback(self, cb: Callable[[], None] | None) -> None:
-        self.close_callback = cb
-
-    def write_headers(self, status: int, headers: list[tuple[str, str]], chunk: bytes | None = None,
-                      reason: str | None = None) -> None:
-        out = self.h1.send_response_head(status, headers, reason)
-        if chunk:
-            out += self.h1.send_data(chunk)
-        self.writer.write(out)
-
-    def write(self, chunk: bytes) -> None:
-        self.writer.write(self.h1.send_data(chunk))
-
-    def write_response(self, status: int, headers: list[tuple[str, str]], body: bytes,
-                       reason: str | None = None, request: Any = None) -> None:
-        self.writer.write(self.h1.send_response(status, headers, body, reason))
-        self._done()
-
-    def finish(self, request: Any = None) -> None:
-        self.writer.write(self.h1.send_end())
-        self._done()
-
-    def flush(self) -> Any:
-        fut = asyncio.get_running_loop().create_future()
-        fut.set_result(None)
-        return fut
-
-    def _done(self) -> None:
-        if not self.done.done():
-            self.done.set_result(None)
-
-    def close(self) -> None:
-        self.writer.close()
-        if not self.done.done():
-            self.done.set_result(None)
-
-
-class _StandInServer:
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def start(self, sock: socket.socket) -> None:
-        self.server = await asyncio.start_server(self._serve, sock=sock)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        h1 = H1Connection(SERVER)
-        peer = writer.get_extra_info("peername")[0]
-        try:
-            while True:
-                head = None
-                body = b""
-                while True:
-                    ev = h1.next_event()
-                    if ev is NEED_DATA:
-                        data = await reader.read(65536)
-                        h1.receive_data(data)
-                        if not data and head is None:
-                            return
-                        continue
-                    if isinstance(ev, RequestHead):
-                        head = ev
-                    elif isinstance(ev, EndOfMessage):
-                        break
-                    elif hasattr(ev, "data"):
-                        body += ev.data
-                    else:
-                        return
-                assert head is not None
-                conn = _StandInConnection(h1, writer)
-                result = self.app(_StandInRequest(head, body, conn, peer))
-                if result is not None:
-                    asyncio.ensure_future(result)
-                reading = asyncio.ensure_future(reader.read(65536))
-                await asyncio.wait([reading, conn.done], return_when=asyncio.FIRST_COMPLETED)
-                if not conn.done.done():
-                    data = reading.result()
-                    if not data:
-                        if conn.close_callback:
-                            conn.close_callback()
-                        return
-                    h1.receive_data(data)
-                    await conn.done
-                else:
-                    reading.cancel()
-                    try:
-                        data = await reading
-                    except asyncio.CancelledError:
-                        data = None
-                    if data == b"":
-                        return
-                    if data:
-                        h1.receive_data(data)
-                await writer.drain()
-                if not h1.keep_alive:
-                    return
-        except (ProtocolError, ConnectionError):
-            return
-        finally:
-            writer.close()
-
-    def stop(self) -> None:
-        self.server.close()
+from tornado.httpserver import HTTPServer
+from tornado.httputil import HTTPHeaders
 
 
 class LiveServer:
@@ -202,17 +40,13 @@ class LiveServer:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            if _RealHTTPServer is not None:
-                self.server: Any = _RealHTTPServer(self.app)
+            self.server = HTTPServer(self.app)
 
-                async def start() -> None:
-                    self.server.add_sockets([self._sock])
-                    await asyncio.sleep(0)
+            async def start() -> None:
+                self.server.add_sockets([self._sock])
+                await asyncio.sleep(0)
 
-                self.loop.run_until_complete(start())
-            else:
-                self.server = _StandInServer(self.app)
-                self.loop.run_until_complete(self.server.start(self._sock))
+            self.loop.run_until_complete(start())
         except BaseException as e:  # surfaced to the test thread
             self._error = e
             self._started.set()

@@ -437,3 +437,15 @@ def test_http_error_validates_status():
     with pytest.raises(ValueError, match="status_code"):
         HTTPError("404")
     assert str(HTTPError(404, "no %s", "thing")) == "HTTP 404: Not Found (no thing)"
+
+
+def test_get_error_html_from_tornado_1_0(serve):
+    class H(tornado.web.RequestHandler):
+        def get(self):
+            raise HTTPError(404)
+
+        def get_error_html(self, status_code, **kwargs):
+            return f"<h1>Oops {status_code}</h1>"
+
+    r = serve(app_for((r"/", H))).fetch("/")
+    assert (r.status, r.text) == (404, "<h1>Oops 404</h1>")

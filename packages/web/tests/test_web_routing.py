@@ -186,9 +186,11 @@ def test_fallback_handler_hands_request_to_callable(serve):
     seen = []
 
     def fallback(request):
+        # Answers like a WSGI container would: raw response bytes on the 1.0-style request API.
         seen.append(request.path)
-        handler = tornado.web.RequestHandler(app, request)
-        handler.finish("from fallback " + request.path)
+        body = b"from fallback " + request.path.encode()
+        request.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        request.finish()
 
     app = tornado.web.Application([(r"/legacy/.*", tornado.web.FallbackHandler, {"fallback": fallback})])
     r = serve(app).fetch("/legacy/page")

@@ -758,6 +758,11 @@ class RequestHandler:
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Write the error page; the traceback is shown only with ``debug=True``."""
+        legacy = getattr(self, "get_error_html", None)
+        if legacy is not None:
+            # Tornado 1.0 handlers customise error pages by returning HTML from get_error_html().
+            self.finish(legacy(status_code, **kwargs))
+            return
         if self.settings.get("serve_traceback") and "exc_info" in kwargs:
             self.set_header("Content-Type", "text/plain; charset=UTF-8")
             for line in traceback.format_exception(*kwargs["exc_info"]):
