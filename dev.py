@@ -49,12 +49,25 @@ def ensure(stamp: str, reqs: list[str]) -> None:
     make_venv()
     digest = hashlib.sha256("\n".join(reqs).encode()).hexdigest()
     mark = VENV / f".{stamp}"
-    if mark.exists() and mark.read_text() == digest:
+    if mark.exists() and mark.read_text() == digest and imports_ok(reqs):
         return
     if not (BIN / "uv").exists():
         run(PY, "-m", "pip", "install", "--quiet", "uv")
-    run(BIN / "uv", "pip", "install", "--quiet", "--python", PY, *reqs)
+    # --reinstall for our own folders: an editable install whose path hook went missing
+    # would otherwise be taken as up to date.
+    own = [f"--reinstall-package={pkgs.dist}" for pkgs in localpkgs.load().values()]
+    run(BIN / "uv", "pip", "install", "--quiet", "--python", PY, *own, *reqs)
     mark.write_text(digest)
+
+
+def imports_ok(reqs: list[str]) -> bool:
+    """True when every tornado module among ``reqs`` imports in .venv."""
+    pkgs = localpkgs.load()
+    mods = [f"tornado.{n}" for n in pkgs if n != localpkgs.META and str(pkgs[n].path) in reqs]
+    if not mods:
+        return True
+    code = "import importlib, sys; [importlib.import_module(m) for m in sys.argv[1:]]"
+    return subprocess.run([str(PY), "-c", code, *mods], capture_output=True).returncode == 0
 
 
 def stack_reqs() -> list[str]:
