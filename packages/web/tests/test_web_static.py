@@ -175,3 +175,9 @@ def test_static_url_prefix_and_handler_class(serve, static_dir):
 def test_static_url_without_static_path_names_setting(serve):
     r = serve(tornado.web.Application([(r"/", Page)], debug=True)).fetch("/")
     assert r.status == 500 and b"static_path" in r.body
+
+
+def test_static_files_do_not_set_xsrf_cookie(serve, static_dir):
+    s = serve(tornado.web.Application([(r"/", Page)], static_path=str(static_dir), xsrf_cookies=True))
+    assert "_xsrf" not in s.fetch("/static/style.css").cookies()
+    assert "_xsrf" in s.fetch("/").cookies()

@@ -63,7 +63,7 @@ class GZipContentEncoding:
 
         self._compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         chunk = self.transform_chunk(chunk, finishing)
-        headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "etag")]
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Encoding", "gzip"))
         if finishing:
             headers.append(("Content-Length", str(len(chunk))))

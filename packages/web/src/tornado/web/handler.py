@@ -99,6 +99,9 @@ class RequestHandler:
     """
 
     SUPPORTED_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+    # With xsrf_cookies on, page views hand out the _xsrf cookie; static files do not
+    # (a Set-Cookie on a cacheable file is wasted and defeats shared caches).
+    SETS_XSRF_COOKIE = True
 
     # Per-request state starts from these class-level defaults: an instance attribute is
     # only created when a request changes one (fewer stores on the hot path).
@@ -851,7 +854,8 @@ class RequestHandler:
                     self._close_callback_set = True
             if self.application._xsrf_cookies:
                 if method in ("GET", "HEAD", "OPTIONS"):
-                    self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie for every visitor
+                    if self.SETS_XSRF_COOKIE:
+                        self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie for every visitor
                 else:
                     self.check_xsrf_cookie()
             result = self.prepare()

@@ -27,6 +27,7 @@ class StaticFileHandler(RequestHandler):
     """
 
     CACHE_MAX_AGE = _TEN_YEARS
+    SETS_XSRF_COOKIE = False
     _static_hashes: dict[str, str | None] = {}
     _lock = threading.Lock()
 
