@@ -43,6 +43,7 @@ _COOKIE_UNSAFE = re.compile(r"[\x00-\x20;,\x7f]")
 _SERVER = "TornadoServer/1.0"
 
 _date_cache: list[Any] = [0, ""]
+_CHECKED_NAMES: set[str] = set()  # header names already validated
 
 
 def _http_date_now() -> str:
@@ -204,7 +205,13 @@ class RequestHandler:
 
     def set_header(self, name: str, value: Any) -> None:
         """Replace response header ``name``; CR/LF or other control characters raise ValueError."""
-        self._headers[_check_header_name(name)] = _convert_header_value(name, value)
+        if name not in _CHECKED_NAMES:
+            _check_header_name(name)
+            if len(_CHECKED_NAMES) < 1024:
+                _CHECKED_NAMES.add(name)
+        if type(value) is not str or _UNSAFE_HEADER.search(value):
+            value = _convert_header_value(name, value)
+        self._headers[name] = value
         if self._extra_headers:
             lname = name.lower()
             self._extra_headers = [(n, v) for n, v in self._extra_headers if n.lower() != lname]
