@@ -276,3 +276,22 @@ def test_check_xsrf_cookie_overridable(serve):
     s = serve(tornado.web.Application([(r"/", Api)], xsrf_cookies=True))
     assert s.fetch("/", method="POST", body=b"", headers={"X-Api-Key": "k"}).status == 200
     assert s.fetch("/", method="POST", body=b"").status == 403
+
+
+def test_get_secure_cookie_max_age_days(serve):
+    class H(tornado.web.RequestHandler):
+        def get(self):
+            days = float(self.get_argument("days"))
+            self.write(self.get_secure_cookie("u", max_age_days=days) or b"expired")
+
+    s = serve(tornado.web.Application([(r"/", H)], cookie_secret=SECRET))
+    token = signing.create_signed_value(SECRET, "u", "val", clock=time.time() - 2 * 86400).decode()
+    assert s.fetch("/?days=3", headers={"Cookie": f"u={token}"}).text == "val"
+    assert s.fetch("/?days=1", headers={"Cookie": f"u={token}"}).text == "expired"
+
+
+def test_authenticated_with_absolute_login_url(serve):
+    app = tornado.web.Application([(r"/", MainHandler)], cookie_secret=SECRET,
+                                  login_url="https://login.example/auth")
+    r = serve(app).fetch("/?a=1", headers={"Host": "site.example"})
+    assert r.headers["Location"] == "https://login.example/auth?next=http%3A%2F%2Fsite.example%2F%3Fa%3D1"
