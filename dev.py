@@ -85,9 +85,9 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(PY), str(MAIN_DEMO), *rest], cwd=MAIN_DEMO.parent)
     if cmd == "test":
         ensure("tools", DEV_TOOLS)
-        envs = rest or ["ALL"]
         env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-        return subprocess.call([str(PY), "-m", "tox", "run", "-e", ",".join(envs)], cwd=ROOT, env=env)
+        select = ["-e", ",".join(rest)] if rest else []  # default: tox.ini's env_list
+        return subprocess.call([str(PY), "-m", "tox", "run", *select], cwd=ROOT, env=env)
     if cmd == "install" and len(rest) == 1:
         pkgs = localpkgs.load()
         paths = [str(pkgs[n].path) for n in localpkgs.closure(pkgs, rest[0])]
