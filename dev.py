@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Developer entry point; needs only Python 3.10+ (and pip when venv lacks ensurepip).
 
-    python3 dev.py demo            # run the main demo from the whole stack
+    python3 dev.py demo [--port=N] # serve the hello-world demo from the whole stack
     python3 dev.py test [ENV...]   # run every test env of tox.ini (or the named ones)
     python3 dev.py install NAME    # pip-install packages/NAME and its sibling deps into this Python
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
-MAIN_DEMO = ROOT / "demos" / "templates" / "demo.py"
+MAIN_DEMO = ROOT / "demos" / "helloworld" / "helloworld.py"
 DEV_TOOLS = ["uv", "tox>=4.20", "tox-uv>=1.11"]
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -82,6 +82,8 @@ def main(argv: list[str]) -> int:
     cmd, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if cmd == "demo":
         ensure("stack", DEV_TOOLS + stack_reqs())
+        port = next((a.split("=", 1)[1] for a in rest if a.startswith("--port=")), "8888")
+        print(f"{MAIN_DEMO.relative_to(ROOT)}: serving http://localhost:{port}/ (Ctrl-C stops it)", flush=True)
         return subprocess.call([str(PY), str(MAIN_DEMO), *rest], cwd=MAIN_DEMO.parent)
     if cmd == "test":
         ensure("tools", DEV_TOOLS)
