@@ -262,3 +262,18 @@ def test_listen_serves_on_the_port():
     finally:
         loop.call_soon_threadsafe(lambda: (holder["server"].stop(), loop.stop()))
         t.join(10)
+
+
+def test_first_matching_pattern_wins_over_later_exact_path(serve):
+    class Catch(tornado.web.RequestHandler):
+        def get(self, rest):
+            self.write("catch-all " + rest)
+
+    app = tornado.web.Application([
+        (r"/exact", MainHandler),
+        (r"/(a.*)", Catch),
+        (r"/abc", StoryHandler),  # shadowed by the pattern above
+    ])
+    s = serve(app)
+    assert s.fetch("/exact").text == "You requested the main page"
+    assert s.fetch("/abc").text == "catch-all abc"

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import threading
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -59,8 +60,6 @@ class GZipContentEncoding:
             )
         if not self._gzipping:
             return status, headers, chunk
-        import zlib
-
         self._compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         chunk = self.transform_chunk(chunk, finishing)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -72,8 +71,6 @@ class GZipContentEncoding:
     def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
         if not self._gzipping:
             return chunk
-        import zlib
-
         data = self._compressor.compress(chunk)
         data += self._compressor.flush(zlib.Z_FINISH if finishing else zlib.Z_SYNC_FLUSH)
         return bytes(data)
@@ -151,6 +148,7 @@ class Application:
         self._xsrf_cookies = bool(settings.get("xsrf_cookies"))
         self._check_settings()
         self._hosts: list[_HostRoutes] = []
+        self._direct_routes: dict[str, URLSpec] | None = None
         self.named_handlers: dict[str, URLSpec] = {}
         self._template_loaders: dict[str, Any] = {}
         self._template_lock = threading.Lock()
@@ -232,6 +230,19 @@ class Application:
                     logging.getLogger("tornado.application").warning(
                         "Multiple handlers named %s; replacing previous value", spec.name)
                 self.named_handlers[spec.name] = spec
+        self._direct_routes = self._compute_direct_routes()
+
+    def _compute_direct_routes(self) -> dict[str, URLSpec] | None:
+        """Literal paths safe to dispatch by dict lookup (single catch-all host only)."""
+        if len(self._hosts) != 1 or self._hosts[0].host_regex.pattern != ".*$":
+            return None
+        direct: dict[str, URLSpec] = {}
+        routes = self._hosts[0]
+        for path, (index, spec) in routes.literal.items():
+            if any(i < index and s.regex.match(path) for i, s in routes.regex_specs):
+                continue
+            direct[path] = spec
+        return direct
 
     def reverse_url(self, name: str, *args: Any) -> str:
         """The path of the route named ``name`` with ``args`` filled into its groups."""
@@ -274,6 +285,13 @@ class Application:
 
     def __call__(self, request: Any) -> Any:
         """Serve one request (the HTTPServer callback); returns an awaitable while it is pending."""
+        direct = self._direct_routes
+        spec = direct.get(request.path) if direct is not None else None
+        if spec is not None:
+            # An exact path that no earlier pattern can claim: no regex, no host lookup.
+            handler = spec.handler_class(self, request, **spec.kwargs)
+            transforms = [t(request) for t in self.transforms] if self.transforms else None
+            return handler._execute(transforms, [], {})
         cls, kwargs, args, path_kwargs = self.find_handler(request)
         handler = cls(self, request, **kwargs)
         transforms = [t(request) for t in self.transforms] if self.transforms else None

@@ -7,6 +7,7 @@ import datetime
 import email.utils
 import functools
 import hashlib
+import hmac
 import http.cookies
 import logging
 import os
@@ -44,6 +45,7 @@ _SERVER = "TornadoServer/1.0"
 
 _date_cache: list[Any] = [0, ""]
 _CHECKED_NAMES: set[str] = set()  # header names already validated
+_METHOD_NAMES = {m: m.lower() for m in ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")}
 
 
 def _http_date_now() -> str:
@@ -116,7 +118,22 @@ class RequestHandler:
     _active_modules: dict[str, UIModule] | None = None
     _close_callback_set = False
     _extra_headers: list[tuple[str, str]] | None = None
-    _close_cb_cached: bool | None = None
+    # Which hooks a subclass overrides, worked out once per class so the request path
+    # skips calls to the empty defaults.
+    _hooks_close = False
+    _hooks_finish = False
+    _hooks_defaults = False
+    _hooks_init = False
+    _hooks_prepare = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        base = RequestHandler
+        cls._hooks_close = cls.on_connection_close is not base.on_connection_close
+        cls._hooks_finish = cls.on_finish is not base.on_finish
+        cls._hooks_defaults = cls.set_default_headers is not base.set_default_headers
+        cls._hooks_init = cls.initialize is not base.initialize
+        cls._hooks_prepare = cls.prepare is not base.prepare
 
     def __init__(self, application: Application, request: Any, **kwargs: Any) -> None:
         self.application = application
@@ -130,8 +147,10 @@ class RequestHandler:
         self._write_buffer: list[bytes] = []
         self._status_code = 200
         self._reason = "OK"
-        self.set_default_headers()
-        self.initialize(**kwargs)
+        if self._hooks_defaults:
+            self.set_default_headers()
+        if kwargs or self._hooks_init:
+            self.initialize(**kwargs)
 
     def initialize(self, **kwargs: Any) -> None:
         """Hook for the ``kwargs`` dict of a URLSpec; called once per request."""
@@ -508,8 +527,6 @@ class RequestHandler:
         cookie = self.get_cookie("_xsrf")
         if not cookie:
             raise HTTPError(403, "'_xsrf' cookie missing from %s", self.request.method)
-        import hmac
-
         if not hmac.compare_digest(utf8(token), utf8(cookie)):
             raise HTTPError(403, "XSRF cookie does not match %s argument", self.request.method)
 
@@ -629,13 +646,12 @@ class RequestHandler:
         self._finished = True
         if self._close_callback_set:
             self.request.connection.set_close_callback(None)
-        self._log()
-        self.on_finish()
-        self._active_modules = None
-        return result
-
-    def _log(self) -> None:
         self.application.log_request(self)
+        if self._hooks_finish:
+            self.on_finish()
+        if self._active_modules is not None:
+            self._active_modules = None
+        return result
 
     def compute_etag(self) -> str | None:
         """ETag for the buffered body (a SHA-1); override returning None to disable."""
@@ -763,7 +779,7 @@ class RequestHandler:
         close = getattr(self.request.connection, "close", None)
         if close is not None:
             close()
-        self._log()
+        self.application.log_request(self)
         self.on_finish()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -833,14 +849,6 @@ class RequestHandler:
 
         return wrapper
 
-    @classmethod
-    def _wants_close_callback(cls) -> bool:
-        wants = cls.__dict__.get("_close_cb_cached")
-        if wants is None:
-            wants = cls.on_connection_close is not RequestHandler.on_connection_close
-            cls._close_cb_cached = wants
-        return wants  # type: ignore[no-any-return]
-
     def _on_connection_close(self) -> None:
         if not self._finished:
             self.on_connection_close()
@@ -854,7 +862,7 @@ class RequestHandler:
                 raise HTTPError(405)
             self.path_args = args
             self.path_kwargs = kwargs
-            if type(self)._wants_close_callback():
+            if self._hooks_close:
                 set_cb = getattr(self.request.connection, "set_close_callback", None)
                 if set_cb is not None:
                     set_cb(self._on_connection_close)
@@ -865,12 +873,13 @@ class RequestHandler:
                         self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie for every visitor
                 else:
                     self.check_xsrf_cookie()
-            result = self.prepare()
-            if result is not None and isawaitable(result):
-                return _spawn(self._execute_async(result, method, args, kwargs))
-            if self._finished:
-                return None
-            result = getattr(self, method.lower())(*args, **kwargs)
+            if self._hooks_prepare:
+                result = self.prepare()
+                if result is not None and isawaitable(result):
+                    return _spawn(self._execute_async(result, method, args, kwargs))
+                if self._finished:
+                    return None
+            result = getattr(self, _METHOD_NAMES.get(method) or method.lower())(*args, **kwargs)
             if result is not None and isawaitable(result):
                 return _spawn(self._execute_async(None, None, args, kwargs, result))
             if self._auto_finish and not self._finished:
