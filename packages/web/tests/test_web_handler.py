@@ -449,3 +449,31 @@ def test_get_error_html_from_tornado_1_0(serve):
 
     r = serve(app_for((r"/", H))).fetch("/")
     assert (r.status, r.text) == (404, "<h1>Oops 404</h1>")
+
+
+def test_custom_output_transforms(serve):
+    class Upper:
+        def __init__(self, request):
+            self.request = request
+
+        def transform_first_chunk(self, status, headers, chunk, finishing):
+            headers = [(k, v) for k, v in headers if k != "Content-Length"]
+            headers.append(("X-Transformed", self.request.path))
+            if finishing:
+                headers.append(("Content-Length", str(len(chunk))))
+            return status, headers, chunk.upper()
+
+        def transform_chunk(self, chunk, finishing):
+            return chunk.upper()
+
+    class H(tornado.web.RequestHandler):
+        async def get(self):
+            self.write("abc")
+            if self.get_argument("stream", None):
+                await self.flush()
+                self.write("def")
+
+    s = serve(tornado.web.Application([(r"/", H)], transforms=[Upper]))
+    r = s.fetch("/")
+    assert (r.text, r.headers["X-Transformed"]) == ("ABC", "/")
+    assert s.fetch("/?stream=1").text == "ABCDEF"
