@@ -277,3 +277,21 @@ def test_first_matching_pattern_wins_over_later_exact_path(serve):
     s = serve(app)
     assert s.fetch("/exact").text == "You requested the main page"
     assert s.fetch("/abc").text == "catch-all abc"
+
+
+def test_slash_decorators_never_redirect_off_site(serve):
+    class Add(tornado.web.RequestHandler):
+        @tornado.web.addslash
+        def get(self):
+            self.write("add")
+
+    class Rm(tornado.web.RequestHandler):
+        @tornado.web.removeslash
+        def get(self):
+            self.write("rm")
+
+    s = serve(tornado.web.Application([(r"/a/.*", Add), (r"/.*/", Rm), (r"//.*", Add)]))
+    r = s.raw(b"GET //evil.example HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert b"Location: /evil.example/" in r
+    r = s.raw(b"GET //evil.example/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert b"Location: /evil.example\r\n" in r

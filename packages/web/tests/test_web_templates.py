@@ -288,3 +288,14 @@ def test_locale_from_accept_language_and_override(serve, tmp_path):
         assert s.fetch("/?lang=fr_FR", headers={"Accept-Language": "es-GT"}).text == "fr_FR:Se connecter"
     finally:
         tornado.locale.load_translations(str(tmp_path))  # no CSV files: back to no translations
+
+
+def test_explicit_escape_under_autoescape_is_not_doubled(serve):
+    loader = tornado.template.DictLoader({"e.html": "{{ escape(x) }}|{{ x }}"})
+
+    class H(tornado.web.RequestHandler):
+        def get(self):
+            self.render("e.html", x="a<b&c")
+
+    r = serve(tornado.web.Application([(r"/", H)], template_loader=loader)).fetch("/")
+    assert r.text == "a&lt;b&amp;c|a&lt;b&amp;c"
