@@ -336,6 +336,26 @@ class H1Connection:
             self.keep_alive = False
             raise
 
+    def _read_counted(self, then: int) -> Event:
+        """Up to ``_remaining`` body bytes from the buffer; enter state ``then`` once all are read."""
+        buf = self._buf
+        if not buf:
+            if self._eof:
+                raise ProtocolError("connection closed in the middle of the body")
+            return NEED_DATA
+        n = self._remaining
+        if len(buf) <= n:
+            data = bytes(buf)
+            buf.clear()
+        else:
+            data = bytes(buf[:n])
+            del buf[:n]
+        n -= len(data)
+        self._remaining = n
+        if n == 0:
+            self._rstate = then
+        return Data(data)
+
     def _next_event(self) -> Event:
         buf = self._buf
         while True:
@@ -348,22 +368,7 @@ class H1Connection:
                 self._rstate = _R_DONE
                 return _EOM
             if st == _R_LENGTH:
-                if not buf:
-                    if self._eof:
-                        raise ProtocolError("connection closed in the middle of the body")
-                    return NEED_DATA
-                n = self._remaining
-                if len(buf) <= n:
-                    data = bytes(buf)
-                    buf.clear()
-                else:
-                    data = bytes(buf[:n])
-                    del buf[:n]
-                n -= len(data)
-                self._remaining = n
-                if n == 0:
-                    self._rstate = _R_EOM
-                return Data(data)
+                return self._read_counted(_R_EOM)
             if st == _R_DONE:
                 if self._wstate == _W_DONE and self.keep_alive and not self._switch_pending:
                     self._start_next_cycle()
@@ -403,22 +408,7 @@ class H1Connection:
                 self._rstate = _R_CHUNK_DATA
                 continue
             if st == _R_CHUNK_DATA:
-                if not buf:
-                    if self._eof:
-                        raise ProtocolError("connection closed in the middle of the body")
-                    return NEED_DATA
-                n = self._remaining
-                if len(buf) <= n:
-                    data = bytes(buf)
-                    buf.clear()
-                else:
-                    data = bytes(buf[:n])
-                    del buf[:n]
-                n -= len(data)
-                self._remaining = n
-                if n == 0:
-                    self._rstate = _R_CHUNK_CRLF
-                return Data(data)
+                return self._read_counted(_R_CHUNK_CRLF)
             if st == _R_CHUNK_CRLF:
                 if len(buf) < 2:
                     if buf[:1] == b"\n" and not self.strict:
