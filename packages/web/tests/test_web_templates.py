@@ -286,6 +286,14 @@ def test_locale_from_accept_language_and_override(serve, tmp_path):
         assert s.fetch("/", headers={"Accept-Language": "de"}).text == "en_US:Sign in"
         assert s.fetch("/").text == "en_US:Sign in"
         assert s.fetch("/?lang=fr_FR", headers={"Accept-Language": "es-GT"}).text == "fr_FR:Se connecter"
+
+        class Prefs(H):
+            def get_user_locale(self):
+                return self.get_argument("code", None)  # a bare code, as a stored preference
+
+        s2 = serve(tornado.web.Application([(r"/", Prefs)], template_loader=loader))
+        assert s2.fetch("/?code=es_GT").text == "es_GT:Ingresar"
+        assert s2.fetch("/", headers={"Accept-Language": "fr-FR"}).text == "fr_FR:Se connecter"
     finally:
         tornado.locale.load_translations(str(tmp_path))  # no CSV files: back to no translations
 

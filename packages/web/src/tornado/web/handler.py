@@ -456,7 +456,9 @@ class RequestHandler:
         try:
             return self._locale
         except AttributeError:
-            loc = self.get_user_locale()
+            loc: Any = self.get_user_locale()
+            if isinstance(loc, str):
+                loc = tornado.locale.get(loc)  # a stored preference may be a bare code like "fr_FR"
             self._locale: tornado.locale.Locale = loc if loc is not None else self.get_browser_locale()
             return self._locale
 
@@ -464,8 +466,8 @@ class RequestHandler:
     def locale(self, value: tornado.locale.Locale) -> None:
         self._locale = value
 
-    def get_user_locale(self) -> tornado.locale.Locale | None:
-        """Override to use a stored preference; None falls back to Accept-Language."""
+    def get_user_locale(self) -> tornado.locale.Locale | str | None:
+        """Override to use a stored preference (a Locale or a code); None falls back to Accept-Language."""
         return None
 
     def get_browser_locale(self, default: str = "en_US") -> tornado.locale.Locale:
