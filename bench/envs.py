@@ -19,11 +19,11 @@ ROOT = BENCH.parent
 VENVS_DIR = BENCH / ".venvs"
 
 # Top-level packages of ours the servers import; their sibling closure is installed too.
-OURS_TOP = ["httpserver"]
+OURS_TOP = ["httpserver", "web"]
 
 PEER_REQS: dict[str, list[str]] = {
     "tornado6": ["tornado>=6,<7", "uvloop"],
-    "aiohttp": ["aiohttp", "uvloop"],
+    "aiohttp": ["aiohttp", "jinja2", "uvloop"],
 }
 
 

@@ -142,7 +142,7 @@ def measure(server: Server, conns: int, fresh_samples: int = 5, check_sample: in
         times = []
         for _ in range(fresh_samples):
             t0 = time.perf_counter()
-            status, _ = fetch(server.port, "/", timeout=30)
+            status, _, _ = fetch(server.port, "/", timeout=30)
             times.append((time.perf_counter() - t0) * 1000.0)
             if status != 200:
                 raise RuntimeError(f"fresh request while holding connections got {status}")

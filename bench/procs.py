@@ -102,27 +102,56 @@ def start_server(python: Path, server_file: Path, loop: str, tag: str, timeout: 
     return server
 
 
-def fetch(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
-    """One request on a new connection: (status, body)."""
+def fetch(
+    port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 10.0
+) -> tuple[int, bytes, http.client.HTTPMessage]:
+    """One request on a new connection: (status, body, response headers)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path, headers=headers or {})
         resp = conn.getresponse()
-        return resp.status, resp.read()
+        return resp.status, resp.read(), resp.msg
     finally:
         conn.close()
 
 
-def verify(server: Server, path: str, headers: dict[str, str], status: int, body: bytes) -> None:
-    """Refuse to measure a server that does not give the expected answer."""
+def verify(server: Server, path: str, headers: dict[str, str], status: int, body: bytes | None) -> bytes:
+    """Refuse to measure a server that does not give the expected answer; return the body.
+
+    ``body=None`` accepts any body (the caller checks it).
+    """
     try:
-        got_status, got_body = fetch(server.port, path, headers)
+        got_status, got_body, _ = fetch(server.port, path, headers)
     except (OSError, http.client.HTTPException) as e:
         raise ServerUnavailable(f"no valid answer to GET {path}: {e!r}") from e
-    if got_status != status or got_body != body:
+    if got_status != status or (body is not None and got_body != body):
         raise ServerUnavailable(
-            f"wrong answer to GET {path}: {got_status} {got_body[:60]!r}, expected {status} {body[:60]!r}"
+            f"wrong answer to GET {path}: {got_status} {got_body[:60]!r}, expected {status} {(body or b'')[:60]!r}"
         )
+    return got_body
+
+
+def login_cookies(server: Server, path: str) -> str:
+    """GET ``path`` and turn its Set-Cookie headers into the Cookie header a browser would send."""
+    try:
+        status, _, msg = fetch(server.port, path)
+    except (OSError, http.client.HTTPException) as e:
+        raise ServerUnavailable(f"no valid answer to GET {path}: {e!r}") from e
+    pairs = [c.split(";", 1)[0].strip() for c in msg.get_all("Set-Cookie") or []]
+    if status != 200 or not pairs:
+        raise ServerUnavailable(f"GET {path} answered {status} with no cookie")
+    return "; ".join(pairs)
+
+
+def write_lua(base: Path | None, headers: dict[str, str], dest: Path) -> Path:
+    """A wrk script: ``base`` (if any) followed by ``headers``, in the form lua_headers reads."""
+    lines = [base.read_text().rstrip("\n")] if base else []
+    for name, value in headers.items():
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'wrk.headers["{name}"] = "{escaped}"')
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text("\n".join(lines) + "\n")
+    return dest
 
 
 def lua_headers(lua: Path | None) -> dict[str, str]:
@@ -131,5 +160,5 @@ def lua_headers(lua: Path | None) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     for m in re.finditer(r'^wrk\.headers\["([^"]+)"\]\s*=\s*"(.*)"\s*$', lua.read_text(), re.M):
-        out[m.group(1)] = m.group(2).replace('\\"', '"')
+        out[m.group(1)] = re.sub(r"\\(.)", r"\1", m.group(2))
     return out

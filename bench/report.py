@@ -39,6 +39,30 @@ def throughput_table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+def body_sizes(rows: list[Row]) -> str:
+    """One line per scenario whose body is framework-specific: each framework's body size."""
+    sizes: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.get("body_bytes") is not None:
+            sizes.setdefault(r["scenario"], {})[r["framework"]] = r["body_bytes"]
+    return "\n".join(
+        f"Body of `{scenario}` (checked equivalent before measuring): "
+        + ", ".join(f"{fw} {n:,} bytes" for fw, n in by_fw.items())
+        + "."
+        for scenario, by_fw in sizes.items()
+    )
+
+
+# (scenario, peer, minimum ratio ours/peer) per loop: the issue's throughput targets.
+THROUGHPUT_TARGETS: list[tuple[str, str, float]] = [
+    ("hello", "aiohttp", 2.0),
+    ("webhello", BASELINE, 4.0),
+    ("webhello", "aiohttp", 1.2),
+    ("page", BASELINE, 2.0),
+    ("page", "aiohttp", 1.2),
+]
+
+
 def memory_table(rows: list[Row]) -> str:
     out = [
         f"| framework | loop | conns held | RSS before | RSS after | KB/conn | vs {BASELINE} "
@@ -70,12 +94,15 @@ def targets(tput: list[Row], mem: list[Row], loops: list[str]) -> list[str]:
     """The issue's targets, reported (never asserted): one line each, per loop."""
     lines = []
     for loop in loops:
-        ours, peer = _find(tput, framework="ours", scenario="hello", loop=loop), _find(
-            tput, framework="aiohttp", scenario="hello", loop=loop
-        )
-        if ours and peer:
-            x = ours["requests_per_s"] / peer["requests_per_s"]
-            lines.append(f"- {loop}: ours hello = {x:.2f}x aiohttp hello (target >= 2x): {'met' if x >= 2 else 'NOT met'}")
+        for scenario, other, goal in THROUGHPUT_TARGETS:
+            ours = _find(tput, framework="ours", scenario=scenario, loop=loop)
+            peer = _find(tput, framework=other, scenario=scenario, loop=loop)
+            if ours and peer:
+                x = ours["requests_per_s"] / peer["requests_per_s"]
+                lines.append(
+                    f"- {loop}: ours {scenario} = {x:.2f}x {other} {scenario} (target >= {goal:g}x): "
+                    f"{'met' if x >= goal else 'NOT met'}"
+                )
         o, t = _find(mem, framework="ours", loop=loop), _find(mem, framework=BASELINE, loop=loop)
         if o:
             held = o["held"] == o["conns"]

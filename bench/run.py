@@ -26,6 +26,7 @@ from typing import Any
 import envs
 import idle
 import loadgen
+import pages
 import procs
 import report
 from scenarios import BENCH, FRAMEWORKS, MEMORY_SERVER, SCENARIOS, SERVERS, Framework
@@ -86,8 +87,24 @@ def versions(python: Path) -> str:
     return ", ".join(r.stdout.split("\n")).strip(", ")
 
 
+def check_same_page(scenario: str, framework: str, body: bytes, reference: dict[str, tuple[str, str]]) -> None:
+    """The page must be right on its own and the same as the first framework's (normalized)."""
+    problem = pages.check_page(body)
+    if problem:
+        raise procs.ServerUnavailable(f"wrong page: {problem}")
+    text = pages.normalize(body)
+    first = reference.setdefault(scenario, (framework, text))
+    if first[1] != text:
+        pairs = zip(first[1], text, strict=False)
+        at = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(first[1]), len(text)))
+        raise procs.ServerUnavailable(
+            f"page differs from {first[0]}'s at character {at}: {text[max(0, at - 30):at + 30]!r}"
+        )
+
+
 def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> list[dict[str, Any]]:
     rows = []
+    reference: dict[str, tuple[str, str]] = {}  # scenario -> (framework, normalized page)
     for scenario in SCENARIOS:
         lua = scenario.lua_path()
         headers = procs.lua_headers(lua)
@@ -112,9 +129,18 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
                     log(f"[{item}] {e}")
                     continue
                 try:
-                    procs.verify(server, scenario.path, headers, scenario.expect_status, scenario.expect_body)
+                    run_lua, run_headers = lua, headers
+                    if scenario.login:
+                        cookie = procs.login_cookies(server, scenario.login)
+                        run_headers = {**headers, "Cookie": cookie}
+                        run_lua = procs.write_lua(lua, {"Cookie": cookie}, procs.LOGS / f"{item.replace('/', '_')}.lua")
+                    body = procs.verify(server, scenario.path, run_headers, scenario.expect_status,
+                                        scenario.expect_body)
+                    if scenario.expect_body is None:
+                        check_same_page(scenario.name, fw.key, body, reference)
+                        row["body_bytes"] = len(body)
                     url = f"http://127.0.0.1:{server.port}{scenario.path}"
-                    res = loadgen.measure(url, args.connections, args.duration, args.warmup, lua)
+                    res = loadgen.measure(url, args.connections, args.duration, args.warmup, run_lua)
                 except (procs.ServerUnavailable, RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
                     row["status"] = f"failed ({e})"
                     log(f"[{item}] {e}")
@@ -208,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if tput:
         md += ["", "### Requests", "", report.throughput_table(tput)]
+        sizes = report.body_sizes(tput)
+        if sizes:
+            md += ["", sizes]
     if mem:
         md += ["", f"### {args.idle_connections:,} idle keep-alive connections", "", report.memory_table(mem)]
     goals = report.targets(tput, mem, args.loops)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 BENCH = Path(__file__).resolve().parent
 SERVERS = BENCH / "servers"
@@ -32,6 +33,10 @@ FRAMEWORKS: list[Framework] = [
 BASELINE = "tornado6"  # every row's ratio is against this framework, same loop and scenario
 
 
+# The ``name`` query argument of the page scenario: every character autoescape must handle.
+PAGE_NAME = "Ann <&> \"O'Brien\""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -40,7 +45,8 @@ class Scenario:
     path: str = "/"
     lua: str | None = None  # wrk script in bench/wrk/, sets method/headers
     expect_status: int = 200
-    expect_body: bytes = b"Hello, world"
+    expect_body: bytes | None = b"Hello, world"  # None: the body is checked by pages.check_page
+    login: str | None = None  # fetched once per server; its Set-Cookie is sent with every request
 
     def server_file(self, framework: str) -> Path:
         return SERVERS / f"{framework}_{self.server}.py"
@@ -56,6 +62,19 @@ SCENARIOS: list[Scenario] = [
         "hello",
         "same server, request as a browser sends it: 14 headers incl. 5 cookies (wrk/browser.lua)",
         lua="browser.lua",
+    ),
+    Scenario(
+        "webhello",
+        "webhello",
+        "web framework hello world: Application([(r'/', MainHandler)]), self.write('Hello, world')",
+    ),
+    Scenario(
+        "page",
+        "page",
+        "GET /page?name=..., signed cookie 'user', template extending a base with a 20-item loop, autoescaped",
+        path="/page?name=" + quote(PAGE_NAME, safe=""),
+        expect_body=None,
+        login="/login",
     ),
 ]
 
