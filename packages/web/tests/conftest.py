@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import tornado.ioloop
 from tornado.httpserver import HTTPServer
 from tornado.httputil import HTTPHeaders
 
@@ -29,7 +30,7 @@ class LiveServer:
         self._sock = sock
         self._started = threading.Event()
         self._error: BaseException | None = None
-        self.loop = asyncio.new_event_loop()
+        self.loop = tornado.ioloop.new_event_loop()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         if not self._started.wait(10):

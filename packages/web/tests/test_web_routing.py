@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+import tornado.ioloop
 import tornado.web
 from tornado.web import url
 
@@ -235,7 +236,7 @@ def test_listen_serves_on_the_port():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = tornado.web.Application([(r"/", MainHandler)])
-    loop = asyncio.new_event_loop()
+    loop = tornado.ioloop.new_event_loop()
     started = threading.Event()
     holder = {}
 
