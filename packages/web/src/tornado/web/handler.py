@@ -38,7 +38,7 @@ app_log = logging.getLogger("tornado.application")
 gen_log = logging.getLogger("tornado.general")
 
 _ARG_DEFAULT: Any = object()
-_UNSAFE_HEADER = re.compile(r"[\x00-\x1f\x7f]")
+_UNSAFE_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # tab is allowed
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _COOKIE_UNSAFE = re.compile(r"[\x00-\x20;,\x7f]")
 _SERVER = "TornadoServer/1.0"
