@@ -307,3 +307,23 @@ def test_explicit_escape_under_autoescape_is_not_doubled(serve):
 
     r = serve(tornado.web.Application([(r"/", H)], template_loader=loader)).fetch("/")
     assert r.text == "a&lt;b&amp;c|a&lt;b&amp;c"
+
+
+def test_module_statement_syntax(serve, tmp_path):
+    loader = tornado.template.DictLoader({
+        "m.html": "<html><head></head><body>{% module Entry({'title': 'T&T'}) %}</body></html>",
+        "module-entry.html": "<div>{{ entry['title'] }}</div>",
+    })
+
+    class H(tornado.web.RequestHandler):
+        def get(self):
+            self.render("m.html")
+
+    static = tmp_path / "s"
+    static.mkdir()
+    (static / "entry.css").write_text("")
+    (static / "entry.js").write_text("")
+    app = tornado.web.Application([(r"/", H)], template_loader=loader, ui_modules={"Entry": Entry},
+                                  static_path=str(static))
+    html = serve(app).fetch("/").text
+    assert "<div>T&amp;T</div>" in html and ".entry { margin-bottom: 1em; }" in html
