@@ -192,6 +192,13 @@ _NAMES: dict[str, str] = {}
 _NAMES_MAX = 2048
 
 
+# Response header lines already validated, keyed by (name, value).  Servers send the same
+# Server/Content-Type/Date lines over and over; framing headers (Content-Length,
+# Transfer-Encoding, Connection) are never cached because they change the message state.
+_LINES: dict[tuple[str, str], str] = {}
+_LINES_MAX = 1024
+
+
 def _check_name(name: str) -> str:
     norm = _NAMES.get(name)
     if norm is not None:
@@ -747,14 +754,22 @@ class H1Connection:
         close = False
         if headers is None:
             return out, length, chunked, close
-        if isinstance(headers, HTTPHeaders):
-            items: Iterable[tuple[str, str]] = headers.get_all()
+        if type(headers) is dict:
+            items: Iterable[tuple[str, str]] = headers.items()
+        elif isinstance(headers, HTTPHeaders):
+            items = headers.get_all()
         elif isinstance(headers, Mapping):
             items = headers.items()
         else:
             items = headers
         names = _NAMES
+        lines = _LINES
         for name, value in items:
+            if type(value) is str and type(name) is str:
+                line = lines.get((name, value))
+                if line is not None:
+                    out.append(line)
+                    continue
             norm = names.get(name)
             if norm is None:
                 if not isinstance(name, str):
@@ -783,6 +798,13 @@ class H1Connection:
             elif norm == "Connection":
                 if "close" in _connection_tokens([value]):
                     close = True
+            else:
+                line = f"{name}: {value}\r\n"
+                if len(lines) >= _LINES_MAX:
+                    lines.clear()
+                lines[(name, value)] = line
+                out.append(line)
+                continue
             out.append(f"{name}: {value}\r\n")
         if length is not None and chunked:
             raise HTTPOutputError("both Content-Length and Transfer-Encoding given")
