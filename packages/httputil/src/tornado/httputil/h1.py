@@ -239,7 +239,7 @@ _STATUS_LINES: dict[int, str] = {}
 
 
 def _status_line(code: int, reason: str | None) -> str:
-    if reason is None:
+    if reason is None or reason == responses.get(code):  # the standard phrase: cached line
         line = _STATUS_LINES.get(code)
         if line is None:
             if not isinstance(code, int) or not 100 <= code <= 999:

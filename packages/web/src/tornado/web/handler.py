@@ -657,8 +657,11 @@ class RequestHandler:
 
     def compute_etag(self) -> str | None:
         """ETag for the buffered body (a SHA-1); override returning None to disable."""
+        buf = self._write_buffer
+        if len(buf) == 1:
+            return '"' + hashlib.sha1(buf[0]).hexdigest() + '"'
         h = hashlib.sha1()
-        for part in self._write_buffer:
+        for part in buf:
             h.update(part)
         return '"' + h.hexdigest() + '"'
 
