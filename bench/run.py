@@ -117,16 +117,8 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
                 row: dict[str, Any] = {"framework": fw.key, "scenario": scenario.name, "loop": loop,
                                        "status": "ok", "notes": []}
                 rows.append(row)
-                py = pythons[fw.venv]
-                if isinstance(py, str):
-                    row["status"] = py
-                    continue
-                log(f"[{item}] starting {server_file.name}")
-                try:
-                    server = procs.start_server(py, server_file, loop, item.replace("/", "_"))
-                except procs.ServerUnavailable as e:
-                    row["status"] = str(e)
-                    log(f"[{item}] {e}")
+                server = start_row(row, pythons[fw.venv], server_file, loop, item, server_file.name)
+                if server is None:
                     continue
                 try:
                     run_lua, run_headers = lua, headers
@@ -157,6 +149,21 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
     return rows
 
 
+def start_row(row: dict[str, Any], py: Path | str, server_file: Path, loop: str, item: str,
+              what: str) -> Any:
+    """Start the row's server pinned to its core; on failure record why in the row and return None."""
+    if isinstance(py, str):  # the framework's venv could not be set up: the reason
+        row["status"] = py
+        return None
+    log(f"[{item}] starting {what}")
+    try:
+        return procs.start_server(py, server_file, loop, item.replace("/", "_"))
+    except procs.ServerUnavailable as e:
+        row["status"] = str(e)
+        log(f"[{item}] {e}")
+        return None
+
+
 def run_memory(args: argparse.Namespace, pythons: dict[str, Path | str]) -> list[dict[str, Any]]:
     rows = []
     limit = idle.raise_nofile()
@@ -170,16 +177,9 @@ def run_memory(args: argparse.Namespace, pythons: dict[str, Path | str]) -> list
                 continue
             row: dict[str, Any] = {"framework": fw.key, "loop": loop, "status": "ok", "notes": []}
             rows.append(row)
-            py = pythons[fw.venv]
-            if isinstance(py, str):
-                row["status"] = py
-                continue
-            log(f"[{item}] starting {server_file.name}, holding {args.idle_connections:,} connections")
-            try:
-                server = procs.start_server(py, server_file, loop, item.replace("/", "_"))
-            except procs.ServerUnavailable as e:
-                row["status"] = str(e)
-                log(f"[{item}] {e}")
+            server = start_row(row, pythons[fw.venv], server_file, loop, item,
+                               f"{server_file.name}, holding {args.idle_connections:,} connections")
+            if server is None:
                 continue
             try:
                 procs.verify(server, "/", {}, 200, b"Hello, world")
