@@ -89,7 +89,7 @@ class MessageBuffer:
 
 
 class BaseHandler(tornado.web.RequestHandler):
-    def initialize(self, buffer: MessageBuffer) -> None:  # type: ignore[override]
+    def initialize(self, buffer: MessageBuffer) -> None:
         self.buffer = buffer
 
     def get_current_user(self) -> str | None:

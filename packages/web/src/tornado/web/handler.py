@@ -152,7 +152,7 @@ class RequestHandler:
         if kwargs or self._hooks_init:
             self.initialize(**kwargs)
 
-    def initialize(self, **kwargs: Any) -> None:
+    def initialize(self, *args: Any, **kwargs: Any) -> None:
         """Hook for the ``kwargs`` dict of a URLSpec; called once per request."""
 
     # -- request lifecycle hooks -------------------------------------------------------------

@@ -12,7 +12,7 @@ from tornado.web.handler import RequestHandler
 class RedirectHandler(RequestHandler):
     """Redirect every GET/HEAD to ``url`` (``{0}``-style placeholders take the URL groups)."""
 
-    def initialize(self, url: str, permanent: bool = True) -> None:  # type: ignore[override]
+    def initialize(self, url: str, permanent: bool = True) -> None:
         if not isinstance(url, str):
             raise TypeError(f"RedirectHandler url must be a str, got {type(url).__name__}")
         self._url = url
@@ -30,7 +30,7 @@ class RedirectHandler(RequestHandler):
 class ErrorHandler(RequestHandler):
     """Answer every request with ``status_code`` (e.g. a route that is gone: 410)."""
 
-    def initialize(self, status_code: int) -> None:  # type: ignore[override]
+    def initialize(self, status_code: int) -> None:
         if not isinstance(status_code, int):
             raise TypeError(f"ErrorHandler status_code must be an int, got {status_code!r}")
         self._error_status = status_code
@@ -46,7 +46,7 @@ class ErrorHandler(RequestHandler):
 class FallbackHandler(RequestHandler):
     """Hand the request to another HTTP callable (e.g. a WSGI container) that answers it itself."""
 
-    def initialize(self, fallback: Callable[[Any], Any]) -> None:  # type: ignore[override]
+    def initialize(self, fallback: Callable[[Any], Any]) -> None:
         if not callable(fallback):
             raise TypeError(f"FallbackHandler fallback must be callable, got {fallback!r}")
         self.fallback = fallback

@@ -31,7 +31,7 @@ class StaticFileHandler(RequestHandler):
     _static_hashes: dict[str, str | None] = {}
     _lock = threading.Lock()
 
-    def initialize(self, path: str, default_filename: str | None = None) -> None:  # type: ignore[override]
+    def initialize(self, path: str, default_filename: str | None = None) -> None:
         if not isinstance(path, str) or not path:
             raise ValueError("StaticFileHandler needs a 'path' (the static root directory)")
         self.root = os.path.abspath(path)
@@ -46,7 +46,7 @@ class StaticFileHandler(RequestHandler):
     def head(self, path: str) -> Any:
         return self.get(path, include_body=False)
 
-    async def get(self, path: str, include_body: bool = True) -> None:  # type: ignore[override]
+    async def get(self, path: str, include_body: bool = True) -> None:
         abspath = self.validate_absolute_path(path)
         if abspath is None:
             return
