@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the whole benchmark suite in one go: our server vs Tornado 6 and aiohttp.
 
-    python3 bench/run.py                 # everything, ~6 minutes
+    python3 bench/run.py                 # everything, ~8 minutes
     python3 bench/run.py --quick         # short runs, to check the harness works
     python3 bench/run.py --only aiohttp --loops uvloop --skip-memory
 
@@ -37,8 +37,10 @@ log = envs.log
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--duration", type=float, help="seconds per measured wrk run (default 10, --quick 2)")
-    p.add_argument("--warmup", type=float, help="seconds of discarded wrk warm-up (default 2, --quick 1)")
+    p.add_argument("--duration", type=float, help="seconds per measured wrk run (default 4, --quick 2)")
+    p.add_argument("--warmup", type=float, help="seconds of discarded wrk warm-up before each run (default 1)")
+    p.add_argument("--rounds", type=int, help="measured runs per row, alternating between frameworks; "
+                                              "the median is reported (default 3, --quick 1)")
     p.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     p.add_argument("--idle-connections", type=int, help="idle connections held (default 10000, --quick 1000)")
     p.add_argument("--only", action="append", default=[],
@@ -49,15 +51,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json", type=Path, help="also write all results as JSON to this file")
     p.add_argument("--quick", action="store_true", help="short runs, for smoke-checking the harness")
     args = p.parse_args(argv)
-    args.duration = args.duration or (2.0 if args.quick else 10.0)
-    args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 2.0)
+    args.duration = args.duration or (2.0 if args.quick else 4.0)
+    args.warmup = args.warmup if args.warmup is not None else 1.0
+    args.rounds = args.rounds or (1 if args.quick else 3)
     args.idle_connections = args.idle_connections or (1000 if args.quick else 10_000)
     args.loops = [x.strip() for x in args.loops.split(",") if x.strip()]
     for loop in args.loops:
         if loop not in ("asyncio", "uvloop"):
             p.error(f"--loops: unknown loop {loop!r} (choose from asyncio, uvloop)")
-    if args.connections < 1 or args.duration <= 0 or args.idle_connections < 1:
-        p.error("--connections, --duration and --idle-connections must be positive")
+    if args.connections < 1 or args.duration <= 0 or args.idle_connections < 1 or args.rounds < 1:
+        p.error("--connections, --duration, --rounds and --idle-connections must be positive")
     return args
 
 
@@ -109,44 +112,77 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
         lua = scenario.lua_path()
         headers = procs.lua_headers(lua)
         for loop in args.loops:
-            for fw in FRAMEWORKS:
-                server_file = scenario.server_file(fw.key)
-                item = f"{fw.key}/{scenario.name}/{loop}"
-                if not server_file.exists() or not wanted(args, item):
-                    continue
-                row: dict[str, Any] = {"framework": fw.key, "scenario": scenario.name, "loop": loop,
-                                       "status": "ok", "notes": []}
-                rows.append(row)
-                server = start_row(row, pythons[fw.venv], server_file, loop, item, server_file.name)
-                if server is None:
-                    continue
-                try:
-                    run_lua, run_headers = lua, headers
-                    if scenario.login:
-                        cookie = procs.login_cookies(server, scenario.login)
-                        run_headers = {**headers, "Cookie": cookie}
-                        run_lua = procs.write_lua(lua, {"Cookie": cookie}, procs.LOGS / f"{item.replace('/', '_')}.lua")
-                    body = procs.verify(server, scenario.path, run_headers, scenario.expect_status,
-                                        scenario.expect_body)
-                    if scenario.expect_body is None:
-                        check_same_page(scenario.name, fw.key, body, reference)
-                        row["body_bytes"] = len(body)
-                    url = f"http://127.0.0.1:{server.port}{scenario.path}"
-                    res = loadgen.measure(url, args.connections, args.duration, args.warmup, run_lua)
-                except (procs.ServerUnavailable, RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
-                    row["status"] = f"failed ({e})"
-                    log(f"[{item}] {e}")
-                    continue
-                finally:
+            # All frameworks of a scenario and loop are up at once (an idle server costs nothing)
+            # and the rounds alternate between them, so a burst from a neighbour on this shared
+            # machine lands on every framework alike instead of skewing one row.
+            live: list[tuple[dict[str, Any], Any, str, Path | None, str]] = []
+            try:
+                for fw in FRAMEWORKS:
+                    server_file = scenario.server_file(fw.key)
+                    item = f"{fw.key}/{scenario.name}/{loop}"
+                    if not server_file.exists() or not wanted(args, item):
+                        continue
+                    row: dict[str, Any] = {"framework": fw.key, "scenario": scenario.name, "loop": loop,
+                                           "status": "ok", "notes": []}
+                    rows.append(row)
+                    server = start_row(row, pythons[fw.venv], server_file, loop, item, server_file.name)
+                    if server is None:
+                        continue
+                    try:
+                        run_lua, run_headers = lua, headers
+                        if scenario.login:
+                            cookie = procs.login_cookies(server, scenario.login)
+                            run_headers = {**headers, "Cookie": cookie}
+                            run_lua = procs.write_lua(lua, {"Cookie": cookie},
+                                                      procs.LOGS / f"{item.replace('/', '_')}.lua")
+                        body = procs.verify(server, scenario.path, run_headers, scenario.expect_status,
+                                            scenario.expect_body)
+                        if scenario.expect_body is None:
+                            check_same_page(scenario.name, fw.key, body, reference)
+                            row["body_bytes"] = len(body)
+                    except (procs.ServerUnavailable, RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
+                        row["status"] = f"failed ({e})"
+                        log(f"[{item}] {e}")
+                        server.stop()
+                        continue
+                    live.append((row, server, f"http://127.0.0.1:{server.port}{scenario.path}", run_lua, item))
+                measured = measure_rounds(args, live)
+            finally:
+                for _, server, _, _, _ in live:
                     server.stop()
+            for row, server, _, _, item in live:
                 row["notes"] = server.notes
+                runs = measured.get(item)
+                if not runs:
+                    continue
+                res = sorted(runs, key=lambda r: r.requests_per_s)[len(runs) // 2]  # the median round
                 row.update(loop_class=server.loop_class, requests_per_s=res.requests_per_s, p50_ms=res.p50_ms,
                            p99_ms=res.p99_ms, requests=res.requests, errors=res.errors,
-                           errors_text=res.errors_text())
-                log(f"[{item}] {res.requests_per_s:,.0f} req/s, p50 {res.p50_ms:.2f} ms, "
-                    f"p99 {res.p99_ms:.2f} ms, errors {res.errors_text()}")
+                           errors_text=res.errors_text(), rounds=[r.requests_per_s for r in runs])
+                log(f"[{item}] median of {len(runs)}: {res.requests_per_s:,.0f} req/s, p50 {res.p50_ms:.2f} ms, "
+                    f"p99 {res.p99_ms:.2f} ms, errors {res.errors_text()} "
+                    f"(rounds: {', '.join(f'{r.requests_per_s:,.0f}' for r in runs)})")
     report.add_ratios(rows, "requests_per_s", ("scenario", "loop"))
     return rows
+
+
+def measure_rounds(args: argparse.Namespace,
+                   live: list[tuple[dict[str, Any], Any, str, Path | None, str]]) -> dict[str, list[Any]]:
+    """wrk against each live server in turn, ``args.rounds`` times; item -> its results."""
+    out: dict[str, list[Any]] = {item: [] for _, _, _, _, item in live}
+    failed: set[str] = set()
+    for _ in range(args.rounds):
+        for row, _, url, run_lua, item in live:
+            if item in failed:
+                continue
+            try:
+                out[item].append(loadgen.measure(url, args.connections, args.duration, args.warmup, run_lua))
+            except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
+                row["status"] = f"failed ({e})"
+                log(f"[{item}] {e}")
+                failed.add(item)
+                out[item] = []
+    return out
 
 
 def start_row(row: dict[str, Any], py: Path | str, server_file: Path, loop: str, item: str,
@@ -228,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     load = f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (2 cores)"
     md = [
         f"Measured {stamp} on {machine()}.",
-        f"wrk -t1 -c{args.connections} -d{args.duration:g}s --latency after a {args.warmup:g}s warm-up; "
+        f"wrk -t1 -c{args.connections} -d{args.duration:g}s --latency after a {args.warmup:g}s warm-up, "
+        f"median of {args.rounds} alternating rounds; "
         f"server on core 0, client on core 1; {load}.",
         "Versions: " + "; ".join(f"{k}: {v}" for k, v in vers.items()) + ".",
     ]
