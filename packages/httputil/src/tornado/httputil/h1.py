@@ -330,8 +330,20 @@ class H1Connection:
 
     def next_event(self) -> Event:
         """Return the next event, ``NEED_DATA`` or ``PAUSED``; raise ProtocolError on bad input."""
+        # The common server cycle (head, end of a bodiless message, next head or NEED_DATA)
+        # is handled here without going through the general state loop.
+        st = self._rstate
+        if st == _R_EOM:
+            self._rstate = _R_DONE
+            return _EOM
+        if st == _R_DONE and self._wstate == _W_DONE and self.keep_alive and not self._switch_pending:
+            self._rstate = st = _R_HEAD
+            self._wstate = _W_IDLE
+            self._remaining = 0
+            self._body_size = 0
+            self._request_method = ""
         try:
-            if self._rstate == _R_HEAD:
+            if st == _R_HEAD:
                 if self.role is SERVER:
                     if not self._buf and not self._eof:
                         return NEED_DATA
@@ -885,6 +897,10 @@ class H1Connection:
         if blen == 0 and status_code == 304:
             blen = None
         head = self.send_response_head(status_code, headers, reason, body_length=blen)
+        if self._wstate == _W_LENGTH and self._wremaining == len(body):
+            # The declared length is exactly this body: nothing left to check or frame.
+            self._wstate = _W_DONE
+            return head + body if body else head
         if body:
             return head + self.send_data(body) + self.send_end()
         return head + self.send_end()
