@@ -39,7 +39,7 @@ def parse_http_date(value: str) -> datetime.datetime:
     """Parse any of the three HTTP date formats into an aware UTC datetime."""
     try:
         dt = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, IndexError) as e:
         raise ValueError(f"invalid HTTP date: {value!r}") from e
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=datetime.timezone.utc)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import email.utils
 import functools
 import hashlib
 import hmac
@@ -25,7 +24,7 @@ from urllib.parse import urlencode
 import tornado.locale
 from tornado import escape
 from tornado.escape import SafeHTML, to_unicode, utf8
-from tornado.httputil import responses
+from tornado.httputil import format_timestamp, responses
 from tornado.web import signing
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError
 
@@ -52,21 +51,9 @@ def _http_date_now() -> str:
     """The current Date header value, formatted at most once per second."""
     now = int(time.time())
     if now != _date_cache[0]:
-        _date_cache[1] = email.utils.formatdate(now, usegmt=True)
+        _date_cache[1] = format_timestamp(now)
         _date_cache[0] = now
     return _date_cache[1]
-
-
-def _format_http_date(ts: float | datetime.datetime | time.struct_time) -> str:
-    if isinstance(ts, datetime.datetime):
-        if ts.tzinfo is None:
-            ts = ts.replace(tzinfo=datetime.timezone.utc)
-        return email.utils.format_datetime(ts.astimezone(datetime.timezone.utc), usegmt=True)
-    if isinstance(ts, time.struct_time):
-        import calendar
-
-        ts = calendar.timegm(ts)
-    return email.utils.formatdate(ts, usegmt=True)
 
 
 def _convert_header_value(name: str, value: Any) -> str:
@@ -79,7 +66,7 @@ def _convert_header_value(name: str, value: Any) -> str:
     elif isinstance(value, (int, float)):
         text = str(value)
     elif isinstance(value, datetime.datetime):
-        text = _format_http_date(value)
+        text = format_timestamp(value)
     else:
         raise TypeError(f"unsupported value type for header {name!r}: {type(value).__name__}")
     if _UNSAFE_HEADER.search(text):
@@ -364,7 +351,7 @@ class RequestHandler:
         if expires_days is not None and not expires:
             expires = time.time() + expires_days * 86400
         if expires:
-            morsel["expires"] = _format_http_date(expires)
+            morsel["expires"] = format_timestamp(expires)
         if path:
             morsel["path"] = path
         if max_age is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-import email.utils
 import hashlib
 import mimetypes
 import os
@@ -12,6 +10,7 @@ import threading
 import time
 from typing import Any
 
+from tornado.httputil import format_timestamp, parse_http_date
 from tornado.web.errors import HTTPError
 from tornado.web.handler import RequestHandler
 
@@ -54,7 +53,7 @@ class StaticFileHandler(RequestHandler):
         size = st.st_size
         modified = int(st.st_mtime)
         self.set_header("Accept-Ranges", "bytes")
-        self.set_header("Last-Modified", email.utils.formatdate(modified, usegmt=True))
+        self.set_header("Last-Modified", format_timestamp(modified))
         etag = self._etag_for(abspath, st)
         if etag:
             self.set_header("Etag", etag)
@@ -71,7 +70,7 @@ class StaticFileHandler(RequestHandler):
             mime += "; charset=UTF-8"
         self.set_header("Content-Type", mime)
         if "v" in self.request.query_arguments:
-            self.set_header("Expires", email.utils.formatdate(time.time() + self.CACHE_MAX_AGE, usegmt=True))
+            self.set_header("Expires", format_timestamp(time.time() + self.CACHE_MAX_AGE))
             self.set_header("Cache-Control", f"max-age={self.CACHE_MAX_AGE}")
         else:
             self.set_header("Cache-Control", "public")
@@ -131,11 +130,9 @@ class StaticFileHandler(RequestHandler):
         ims = self.request.headers.get("If-Modified-Since")
         if ims:
             try:
-                since = email.utils.parsedate_to_datetime(ims)
-            except (TypeError, ValueError, IndexError):
+                since = parse_http_date(ims)
+            except ValueError:
                 return False
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=datetime.timezone.utc)
             return since.timestamp() >= modified
         return False
 
