@@ -560,7 +560,7 @@ class RequestHandler:
         elif isinstance(chunk, str):
             chunk = chunk.encode("utf-8")
         elif isinstance(chunk, dict):
-            chunk = escape.json_encode(chunk).replace("</", "<\\/").encode("utf-8")
+            chunk = escape.json_encode(chunk).encode("utf-8")
             self._headers["Content-Type"] = "application/json; charset=UTF-8"
         else:
             message = "write() only accepts bytes, str and dict objects"
