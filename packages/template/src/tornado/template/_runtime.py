@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tornado.escape import SafeHTML, xhtml_escape
+from tornado.escape import SafeHTML, escape_text, xhtml_escape
 
 
 def to_str(value: Any) -> str:
@@ -18,29 +18,20 @@ def to_str(value: Any) -> str:
 
 
 def _fast_xhtml(value: Any) -> str:
-    # Same output as tornado.escape.xhtml_escape, minus the SafeHTML allocation for plain str.
+    # xhtml_escape without a SafeHTML allocation per plain str value.
     if value.__class__ is not str:
         if isinstance(value, SafeHTML):
             return value
         if value.__class__ is int:
             return str(value)
         value = to_str(value)
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#39;"))
-
-
-def _fast_path_matches() -> bool:
-    probe = "".join(map(chr, range(1, 128))) + "\u00e9\u2028\U0001f600 &amp;"
-    return str(xhtml_escape(probe)) == _fast_xhtml(probe)
-
-
-_FAST_XHTML: Callable[[Any], str] | None = _fast_xhtml if _fast_path_matches() else None
+    return escape_text(value)
 
 
 def make_escaper(func: Callable[[Any], Any]) -> Callable[[Any], str]:
     """Wrap an autoescape function so SafeHTML passes through and every result is text."""
-    if func is xhtml_escape and _FAST_XHTML is not None:
-        return _FAST_XHTML
+    if func is xhtml_escape:
+        return _fast_xhtml
     if not callable(func):
         raise TypeError(f"autoescape function must be callable, got {type(func).__name__}")
 
