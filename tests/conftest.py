@@ -144,12 +144,54 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-@pytest.fixture(scope="session")
-def curl() -> str:
-    """Path to the curl binary; skips when absent unless CI=true."""
-    path = shutil.which("curl")
+def _binary(name: str, debian_package: str) -> str:
+    """Path to a command-line tool; skips when absent unless CI=true (then it fails)."""
+    path = shutil.which(name)
     if path is not None:
         return path
+    reason = f"{name} not found (install Debian's {debian_package} package)"
     if os.environ.get("CI") == "true":
-        pytest.fail("curl not found")
-    raise pytest.skip.Exception("curl not found", allow_module_level=False)
+        pytest.fail(reason)
+    raise pytest.skip.Exception(reason, allow_module_level=False)
+
+
+@pytest.fixture(scope="session")
+def curl() -> str:
+    return _binary("curl", "curl")
+
+
+@pytest.fixture(scope="session")
+def ab() -> Callable[..., dict[str, str]]:
+    """Runs ApacheBench with keep-alive (``ab -k``) and returns its "Name: value" summary."""
+    binary = _binary("ab", "apache2-utils")
+
+    def run(url: str, requests: int = 2000, concurrency: int = 10) -> dict[str, str]:
+        out = subprocess.run(
+            [binary, "-k", "-q", "-s", "10", "-n", str(requests), "-c", str(concurrency), url],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
+        summary: dict[str, str] = {}
+        for line in out.stdout.splitlines():
+            name, sep, value = line.partition(":")
+            if sep and value.strip():
+                summary.setdefault(name.strip(), value.strip())
+        return summary
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def wrk() -> Callable[..., str]:
+    """Runs wrk briefly against a URL and returns its report."""
+    binary = _binary("wrk", "wrk")
+
+    def run(url: str, seconds: int = 1, connections: int = 8) -> str:
+        out = subprocess.run(
+            [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", url],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out.stdout
+
+    return run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import subprocess
 import urllib.request
 from typing import Any
@@ -57,3 +58,23 @@ def test_two_requests_on_one_keep_alive_connection(start_demo: Any) -> None:
     finally:
         conn.close()
 
+
+
+def test_ab_keep_alive(start_demo: Any, ab: Any) -> None:
+    """ab -k (HTTP/1.0 + Connection: Keep-Alive): every answer keeps the connection open."""
+    server = start_demo(SCRIPT)
+    summary = ab(server.url + "/", requests=2000, concurrency=10)
+    assert summary["Complete requests"] == "2000"
+    assert summary["Failed requests"] == "0"
+    assert summary["Keep-Alive requests"] == "2000"
+    assert summary["Document Length"] == "12 bytes"
+    assert "Non-2xx responses" not in summary
+
+
+def test_wrk(start_demo: Any, wrk: Any) -> None:
+    server = start_demo(SCRIPT)
+    report = wrk(server.url + "/", seconds=1, connections=16)
+    m = re.search(r"(\d+) requests in", report)
+    assert m is not None and int(m.group(1)) > 100, report
+    assert "Socket errors" not in report, report
+    assert "Non-2xx" not in report, report

@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
-"""Tornado 1.0's bare-callback hello world: no framework, the callback writes raw HTTP."""
+"""Tornado 1.0's bare-callback hello world: no framework, the callback writes raw HTTP.
+
+Run it with ``python3 demos/helloworld_raw/helloworld_raw.py [--port=8888]``.
+"""
 
 import tornado.httpserver
 import tornado.ioloop
+import tornado.options
+from tornado.options import define, options
+
+define("port", default=8888, help="run on the given port", type=int)
 
 
 def handle_request(request):
@@ -12,6 +19,7 @@ def handle_request(request):
 
 
 if __name__ == "__main__":
+    tornado.options.parse_command_line()
     http_server = tornado.httpserver.HTTPServer(handle_request)
-    http_server.listen(8888)
+    http_server.listen(options.port)
     tornado.ioloop.IOLoop.instance().start()
