@@ -223,6 +223,8 @@ class HTTPServer:
         self._servers: list[asyncio.AbstractServer] = []
         self._starting: list[asyncio.Task[asyncio.AbstractServer]] = []
         self._connections: set[HTTP1ServerConnection] = set()
+        # Connections whose responses, produced during this loop iteration, wait to be sent.
+        self._unflushed: list[HTTP1ServerConnection] = []
         self._all_closed: asyncio.Future[None] | None = None
         self._stopped = False
 
@@ -280,6 +282,12 @@ class HTTPServer:
 
     def _make_connection(self) -> HTTP1ServerConnection:
         return HTTP1ServerConnection(self)
+
+    def _flush_unflushed(self) -> None:
+        conns = self._unflushed[:]
+        self._unflushed.clear()  # cleared in place: connections hold this list
+        for conn in conns:
+            conn._flush()
 
     def _connection_gone(self, conn: HTTP1ServerConnection) -> None:
         self._connections.discard(conn)

@@ -1,0 +1,121 @@
+"""Responses produced while reading are sent in one batch per loop iteration.
+
+Driven in process through fake transports so the order of events is exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tornado.httpserver import HTTPServer
+from tornado.httpserver._connection import HTTP1ServerConnection
+from tornado.ioloop import new_event_loop
+
+REQUEST = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n"
+RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+class RecordingTransport(asyncio.Transport):
+    """Records writes and close into a log shared by several transports."""
+
+    def __init__(self, name: str, log: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.name = name
+        self.log = log
+        self._closing = False
+
+    def write(self, data: Any) -> None:
+        self.log.append((self.name, bytes(data)))
+
+    def close(self) -> None:
+        self._closing = True
+        self.log.append((self.name, "close"))
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 40000) if name == "peername" else default
+
+
+def run(coro_fn: Any) -> Any:
+    loop = new_event_loop()
+    try:
+        return loop.run_until_complete(coro_fn())
+    finally:
+        loop.close()
+
+
+def answer(request: Any) -> None:
+    request.write(RESPONSE)
+    request.finish()
+
+
+def connect(server: HTTPServer, name: str, log: list[tuple[str, Any]]) -> HTTP1ServerConnection:
+    conn = HTTP1ServerConnection(server)
+    conn.connection_made(RecordingTransport(name, log))
+    return conn
+
+
+def test_answers_of_one_iteration_are_sent_together_on_the_next() -> None:
+    async def main() -> None:
+        log: list[tuple[str, Any]] = []
+        server = HTTPServer(answer)
+        a, b = connect(server, "a", log), connect(server, "b", log)
+        a.data_received(REQUEST)
+        b.data_received(REQUEST + REQUEST)  # two pipelined requests: one write
+        assert log == []  # nothing sent while still reading
+        await asyncio.sleep(0)
+        assert log == [("a", RESPONSE), ("b", RESPONSE + RESPONSE)]
+        a.data_received(REQUEST)  # the next batch works the same way
+        await asyncio.sleep(0)
+        assert log[2:] == [("a", RESPONSE)]
+
+    run(main)
+
+
+def test_answer_from_a_later_callback_is_sent_at_once() -> None:
+    async def main() -> None:
+        log: list[tuple[str, Any]] = []
+        held: list[Any] = []
+        server = HTTPServer(held.append)
+        conn = connect(server, "a", log)
+        conn.data_received(REQUEST)
+        await asyncio.sleep(0)
+        assert log == [] and len(held) == 1
+        answer(held[0])
+        assert log == [("a", RESPONSE)]  # no waiting for another iteration
+
+    run(main)
+
+
+def test_close_sends_queued_output_first() -> None:
+    def answer_and_close(request: Any) -> None:
+        answer(request)
+        request.connection.close()
+
+    async def main() -> None:
+        log: list[tuple[str, Any]] = []
+        conn = connect(HTTPServer(answer_and_close), "a", log)
+        conn.data_received(REQUEST)
+        assert log == [("a", RESPONSE), ("a", "close")]
+        await asyncio.sleep(0)
+        assert log == [("a", RESPONSE), ("a", "close")]  # and nothing twice
+
+    run(main)
+
+
+def test_connection_lost_before_the_batch_is_sent() -> None:
+    async def main() -> None:
+        log: list[tuple[str, Any]] = []
+        server = HTTPServer(answer)
+        a, b = connect(server, "a", log), connect(server, "b", log)
+        a.data_received(REQUEST)
+        b.data_received(REQUEST)
+        a.transport.close()  # type: ignore[union-attr]
+        a.connection_lost(None)
+        await asyncio.sleep(0)
+        assert log == [("a", "close"), ("b", RESPONSE)]
+
+    run(main)
