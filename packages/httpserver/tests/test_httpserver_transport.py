@@ -1,6 +1,7 @@
-"""Responses produced while reading are sent in one batch per loop iteration.
+"""How a connection meets the transport: one batch of responses per loop iteration, and
+reads sized to stay cheap.
 
-Driven in process through fake transports so the order of events is exact.
+The batching tests drive connections through fake transports so the order of events is exact.
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tornado.httpserver import HTTPServer
-from tornado.httpserver._connection import HTTP1ServerConnection
+from tornado.httpserver import HTTPServer, bind_sockets
+from tornado.httpserver._connection import READ_SIZE, HTTP1ServerConnection
 from tornado.ioloop import new_event_loop
 
 REQUEST = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -119,3 +120,36 @@ def test_connection_lost_before_the_batch_is_sent() -> None:
         assert log == [("a", "close"), ("b", RESPONSE)]
 
     run(main)
+
+
+def test_asyncio_transport_reads_at_most_64k_at_a_time() -> None:
+    """asyncio's default 256 KiB recv() allocates above malloc's mmap threshold on every read;
+    the server asks for 64 KiB, and a body larger than that still arrives whole."""
+    seen: list[tuple[int, int]] = []
+
+    def record(request: Any) -> None:
+        seen.append((request.connection.transport.max_size, len(request.body)))
+        request.write(RESPONSE)
+        request.finish()
+
+    async def main() -> None:
+        server = HTTPServer(record)
+        socks = bind_sockets(0, "127.0.0.1")
+        server.add_sockets(socks)
+        port = socks[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        body = b"x" * 300_000
+        writer.write(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        assert await asyncio.wait_for(reader.readexactly(len(RESPONSE)), 10) == RESPONSE
+        writer.close()
+        server.stop()
+
+    loop = asyncio.SelectorEventLoop()  # asyncio's own transport, whatever the env selects
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert seen == [(READ_SIZE, 300_000)]
+    assert READ_SIZE == 64 * 1024
