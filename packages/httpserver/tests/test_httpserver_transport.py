@@ -153,3 +153,44 @@ def test_asyncio_transport_reads_at_most_64k_at_a_time() -> None:
         loop.close()
     assert seen == [(READ_SIZE, 300_000)]
     assert READ_SIZE == 64 * 1024
+
+
+def test_answer_then_stop_the_loop_still_sends_the_answer() -> None:
+    """A callback that answers and stops the IOLoop: the batched response goes out first."""
+    import socket
+    import threading
+
+    from tornado.ioloop import IOLoop
+
+    def answer_and_stop(request: Any) -> None:
+        answer(request)
+        IOLoop.current().stop()
+
+    loop = new_event_loop()
+    asyncio.set_event_loop(loop)
+    received: list[bytes] = []
+    try:
+        ioloop = IOLoop.current()
+        socks = bind_sockets(0, "127.0.0.1")
+        HTTPServer(answer_and_stop).add_sockets(socks)
+        port = socks[0].getsockname()[1]
+
+        def client() -> None:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(REQUEST)
+                data = b""
+                while len(data) < len(RESPONSE):
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                received.append(data)
+
+        t = threading.Thread(target=client)
+        ioloop.add_callback(t.start)
+        ioloop.start()  # returns once the callback stopped it; not run again afterwards
+        t.join(10)
+        assert received == [RESPONSE]
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()

@@ -74,6 +74,19 @@ def test_stop_before_start_returns_promptly(io_loop: IOLoop) -> None:
     io_loop.start()  # would hang without the earlier stop
 
 
+def test_stop_inside_the_loop_still_runs_callbacks_queued_before_it(io_loop: IOLoop) -> None:
+    seen: list[str] = []
+
+    def cb() -> None:
+        io_loop.add_callback(seen.append, "queued before stop")  # a server's pending writes
+        io_loop.stop()
+        io_loop.add_callback(seen.append, "queued after stop")
+
+    io_loop.add_callback(cb)
+    io_loop.start()
+    assert seen[:1] == ["queued before stop"]
+
+
 def test_start_twice_is_an_error(io_loop: IOLoop) -> None:
     errors: list[BaseException] = []
 

@@ -261,14 +261,16 @@ class IOLoop:
             IOLoop._local.current = previous
 
     def stop(self) -> None:
-        """Stop the loop after the current iteration; safe from any thread.
+        """Stop the loop soon; safe from any thread.
 
-        Calling stop() before start() makes the next start() return promptly.
+        Calling stop() before start() makes the next start() return promptly.  From inside
+        the loop, the stop is itself scheduled, so callbacks queued before it (such as a
+        server sending the responses of this iteration) still run.
         """
         if self._closed:
             return
         if self._running_loop() is self.asyncio_loop:
-            self.asyncio_loop.stop()
+            self.asyncio_loop.call_soon(self.asyncio_loop.stop)
         else:
             try:
                 self.asyncio_loop.call_soon_threadsafe(self.asyncio_loop.stop)
