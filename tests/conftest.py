@@ -7,6 +7,7 @@ so every helper they share lives in this file.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -156,8 +157,19 @@ def _binary(name: str, debian_package: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def curl() -> str:
-    return _binary("curl", "curl")
+def curl() -> Callable[[str], tuple[bytes, bytes]]:
+    """Fetches a URL with curl and returns the response (head, body)."""
+    binary = _binary("curl", "curl")
+
+    def run(url: str) -> tuple[bytes, bytes]:
+        out = subprocess.run(
+            [binary, "--silent", "--show-error", "--max-time", "10", "--include", url],
+            capture_output=True, timeout=20, check=True,
+        ).stdout
+        head, _, body = out.partition(b"\r\n\r\n")
+        return head, body
+
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -182,16 +194,22 @@ def ab() -> Callable[..., dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def wrk() -> Callable[..., str]:
-    """Runs wrk briefly against a URL and returns its report."""
+def wrk() -> Callable[..., int]:
+    """Runs wrk briefly against a URL, checks that every request got a complete 2xx/3xx answer
+    (no connect/read/write error or timeout), and returns how many requests were made."""
     binary = _binary("wrk", "wrk")
 
-    def run(url: str, seconds: int = 1, connections: int = 8) -> str:
+    def run(url: str, seconds: int = 1, connections: int = 16) -> int:
         out = subprocess.run(
             [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", url],
             capture_output=True, text=True, timeout=60,
         )
-        assert out.returncode == 0, out.stdout + out.stderr
-        return out.stdout
+        report = out.stdout
+        assert out.returncode == 0, report + out.stderr
+        assert "Socket errors" not in report, report
+        assert "Non-2xx" not in report, report
+        m = re.search(r"(\d+) requests in", report)
+        assert m is not None, report
+        return int(m.group(1))
 
     return run

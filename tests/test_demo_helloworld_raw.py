@@ -7,8 +7,6 @@ or closes exactly as those clients expect, with no request lost or left hanging.
 from __future__ import annotations
 
 import http.client
-import re
-import subprocess
 from typing import Any
 
 SCRIPT = "helloworld_raw/helloworld_raw.py"
@@ -27,13 +25,8 @@ def test_urllib_gets_the_requested_uri(start_demo: Any) -> None:
         conn.close()
 
 
-def test_curl(start_demo: Any, curl: str) -> None:
-    server = start_demo(SCRIPT)
-    out = subprocess.run(
-        [curl, "--silent", "--show-error", "--max-time", "10", "--include", server.url + "/curl"],
-        capture_output=True, timeout=20, check=True,
-    ).stdout
-    head, _, body = out.partition(b"\r\n\r\n")
+def test_curl(start_demo: Any, curl: Any) -> None:
+    head, body = curl(start_demo(SCRIPT).url + "/curl")
     assert head.startswith(b"HTTP/1.1 200")
     assert body == b"You requested /curl\n"
 
@@ -52,11 +45,7 @@ def test_ab_keep_alive(start_demo: Any, ab: Any) -> None:
 
 def test_wrk(start_demo: Any, wrk: Any) -> None:
     server = start_demo(SCRIPT)
-    report = wrk(server.url + "/wrk", seconds=1, connections=16)
-    m = re.search(r"(\d+) requests in", report)
-    assert m is not None and int(m.group(1)) > 100, report
-    assert "Socket errors" not in report, report  # no connect/read/write error or timeout
-    assert "Non-2xx" not in report, report
+    assert wrk(server.url + "/wrk") > 100
     # The server is still fine afterwards.
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
