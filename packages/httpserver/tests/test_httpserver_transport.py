@@ -7,11 +7,15 @@ The batching tests drive connections through fake transports so the order of eve
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tornado.httpserver import HTTPServer, bind_sockets
 from tornado.httpserver._connection import READ_SIZE, HTTP1ServerConnection
-from tornado.ioloop import new_event_loop
+from tornado.ioloop import IOLoop, new_event_loop
 
 REQUEST = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n"
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
@@ -40,12 +44,21 @@ class RecordingTransport(asyncio.Transport):
         return ("127.0.0.1", 40000) if name == "peername" else default
 
 
-def run(coro_fn: Any) -> Any:
-    loop = new_event_loop()
+@contextmanager
+def current_loop(loop: asyncio.AbstractEventLoop | None = None) -> Iterator[asyncio.AbstractEventLoop]:
+    """A fresh loop (the one IOLoop would pick unless given), current for the block, then closed."""
+    loop = new_event_loop() if loop is None else loop
+    asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(coro_fn())
+        yield loop
     finally:
+        asyncio.set_event_loop(None)
         loop.close()
+
+
+def run(coro_fn: Any, loop: asyncio.AbstractEventLoop | None = None) -> Any:
+    with current_loop(loop) as lp:
+        return lp.run_until_complete(coro_fn())
 
 
 def answer(request: Any) -> None:
@@ -144,32 +157,20 @@ def test_asyncio_transport_reads_at_most_64k_at_a_time() -> None:
         writer.close()
         server.stop()
 
-    loop = asyncio.SelectorEventLoop()  # asyncio's own transport, whatever the env selects
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(main())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    run(main, asyncio.SelectorEventLoop())  # asyncio's own transport, whatever the env selects
     assert seen == [(READ_SIZE, 300_000)]
     assert READ_SIZE == 64 * 1024
 
 
 def test_answer_then_stop_the_loop_still_sends_the_answer() -> None:
     """A callback that answers and stops the IOLoop: the batched response goes out first."""
-    import socket
-    import threading
-
-    from tornado.ioloop import IOLoop
 
     def answer_and_stop(request: Any) -> None:
         answer(request)
         IOLoop.current().stop()
 
-    loop = new_event_loop()
-    asyncio.set_event_loop(loop)
     received: list[bytes] = []
-    try:
+    with current_loop():
         ioloop = IOLoop.current()
         socks = bind_sockets(0, "127.0.0.1")
         HTTPServer(answer_and_stop).add_sockets(socks)
@@ -190,7 +191,4 @@ def test_answer_then_stop_the_loop_still_sends_the_answer() -> None:
         ioloop.add_callback(t.start)
         ioloop.start()  # returns once the callback stopped it; not run again afterwards
         t.join(10)
-        assert received == [RESPONSE]
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    assert received == [RESPONSE]

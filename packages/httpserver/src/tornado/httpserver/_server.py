@@ -284,8 +284,7 @@ class HTTPServer:
         return HTTP1ServerConnection(self)
 
     def _flush_unflushed(self) -> None:
-        conns = self._unflushed[:]
-        self._unflushed.clear()  # cleared in place: connections hold this list
+        conns, self._unflushed = self._unflushed, []
         for conn in conns:
             conn._flush()
 
