@@ -972,6 +972,16 @@ def authenticated(method: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+def _redirect_to_path(handler: RequestHandler, path: str) -> None:
+    """Permanent redirect to ``path`` on this host, keeping the query.  A leading ``//`` is
+    collapsed: browsers would read it as another host."""
+    if path.startswith("//"):
+        path = "/" + path.lstrip("/")
+    if handler.request.query:
+        path += "?" + handler.request.query
+    handler.redirect(path, permanent=True)
+
+
 def removeslash(method: _F) -> _F:
     """Redirect ``/path/`` to ``/path`` (GET/HEAD; other methods get 404)."""
 
@@ -982,11 +992,7 @@ def removeslash(method: _F) -> _F:
             if self.request.method in ("GET", "HEAD"):
                 target = path.rstrip("/")
                 if target:
-                    if target.startswith("//"):
-                        target = "/" + target.lstrip("/")
-                    if self.request.query:
-                        target += "?" + self.request.query
-                    self.redirect(target, permanent=True)
+                    _redirect_to_path(self, target)
                     return None
             else:
                 raise HTTPError(404)
@@ -1003,12 +1009,7 @@ def addslash(method: _F) -> _F:
         path = self.request.path
         if not path.endswith("/"):
             if self.request.method in ("GET", "HEAD"):
-                target = path + "/"
-                if target.startswith("//"):
-                    target = "/" + target.lstrip("/")
-                if self.request.query:
-                    target += "?" + self.request.query
-                self.redirect(target, permanent=True)
+                _redirect_to_path(self, path + "/")
                 return None
             raise HTTPError(404)
         return method(self, *args, **kwargs)

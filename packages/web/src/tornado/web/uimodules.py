@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from tornado import escape
@@ -154,28 +154,43 @@ class ModuleNamespace:
         return render
 
 
-def load_ui_modules(value: Any) -> dict[str, type[UIModule]]:
-    """Collect UIModule classes from a module, a dict or a list of either (``ui_modules`` setting)."""
-    found: dict[str, type[UIModule]] = {}
+def _collect(value: Any, setting: str, exported: Callable[[Any], bool],
+             problem: Callable[[str, Any], str | None]) -> dict[str, Any]:
+    """The ``ui_modules`` / ``ui_methods`` rule: a module's public names that pass ``exported``,
+    a dict checked entry by entry (``problem`` names what is wrong), or a list of either."""
+    found: dict[str, Any] = {}
     if value is None:
         return found
     if isinstance(value, types.ModuleType):
         for name, obj in vars(value).items():
-            if isinstance(obj, type) and issubclass(obj, UIModule) and obj is not UIModule and not name.startswith("_"):
+            if not name.startswith("_") and exported(obj):
                 found[name] = obj
     elif isinstance(value, dict):
         for name, obj in value.items():
-            if not (isinstance(obj, type) and issubclass(obj, UIModule)):
-                raise TypeError(f"ui_modules setting: {name!r} is not a UIModule subclass: {obj!r}")
+            message = problem(name, obj)
+            if message is not None:
+                raise TypeError(message)
             found[name] = obj
     elif isinstance(value, (list, tuple)):
         for item in value:
-            found.update(load_ui_modules(item))
+            found.update(_collect(item, setting, exported, problem))
     else:
         raise TypeError(
-            f"the 'ui_modules' setting must be a module, dict or list, got {type(value).__name__}"
+            f"the '{setting}' setting must be a module, dict or list, got {type(value).__name__}"
         )
     return found
+
+
+def _is_module_class(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, UIModule)
+
+
+def load_ui_modules(value: Any) -> dict[str, type[UIModule]]:
+    """Collect UIModule classes from a module, a dict or a list of either (``ui_modules`` setting)."""
+    return _collect(
+        value, "ui_modules", lambda obj: _is_module_class(obj) and obj is not UIModule,
+        lambda name, obj: None if _is_module_class(obj)
+        else f"ui_modules setting: {name!r} is not a UIModule subclass: {obj!r}")
 
 
 def load_ui_methods(value: Any) -> dict[str, Any]:
@@ -183,26 +198,9 @@ def load_ui_methods(value: Any) -> dict[str, Any]:
 
     Each is called with the handler as first argument, then the template's arguments.
     """
-    found: dict[str, Any] = {}
-    if value is None:
-        return found
-    if isinstance(value, types.ModuleType):
-        for name, obj in vars(value).items():
-            if isinstance(obj, types.FunctionType) and not name.startswith("_"):
-                found[name] = obj
-    elif isinstance(value, dict):
-        for name, obj in value.items():
-            if not callable(obj):
-                raise TypeError(f"ui_methods setting: {name!r} is not callable")
-            found[name] = obj
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            found.update(load_ui_methods(item))
-    else:
-        raise TypeError(
-            f"the 'ui_methods' setting must be a module, dict or list, got {type(value).__name__}"
-        )
-    return found
+    return _collect(
+        value, "ui_methods", lambda obj: isinstance(obj, types.FunctionType),
+        lambda name, obj: None if callable(obj) else f"ui_methods setting: {name!r} is not callable")
 
 
 def _resource_url(handler: RequestHandler, path: str) -> str:
