@@ -431,6 +431,10 @@ def test_bad_settings_name_the_setting(tmp_path):
         tornado.web.Application(default_handler_class=int)
     with pytest.raises(TypeError, match="ui_modules"):
         tornado.web.Application(ui_modules=5)
+    with pytest.raises(TypeError, match="'ui_methods' setting"):
+        tornado.web.Application(ui_methods=5)
+    with pytest.raises(TypeError, match="ui_methods setting: 'x' is not callable"):
+        tornado.web.Application(ui_methods=[{"x": 3}])
 
 
 def test_http_error_validates_status():
