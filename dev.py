@@ -83,7 +83,9 @@ def main(argv: list[str]) -> int:
     if cmd == "demo":
         ensure("stack", DEV_TOOLS + stack_reqs())
         port = next((a.split("=", 1)[1] for a in rest if a.startswith("--port=")), "8888")
-        print(f"{MAIN_DEMO.relative_to(ROOT)}: serving http://localhost:{port}/ (Ctrl-C stops it)", flush=True)
+        print(
+            f"{MAIN_DEMO.relative_to(ROOT)}: serving http://localhost:{port}/ (Ctrl-C stops it)", flush=True
+        )
         return subprocess.call([str(PY), str(MAIN_DEMO), *rest], cwd=MAIN_DEMO.parent)
     if cmd == "test":
         ensure("tools", DEV_TOOLS)

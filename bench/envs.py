@@ -64,7 +64,9 @@ def ours_closure() -> list[str]:
             continue
         out = subprocess.run(
             [sys.executable, str(ROOT / "tools" / "localpkgs.py"), "closure", top],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.split()
         names += [n for n in out if n not in names]
     return names
@@ -106,8 +108,12 @@ def ensure_venv(name: str) -> Path:
     uv = _uv()
     if uv:
         if not py.exists():
-            subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(py.parent.parent)], check=True)
-        subprocess.run([uv, "pip", "install", "--quiet", "--reinstall", "--python", str(py), *reqs], check=True)
+            subprocess.run(
+                [uv, "venv", "--quiet", "--python", sys.executable, str(py.parent.parent)], check=True
+            )
+        subprocess.run(
+            [uv, "pip", "install", "--quiet", "--reinstall", "--python", str(py), *reqs], check=True
+        )
     else:
         if not py.exists():
             subprocess.run([sys.executable, "-m", "venv", str(py.parent.parent)], check=True)

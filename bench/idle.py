@@ -131,8 +131,18 @@ def measure(server: Server, conns: int, fresh_samples: int = 5, check_sample: in
         fetch(server.port, "/")
     time.sleep(0.5)
     before = rss_kb(server.pid)
-    cmd = ["taskset", "-c", CLIENT_CPU, sys.executable, str(Path(__file__).resolve()),
-           "--client", "--port", str(server.port), "--conns", str(conns)]
+    cmd = [
+        "taskset",
+        "-c",
+        CLIENT_CPU,
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--client",
+        "--port",
+        str(server.port),
+        "--conns",
+        str(conns),
+    ]
     client = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert client.stdin is not None
     try:

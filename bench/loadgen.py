@@ -52,11 +52,18 @@ def parse(output: str) -> WrkResult:
         sock = dict(zip(sock, map(int, m.groups()), strict=True))
     non2 = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return WrkResult(
-        float(rps.group(1)), pct["50"], pct["99"], int(total.group(1)), sock, int(non2.group(1)) if non2 else 0
+        float(rps.group(1)),
+        pct["50"],
+        pct["99"],
+        int(total.group(1)),
+        sock,
+        int(non2.group(1)) if non2 else 0,
     )
 
 
-def run_wrk(url: str, connections: int, duration: float, lua: Path | None = None, latency: bool = True) -> str:
+def run_wrk(
+    url: str, connections: int, duration: float, lua: Path | None = None, latency: bool = True
+) -> str:
     cmd = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s"]
     if latency:
         cmd.append("--latency")

@@ -29,7 +29,9 @@ def throughput_table(rows: list[Row]) -> str:
     ]
     for r in rows:
         if r["status"] != "ok":
-            out.append(f"| {r['framework']} | {r['scenario']} | {r['loop']} | {r['status']} | - | - | - | - |")
+            out.append(
+                f"| {r['framework']} | {r['scenario']} | {r['loop']} | {r['status']} | - | - | - | - |"
+            )
             continue
         notes = f" ({'; '.join(r['notes'])})" if r["notes"] else ""
         out.append(

@@ -38,14 +38,24 @@ log = envs.log
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--duration", type=float, help="seconds per measured wrk run (default 4, --quick 2)")
-    p.add_argument("--warmup", type=float, help="seconds of discarded wrk warm-up before each run (default 1)")
-    p.add_argument("--rounds", type=int, help="measured runs per row, alternating between frameworks; "
-                                              "the median is reported (default 3, --quick 1)")
+    p.add_argument(
+        "--warmup", type=float, help="seconds of discarded wrk warm-up before each run (default 1)"
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        help="measured runs per row, alternating between frameworks; "
+        "the median is reported (default 3, --quick 1)",
+    )
     p.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     p.add_argument("--idle-connections", type=int, help="idle connections held (default 10000, --quick 1000)")
-    p.add_argument("--only", action="append", default=[],
-                   help="run only items whose 'framework/scenario/loop' id contains this (repeatable; "
-                        "the memory run's scenario is 'idle')")
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="run only items whose 'framework/scenario/loop' id contains this (repeatable; "
+        "the memory run's scenario is 'idle')",
+    )
     p.add_argument("--loops", default="asyncio,uvloop", help="comma-separated: asyncio,uvloop")
     p.add_argument("--skip-memory", action="store_true", help="skip the idle-connection memory run")
     p.add_argument("--json", type=Path, help="also write all results as JSON to this file")
@@ -90,7 +100,9 @@ def versions(python: Path) -> str:
     return ", ".join(r.stdout.split("\n")).strip(", ")
 
 
-def check_same_page(scenario: str, framework: str, body: bytes, reference: dict[str, tuple[str, str]]) -> None:
+def check_same_page(
+    scenario: str, framework: str, body: bytes, reference: dict[str, tuple[str, str]]
+) -> None:
     """The page must be right on its own and the same as the first framework's (normalized)."""
     problem = pages.check_page(body)
     if problem:
@@ -101,7 +113,7 @@ def check_same_page(scenario: str, framework: str, body: bytes, reference: dict[
         pairs = zip(first[1], text, strict=False)
         at = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(first[1]), len(text)))
         raise procs.ServerUnavailable(
-            f"page differs from {first[0]}'s at character {at}: {text[max(0, at - 30):at + 30]!r}"
+            f"page differs from {first[0]}'s at character {at}: {text[max(0, at - 30) : at + 30]!r}"
         )
 
 
@@ -122,8 +134,13 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
                     item = f"{fw.key}/{scenario.name}/{loop}"
                     if not server_file.exists() or not wanted(args, item):
                         continue
-                    row: dict[str, Any] = {"framework": fw.key, "scenario": scenario.name, "loop": loop,
-                                           "status": "ok", "notes": []}
+                    row: dict[str, Any] = {
+                        "framework": fw.key,
+                        "scenario": scenario.name,
+                        "loop": loop,
+                        "status": "ok",
+                        "notes": [],
+                    }
                     rows.append(row)
                     server = start_row(row, pythons[fw.venv], server_file, loop, item, server_file.name)
                     if server is None:
@@ -133,19 +150,28 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
                         if scenario.login:
                             cookie = procs.login_cookies(server, scenario.login)
                             run_headers = {**headers, "Cookie": cookie}
-                            run_lua = procs.write_lua(lua, {"Cookie": cookie},
-                                                      procs.LOGS / f"{item.replace('/', '_')}.lua")
-                        body = procs.verify(server, scenario.path, run_headers, scenario.expect_status,
-                                            scenario.expect_body)
+                            run_lua = procs.write_lua(
+                                lua, {"Cookie": cookie}, procs.LOGS / f"{item.replace('/', '_')}.lua"
+                            )
+                        body = procs.verify(
+                            server, scenario.path, run_headers, scenario.expect_status, scenario.expect_body
+                        )
                         if scenario.expect_body is None:
                             check_same_page(scenario.name, fw.key, body, reference)
                             row["body_bytes"] = len(body)
-                    except (procs.ServerUnavailable, RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
+                    except (
+                        procs.ServerUnavailable,
+                        RuntimeError,
+                        ValueError,
+                        subprocess.TimeoutExpired,
+                    ) as e:
                         row["status"] = f"failed ({e})"
                         log(f"[{item}] {e}")
                         server.stop()
                         continue
-                    live.append((row, server, f"http://127.0.0.1:{server.port}{scenario.path}", run_lua, item))
+                    live.append(
+                        (row, server, f"http://127.0.0.1:{server.port}{scenario.path}", run_lua, item)
+                    )
                 measured = measure_rounds(args, live)
             finally:
                 for _, server, _, _, _ in live:
@@ -156,18 +182,28 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
                 if not runs:
                     continue
                 res = sorted(runs, key=lambda r: r.requests_per_s)[len(runs) // 2]  # the median round
-                row.update(loop_class=server.loop_class, requests_per_s=res.requests_per_s, p50_ms=res.p50_ms,
-                           p99_ms=res.p99_ms, requests=res.requests, errors=res.errors,
-                           errors_text=res.errors_text(), rounds=[r.requests_per_s for r in runs])
-                log(f"[{item}] median of {len(runs)}: {res.requests_per_s:,.0f} req/s, p50 {res.p50_ms:.2f} ms, "
+                row.update(
+                    loop_class=server.loop_class,
+                    requests_per_s=res.requests_per_s,
+                    p50_ms=res.p50_ms,
+                    p99_ms=res.p99_ms,
+                    requests=res.requests,
+                    errors=res.errors,
+                    errors_text=res.errors_text(),
+                    rounds=[r.requests_per_s for r in runs],
+                )
+                log(
+                    f"[{item}] median of {len(runs)}: {res.requests_per_s:,.0f} req/s, p50 {res.p50_ms:.2f} ms, "
                     f"p99 {res.p99_ms:.2f} ms, errors {res.errors_text()} "
-                    f"(rounds: {', '.join(f'{r.requests_per_s:,.0f}' for r in runs)})")
+                    f"(rounds: {', '.join(f'{r.requests_per_s:,.0f}' for r in runs)})"
+                )
     report.add_ratios(rows, "requests_per_s", ("scenario", "loop"))
     return rows
 
 
-def measure_rounds(args: argparse.Namespace,
-                   live: list[tuple[dict[str, Any], Any, str, Path | None, str]]) -> dict[str, list[Any]]:
+def measure_rounds(
+    args: argparse.Namespace, live: list[tuple[dict[str, Any], Any, str, Path | None, str]]
+) -> dict[str, list[Any]]:
     """wrk against each live server in turn, ``args.rounds`` times; item -> its results."""
     out: dict[str, list[Any]] = {item: [] for _, _, _, _, item in live}
     failed: set[str] = set()
@@ -185,8 +221,7 @@ def measure_rounds(args: argparse.Namespace,
     return out
 
 
-def start_row(row: dict[str, Any], py: Path | str, server_file: Path, loop: str, item: str,
-              what: str) -> Any:
+def start_row(row: dict[str, Any], py: Path | str, server_file: Path, loop: str, item: str, what: str) -> Any:
     """Start the row's server pinned to its core; on failure record why in the row and return None."""
     if isinstance(py, str):  # the framework's venv could not be set up: the reason
         row["status"] = py
@@ -213,8 +248,14 @@ def run_memory(args: argparse.Namespace, pythons: dict[str, Path | str]) -> list
                 continue
             row: dict[str, Any] = {"framework": fw.key, "loop": loop, "status": "ok", "notes": []}
             rows.append(row)
-            server = start_row(row, pythons[fw.venv], server_file, loop, item,
-                               f"{server_file.name}, holding {args.idle_connections:,} connections")
+            server = start_row(
+                row,
+                pythons[fw.venv],
+                server_file,
+                loop,
+                item,
+                f"{server_file.name}, holding {args.idle_connections:,} connections",
+            )
             if server is None:
                 continue
             try:
@@ -227,11 +268,22 @@ def run_memory(args: argparse.Namespace, pythons: dict[str, Path | str]) -> list
             finally:
                 server.stop()
             row["notes"] = server.notes
-            row.update(loop_class=server.loop_class, conns=res.conns, held=res.held, failed=res.failed, rss_before_kb=res.rss_before_kb,
-                       rss_after_kb=res.rss_after_kb, kb_per_conn=round(res.kb_per_conn, 3),
-                       fresh_ms=round(res.fresh_ms, 2), checked_ok=res.checked_ok, checked=res.checked)
-            log(f"[{item}] {res.held:,} held, {res.kb_per_conn:.2f} KB/conn, fresh request {res.fresh_ms:.1f} ms, "
-                f"{res.checked_ok}/{res.checked} held conns answered")
+            row.update(
+                loop_class=server.loop_class,
+                conns=res.conns,
+                held=res.held,
+                failed=res.failed,
+                rss_before_kb=res.rss_before_kb,
+                rss_after_kb=res.rss_after_kb,
+                kb_per_conn=round(res.kb_per_conn, 3),
+                fresh_ms=round(res.fresh_ms, 2),
+                checked_ok=res.checked_ok,
+                checked=res.checked,
+            )
+            log(
+                f"[{item}] {res.held:,} held, {res.kb_per_conn:.2f} KB/conn, fresh request {res.fresh_ms:.1f} ms, "
+                f"{res.checked_ok}/{res.checked} held conns answered"
+            )
     report.add_ratios(rows, "kb_per_conn", ("loop",))
     return rows
 
@@ -284,9 +336,19 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "latest.md").write_text(text)
     print(text)
     if args.json:
-        args.json.write_text(json.dumps({"measured": stamp, "machine": machine(), "versions": vers,
-                                         "settings": {k: str(v) for k, v in vars(args).items()},
-                                         "throughput": tput, "memory": mem}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "measured": stamp,
+                    "machine": machine(),
+                    "versions": vers,
+                    "settings": {k: str(v) for k, v in vars(args).items()},
+                    "throughput": tput,
+                    "memory": mem,
+                },
+                indent=2,
+            )
+        )
     log(f"done in {time.monotonic() - started:.0f} s; written to {RESULTS / 'latest.md'}")
     return 0
 

@@ -34,7 +34,7 @@ BASELINE = "tornado6"  # every row's ratio is against this framework, same loop 
 
 
 # The ``name`` query argument of the page scenario: every character autoescape must handle.
-PAGE_NAME = "Ann <&> \"O'Brien\""
+PAGE_NAME = 'Ann <&> "O\'Brien"'
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,9 @@ def curl() -> Callable[[str], tuple[bytes, bytes]]:
     def run(url: str) -> tuple[bytes, bytes]:
         out = subprocess.run(
             [binary, "--silent", "--show-error", "--max-time", "10", "--include", url],
-            capture_output=True, timeout=20, check=True,
+            capture_output=True,
+            timeout=20,
+            check=True,
         ).stdout
         head, _, body = out.partition(b"\r\n\r\n")
         return head, body
@@ -180,7 +182,9 @@ def ab() -> Callable[..., dict[str, str]]:
     def run(url: str, requests: int = 2000, concurrency: int = 10) -> dict[str, str]:
         out = subprocess.run(
             [binary, "-k", "-q", "-s", "10", "-n", str(requests), "-c", str(concurrency), url],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert out.returncode == 0, out.stdout + out.stderr
         summary: dict[str, str] = {}
@@ -202,7 +206,9 @@ def wrk() -> Callable[..., int]:
     def run(url: str, seconds: int = 1, connections: int = 16) -> int:
         out = subprocess.run(
             [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", url],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         report = out.stdout
         assert out.returncode == 0, report + out.stderr

@@ -364,8 +364,10 @@ def test_two_browsers_chat_and_markup_shows_as_text(browser: Any, chat: Any) -> 
         # receives what comes after.
         bob.reload()
         bob.wait_for_selector("#messageform")
-        wait_for(lambda: bob.evaluate("window.chatUpdater && window.chatUpdater.cursor") is not None,
-                 "the reloaded page to know its cursor")
+        wait_for(
+            lambda: bob.evaluate("window.chatUpdater && window.chatUpdater.cursor") is not None,
+            "the reloaded page to know its cursor",
+        )
         assert _bodies(bob) == ["hello from alice", script, img]
         _post(alice, "after the reload")
         _wait_for_body(bob, "after the reload")

@@ -52,7 +52,6 @@ def test_two_requests_on_one_keep_alive_connection(start_demo: Any) -> None:
         conn.close()
 
 
-
 def test_ab_keep_alive(start_demo: Any, ab: Any) -> None:
     """ab -k (HTTP/1.0 + Connection: Keep-Alive): every answer keeps the connection open."""
     server = start_demo(SCRIPT)

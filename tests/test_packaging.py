@@ -21,7 +21,9 @@ MODULES = sorted(n for n in PKGS if n != localpkgs.META)
 
 @pytest.mark.parametrize("name", MODULES)
 def test_wheel_ships_module_and_marker_but_no_namespace_init(name: str, tmp_path: Path) -> None:
-    wheel = next(iter(WheelBuilder(str(PKGS[name].path)).build(directory=str(tmp_path), versions=["standard"])))
+    wheel = next(
+        iter(WheelBuilder(str(PKGS[name].path)).build(directory=str(tmp_path), versions=["standard"]))
+    )
     files = zipfile.ZipFile(wheel).namelist()
     assert "tornado/__init__.py" not in files
     assert f"tornado/{name}/__init__.py" in files, files

@@ -44,8 +44,10 @@ def main() -> int:
         for f in sorted(pkg.path.rglob("*.py")):
             used = tornado_imports(ast.parse(f.read_text(), str(f)))
             for mod in sorted(used - allowed):
-                errors.append(f"{f.relative_to(pkg.path.parent.parent)}: imports tornado.{mod}, "
-                              f"which {pkg.dist} does not declare in its dependencies")
+                errors.append(
+                    f"{f.relative_to(pkg.path.parent.parent)}: imports tornado.{mod}, "
+                    f"which {pkg.dist} does not declare in its dependencies"
+                )
         if (pkg.path / "src" / "tornado" / "__init__.py").exists():
             errors.append(f"{pkg.dist} ships tornado/__init__.py: tornado must stay a namespace package")
     for e in errors:

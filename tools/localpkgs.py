@@ -28,7 +28,9 @@ PACKAGES = ROOT / "packages"
 PREFIX = "tornado-"
 META = "full"  # the meta distribution: depends on everything, has no module
 # Packages whose tests run a second time with uvloop installed and selected.
-UVLOOP_SUITES = [n for n in ("ioloop", "iostream", "httpserver", "web") if (PACKAGES / n / "pyproject.toml").exists()]
+UVLOOP_SUITES = [
+    n for n in ("ioloop", "iostream", "httpserver", "web") if (PACKAGES / n / "pyproject.toml").exists()
+]
 
 
 @dataclass
@@ -57,11 +59,14 @@ def load() -> dict[str, Package]:
         for req in proj.get("dependencies", []):
             n = _req_name(req)
             if n.startswith(PREFIX):
-                local.append(n[len(PREFIX):])
+                local.append(n[len(PREFIX) :])
         test = data.get("tool", {}).get("tornado", {}).get("test", {})
         pkgs[pp.parent.name] = Package(
-            pp.parent.name, proj["name"], local,
-            list(test.get("extras", [])), list(test.get("deps", [])),
+            pp.parent.name,
+            proj["name"],
+            local,
+            list(test.get("extras", [])),
+            list(test.get("deps", [])),
         )
     for p in pkgs.values():
         for d in p.local_deps:
@@ -172,7 +177,9 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         *(f"    {d}" for d in _install_lines(pkgs, closure_all(pkgs, UVLOOP_SUITES), "")),
         "set_env =",
         "    TORNADO_EVENT_LOOP = uvloop",
-        "commands = pytest " + " ".join(f"{{toxinidir}}/packages/{n}/tests" for n in UVLOOP_SUITES) + " {posargs}",
+        "commands = pytest "
+        + " ".join(f"{{toxinidir}}/packages/{n}/tests" for n in UVLOOP_SUITES)
+        + " {posargs}",
         "",
         "[testenv:integration]",
         "description = cross-package and end-to-end tests against the installed stack",
@@ -193,6 +200,7 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         "    mypy",
         "commands =",
         "    ruff check {toxinidir}",
+        "    ruff format --check {toxinidir}",
         "    python {toxinidir}/tools/typecheck.py",
         "",
         "[testenv:deps]",

@@ -9,8 +9,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 srcs = sorted(str(p) for p in (ROOT / "packages").glob("*/src") if (p / "tornado").is_dir())
-mods = sorted({f.stem for s in srcs for f in Path(s, "tornado").iterdir()
-               if (f.suffix == ".py" or f.is_dir()) and not f.name.startswith(("_", "."))})
+mods = sorted(
+    {
+        f.stem
+        for s in srcs
+        for f in Path(s, "tornado").iterdir()
+        if (f.suffix == ".py" or f.is_dir()) and not f.name.startswith(("_", "."))
+    }
+)
 env = dict(os.environ, MYPYPATH=os.pathsep.join(srcs))
 args = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml")]
 for m in mods:

@@ -11,7 +11,7 @@ USER = "alice"  # the value of the signed ``user`` cookie that /login sets
 ITEMS: list[dict[str, object]] = [
     {
         "id": i,
-        "name": f"Item #{i} <{'new' if i % 3 == 0 else 'classic'}> & \"co\"",
+        "name": f'Item #{i} <{"new" if i % 3 == 0 else "classic"}> & "co"',
         "price": f"{9.5 + i * 1.25:.2f}",
         "description": f"The {i}th thing you'll want: fast, small & 'safe' (<b>not bold</b>)",
         "featured": i % 4 == 0,

@@ -26,12 +26,20 @@ import tornado.web
 from tornado.options import define, options
 
 define("port", default=8888, help="run on the given port", type=int)
-define("cookie_secret", default="demo-only-secret-change-me-5a1c0e7b9d2f",
-       help="key that signs the login cookie; set your own outside a demo")
-define("cache_size", default=200, help="how many recent messages a reconnecting page can catch up on",
-       type=int)
-define("debug_endpoints", default=False, type=bool,
-       help="serve /a/debug/waiters (the number of waiting long polls), for tests")
+define(
+    "cookie_secret",
+    default="demo-only-secret-change-me-5a1c0e7b9d2f",
+    help="key that signs the login cookie; set your own outside a demo",
+)
+define(
+    "cache_size", default=200, help="how many recent messages a reconnecting page can catch up on", type=int
+)
+define(
+    "debug_endpoints",
+    default=False,
+    type=bool,
+    help="serve /a/debug/waiters (the number of waiting long polls), for tests",
+)
 
 log = logging.getLogger("tornado.application")
 
@@ -59,7 +67,7 @@ class MessageBuffer:
         ids = [m["id"] for m in self.cache]
         if cursor not in ids:
             return list(self.cache) if self.cache else None
-        newer = list(self.cache)[ids.index(cursor) + 1:]
+        newer = list(self.cache)[ids.index(cursor) + 1 :]
         return newer or None
 
     def wait_for_messages(self, callback: Waiter, cursor: str | None = None) -> None:
@@ -180,8 +188,9 @@ class AuthLogoutHandler(BaseHandler):
         self.redirect("/auth/login")
 
 
-def make_application(cookie_secret: str, cache_size: int = 200, debug_endpoints: bool = False,
-                     **settings: Any) -> tornado.web.Application:
+def make_application(
+    cookie_secret: str, cache_size: int = 200, debug_endpoints: bool = False, **settings: Any
+) -> tornado.web.Application:
     """The chat application; ``cookie_secret`` signs the nickname cookie."""
     if not cookie_secret:
         raise ValueError("the 'cookie_secret' setting must not be empty")

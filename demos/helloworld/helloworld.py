@@ -19,9 +19,11 @@ class MainHandler(tornado.web.RequestHandler):
         self.write("Hello, world")
 
 
-application = tornado.web.Application([
-    (r"/", MainHandler),
-])
+application = tornado.web.Application(
+    [
+        (r"/", MainHandler),
+    ]
+)
 
 if __name__ == "__main__":
     tornado.options.parse_command_line()

@@ -18,11 +18,16 @@ def test_methods_are_awaitable(db_kwargs: dict[str, Any], unique_name: str) -> N
         with AsyncConnection(**db_kwargs, max_workers=2) as pool:
             await pool.execute(f"CREATE TABLE {unique_name} (a INT, b VARCHAR(10))")
             try:
-                assert await pool.executemany_rowcount(
-                    f"INSERT INTO {unique_name} VALUES (%s, %s)", [(1, "x"), (2, "y")]
-                ) == 2
+                assert (
+                    await pool.executemany_rowcount(
+                        f"INSERT INTO {unique_name} VALUES (%s, %s)", [(1, "x"), (2, "y")]
+                    )
+                    == 2
+                )
                 await pool.executemany(f"INSERT INTO {unique_name} VALUES (%s, %s)", [(3, "z")])
-                assert await pool.execute_rowcount(f"UPDATE {unique_name} SET b = %s WHERE a > %s", "w", 1) == 2
+                assert (
+                    await pool.execute_rowcount(f"UPDATE {unique_name} SET b = %s WHERE a > %s", "w", 1) == 2
+                )
                 rows = await pool.query(f"SELECT a, b FROM {unique_name} ORDER BY a")
                 assert [type(r) for r in rows] == [Row] * 3
                 assert [(r.a, r.b) for r in rows] == [(1, "x"), (2, "w"), (3, "w")]
@@ -37,7 +42,9 @@ def test_callback_runs_on_loop_thread(db_kwargs: dict[str, Any]) -> None:
     async def main() -> None:
         got: asyncio.Future[tuple[Any, threading.Thread]] = asyncio.get_running_loop().create_future()
         with AsyncConnection(**db_kwargs) as pool:
-            returned = pool.get("SELECT %s AS v", 41, callback=lambda row: got.set_result((row, threading.current_thread())))
+            returned = pool.get(
+                "SELECT %s AS v", 41, callback=lambda row: got.set_result((row, threading.current_thread()))
+            )
             row, thread = await got
             assert row == {"v": 41} and thread is threading.current_thread()
             assert await returned == {"v": 41}

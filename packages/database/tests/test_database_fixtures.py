@@ -21,7 +21,18 @@ def _run_mysql_test(ci: str | None) -> subprocess.CompletedProcess[str]:
         env["CI"] = ci
     target = Path(__file__).with_name("test_database_mysql.py")
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q", "-k", "session_settings", str(target)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "-q",
+            "-k",
+            "session_settings",
+            str(target),
+        ],
         capture_output=True,
         text=True,
         env=env,

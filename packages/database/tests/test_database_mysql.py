@@ -55,7 +55,9 @@ def test_reconnects_after_server_side_kill(
     assert _session_id(mysql_db) != before
 
 
-def test_reconnects_after_max_idle_time(mysql_kwargs: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reconnects_after_max_idle_time(
+    mysql_kwargs: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = [1000.0]
     monkeypatch.setattr(connection_module, "_now", lambda: clock[0])
     db = Connection(**mysql_kwargs, max_idle_time=60)
@@ -79,11 +81,15 @@ def test_reconnect_opens_new_session(mysql_db: Connection) -> None:
 
 def test_session_settings(mysql_kwargs: dict[str, Any]) -> None:
     with Connection(**mysql_kwargs) as db:
-        row = db.get("SELECT @@session.time_zone AS tz, @@character_set_client AS cs, @@session.sql_mode AS m")
+        row = db.get(
+            "SELECT @@session.time_zone AS tz, @@character_set_client AS cs, @@session.sql_mode AS m"
+        )
         assert row is not None
         assert row.tz == "+00:00" and row.cs == "utf8mb4" and "STRICT_ALL_TABLES" in row.m
     with Connection(**mysql_kwargs, time_zone="+2:00", charset="utf8", sql_mode="ANSI_QUOTES") as db:
-        row = db.get("SELECT @@session.time_zone AS tz, @@character_set_client AS cs, @@session.sql_mode AS m")
+        row = db.get(
+            "SELECT @@session.time_zone AS tz, @@character_set_client AS cs, @@session.sql_mode AS m"
+        )
         assert row is not None
         assert row.tz == "+02:00" and row.cs in ("utf8", "utf8mb3") and row.m == "ANSI_QUOTES"
 

@@ -113,7 +113,13 @@ def test_types_read_back_like_mysql() -> None:
     when = datetime.datetime(2009, 9, 10, 8, 30, 1, 250)
     day = datetime.date(2009, 9, 10)
     db.execute(
-        "INSERT INTO t VALUES (%s, %s, %s, %s, %s, %s)", day, when, when, decimal.Decimal("9.99"), b"\x00\xff", "x"
+        "INSERT INTO t VALUES (%s, %s, %s, %s, %s, %s)",
+        day,
+        when,
+        when,
+        decimal.Decimal("9.99"),
+        b"\x00\xff",
+        "x",
     )
     row = db.get("SELECT * FROM t")
     assert row == {"d": day, "ts": when, "dt": when, "price": 9.99, "b": b"\x00\xff", "s": "x"}

@@ -25,8 +25,9 @@ def test_hello_world_raw_callback(serve: Any, client_factory: Any, hello: Any) -
 def test_hello_world_with_curl(serve: Any, hello: Any) -> None:
     st = serve(hello)
     url = f"http://127.0.0.1:{st.port}/a"
-    out = subprocess.run(["curl", "-s", "--max-time", "10", url, url.replace("/a", "/b")],
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["curl", "-s", "--max-time", "10", url, url.replace("/a", "/b")], capture_output=True, check=True
+    ).stdout
     assert out == b"You requested /a\nYou requested /b\n"
 
 
@@ -169,8 +170,9 @@ def test_answer_from_a_later_callback(serve: Any, client_factory: Any) -> None:
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
-def test_callback_exception_gives_500_and_keeps_serving(serve: Any, client_factory: Any, kind: str,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_callback_exception_gives_500_and_keeps_serving(
+    serve: Any, client_factory: Any, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
     def sync_cb(request: HTTPServerRequest) -> None:
         if request.path == "/boom":
             raise RuntimeError("boom")
@@ -207,25 +209,40 @@ def test_request_attributes(serve: Any, client_factory: Any) -> None:
 
     def cb(request: HTTPServerRequest) -> None:
         seen.update(
-            method=request.method, uri=request.uri, path=request.path, query=request.query,
-            version=request.version, remote_ip=request.remote_ip, protocol=request.protocol,
-            host=request.host, host_name=request.host_name, full_url=request.full_url(),
-            arguments=request.arguments, query_arguments=request.query_arguments,
-            body_arguments=request.body_arguments, files=request.files,
-            cookie_a=request.cookies["a"].value, cookie_names=sorted(request.cookies),
-            http11=request.supports_http_1_1(), headers=request.headers,
+            method=request.method,
+            uri=request.uri,
+            path=request.path,
+            query=request.query,
+            version=request.version,
+            remote_ip=request.remote_ip,
+            protocol=request.protocol,
+            host=request.host,
+            host_name=request.host_name,
+            full_url=request.full_url(),
+            arguments=request.arguments,
+            query_arguments=request.query_arguments,
+            body_arguments=request.body_arguments,
+            files=request.files,
+            cookie_a=request.cookies["a"].value,
+            cookie_names=sorted(request.cookies),
+            http11=request.supports_http_1_1(),
+            headers=request.headers,
         )
         request.respond(b"ok")
         seen["request_time"] = request.request_time()
 
     st = serve(cb)
-    body = (b"--XX\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\nfrom-body\r\n"
-            b"--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"t.txt\"\r\n"
-            b"Content-Type: text/plain\r\n\r\nfile data\r\n--XX--\r\n")
+    body = (
+        b'--XX\r\nContent-Disposition: form-data; name="b"\r\n\r\nfrom-body\r\n'
+        b'--XX\r\nContent-Disposition: form-data; name="f"; filename="t.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nfile data\r\n--XX--\r\n"
+    )
     c = client_factory(st.port)
-    c.send(b"POST /p/q?a=1&a=2&b=q HTTP/1.1\r\nHost: example.com:8080\r\n"
-           b"Cookie: a=1; weird=x=y; broken\r\n"
-           b"Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    c.send(
+        b"POST /p/q?a=1&a=2&b=q HTTP/1.1\r\nHost: example.com:8080\r\n"
+        b"Cookie: a=1; weird=x=y; broken\r\n"
+        b"Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    )
     assert c.response()[1] == b"ok"
     assert seen["method"] == "POST" and seen["uri"] == "/p/q?a=1&a=2&b=q"
     assert seen["path"] == "/p/q" and seen["query"] == "a=1&a=2&b=q"
@@ -246,8 +263,10 @@ def test_request_attributes(serve: Any, client_factory: Any) -> None:
 def test_urlencoded_post_arguments(serve: Any, client_factory: Any) -> None:
     st = serve(lambda r: r.respond(repr(sorted(r.arguments.items())).encode()))
     c = client_factory(st.port)
-    c.send(b"POST /?x=1 HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-           b"Content-Length: 9\r\n\r\ny=2&x=%33")
+    c.send(
+        b"POST /?x=1 HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 9\r\n\r\ny=2&x=%33"
+    )
     assert c.response()[1] == repr([("x", [b"1", b"3"]), ("y", [b"2"])]).encode()
 
 
@@ -270,12 +289,17 @@ def test_no_keep_alive_setting(serve: Any, client_factory: Any) -> None:
 
 def test_decompress_request(serve: Any, client_factory: Any) -> None:
     import gzip
-    st = serve(lambda r: r.respond(r.body + b"|" + r.headers.get("X-Consumed-Content-Encoding", "").encode()),
-               decompress_request=True)
+
+    st = serve(
+        lambda r: r.respond(r.body + b"|" + r.headers.get("X-Consumed-Content-Encoding", "").encode()),
+        decompress_request=True,
+    )
     c = client_factory(st.port)
     payload = gzip.compress(b"plain text")
-    c.send(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(payload)
-           + payload)
+    c.send(
+        b"POST / HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(payload)
+        + payload
+    )
     assert c.response()[1] == b"plain text|gzip"
 
 
@@ -300,7 +324,9 @@ def test_misuse_raises_clear_errors(serve: Any, client_factory: Any) -> None:
     c = client_factory(st.port)
     c.send(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
     assert c.response()[1] == b"ok"
-    assert [type(e).__name__ for e in errors] == ["HTTPOutputError", "TypeError", "HTTPOutputError",
-                                                   "HTTPOutputError"]
-
-
+    assert [type(e).__name__ for e in errors] == [
+        "HTTPOutputError",
+        "TypeError",
+        "HTTPOutputError",
+        "HTTPOutputError",
+    ]

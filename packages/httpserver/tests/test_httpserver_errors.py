@@ -11,7 +11,11 @@ import pytest
 H = b"Host: h\r\n"
 
 MALFORMED: list[tuple[str, bytes, int]] = [
-    ("cl and te", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc", 400),
+    (
+        "cl and te",
+        b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc",
+        400,
+    ),
     ("differing cl", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
     ("non-digit cl", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 1x\r\n\r\nab", 400),
     ("bad chunk size", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nxyz\r\n", 400),
@@ -30,8 +34,15 @@ MALFORMED: list[tuple[str, bytes, int]] = [
 
 
 @pytest.mark.parametrize("name,data,status", MALFORMED, ids=[m[0] for m in MALFORMED])
-def test_malformed_request(serve: Any, client_factory: Any, hello: Any, caplog: pytest.LogCaptureFixture,
-                           name: str, data: bytes, status: int) -> None:
+def test_malformed_request(
+    serve: Any,
+    client_factory: Any,
+    hello: Any,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    data: bytes,
+    status: int,
+) -> None:
     st = serve(hello)
     c = client_factory(st.port)
     with caplog.at_level(logging.INFO, logger="tornado.general"):
@@ -62,8 +73,10 @@ def test_body_too_large_413(serve: Any, client_factory: Any, hello: Any) -> None
     c.send(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 101\r\n\r\n")
     assert c.read_raw().startswith(b"HTTP/1.1 413 ")
     c = client_factory(st.port)
-    c.send(b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + b"x" * 64 + b"\r\n"
-           b"40\r\n" + b"x" * 64 + b"\r\n0\r\n\r\n")
+    c.send(
+        b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + b"x" * 64 + b"\r\n"
+        b"40\r\n" + b"x" * 64 + b"\r\n0\r\n\r\n"
+    )
     assert c.read_raw().startswith(b"HTTP/1.1 413 ")
 
 
@@ -110,7 +123,9 @@ def test_long_running_request_is_not_timed_out(serve: Any, client_factory: Any) 
     assert c.response()[1] == b"slow but fine"
 
 
-def test_client_closing_mid_request_does_not_break_server(serve: Any, client_factory: Any, hello: Any) -> None:
+def test_client_closing_mid_request_does_not_break_server(
+    serve: Any, client_factory: Any, hello: Any
+) -> None:
     st = serve(hello)
     s = socket.create_connection(("127.0.0.1", st.port))
     s.sendall(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nabc")

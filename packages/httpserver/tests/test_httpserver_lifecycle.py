@@ -88,18 +88,18 @@ def test_close_all_connections_is_graceful() -> None:
         socks = bind_sockets(0, "127.0.0.1")
         port = socks[0].getsockname()[1]
         server.add_sockets(socks)
-        r1, w1 = await asyncio.open_connection("127.0.0.1", port)   # busy
-        r2, w2 = await asyncio.open_connection("127.0.0.1", port)   # idle keep-alive
+        r1, w1 = await asyncio.open_connection("127.0.0.1", port)  # busy
+        r2, w2 = await asyncio.open_connection("127.0.0.1", port)  # idle keep-alive
         w2.write(b"GET /fast HTTP/1.1\r\nHost: h\r\n\r\n")
         await r2.readuntil(b"done /fast")
         w1.write(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
         await asyncio.sleep(0.05)
         server.stop()
         closing = asyncio.ensure_future(server.close_all_connections())
-        idle_rest = await asyncio.wait_for(r2.read(), 5)   # idle one closed at once
+        idle_rest = await asyncio.wait_for(r2.read(), 5)  # idle one closed at once
         assert not closing.done()
         release.set()
-        busy = await asyncio.wait_for(r1.read(), 5)       # busy one finished, then closed
+        busy = await asyncio.wait_for(r1.read(), 5)  # busy one finished, then closed
         await asyncio.wait_for(closing, 5)
         w1.close()
         w2.close()
@@ -132,14 +132,17 @@ def test_set_close_callback_fires_when_client_leaves() -> None:
     assert asyncio.run(main())
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    ({"max_header_size": 0}, "max_header_size"),
-    ({"max_body_size": -1}, "max_body_size"),
-    ({"idle_connection_timeout": -3}, "idle_connection_timeout"),
-    ({"body_timeout": "soon"}, "body_timeout"),
-    ({"header_timeout": 0}, "header_timeout"),
-    ({"protocol": "ftp"}, "protocol"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"max_header_size": 0}, "max_header_size"),
+        ({"max_body_size": -1}, "max_body_size"),
+        ({"idle_connection_timeout": -3}, "idle_connection_timeout"),
+        ({"body_timeout": "soon"}, "body_timeout"),
+        ({"header_timeout": 0}, "header_timeout"),
+        ({"protocol": "ftp"}, "protocol"),
+    ],
+)
 def test_bad_settings_name_the_setting(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises(ValueError, match=name):
         HTTPServer(lambda r: None, **kwargs)
@@ -173,8 +176,9 @@ PREFORK = textwrap.dedent("""
 def test_prefork_two_processes(tmp_path: Any) -> None:
     script = tmp_path / "prefork.py"
     script.write_text(PREFORK)
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         assert proc.stdout is not None
         port = int(proc.stdout.readline())

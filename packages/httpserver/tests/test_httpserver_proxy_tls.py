@@ -14,16 +14,19 @@ def echo_origin(request: Any) -> None:
     request.respond(f"{request.remote_ip} {request.protocol}".encode())
 
 
-@pytest.mark.parametrize("headers,expected", [
-    (b"X-Real-IP: 10.0.0.7\r\n", b"10.0.0.7 http"),
-    (b"X-Forwarded-For: 1.1.1.1, 10.0.0.1, 192.168.1.9\r\n", b"192.168.1.9 http"),
-    (b"X-Forwarded-For: 10.0.0.1, not-an-ip\r\n", b"10.0.0.1 http"),
-    (b"X-Real-IP: garbage\r\n", b"127.0.0.1 http"),
-    (b"X-Scheme: https\r\n", b"127.0.0.1 https"),
-    (b"X-Forwarded-Proto: https\r\n", b"127.0.0.1 https"),
-    (b"X-Forwarded-Proto: gopher\r\n", b"127.0.0.1 http"),
-    (b"X-Real-IP: ::1\r\nX-Forwarded-For: 10.1.1.1\r\n", b"::1 http"),
-])
+@pytest.mark.parametrize(
+    "headers,expected",
+    [
+        (b"X-Real-IP: 10.0.0.7\r\n", b"10.0.0.7 http"),
+        (b"X-Forwarded-For: 1.1.1.1, 10.0.0.1, 192.168.1.9\r\n", b"192.168.1.9 http"),
+        (b"X-Forwarded-For: 10.0.0.1, not-an-ip\r\n", b"10.0.0.1 http"),
+        (b"X-Real-IP: garbage\r\n", b"127.0.0.1 http"),
+        (b"X-Scheme: https\r\n", b"127.0.0.1 https"),
+        (b"X-Forwarded-Proto: https\r\n", b"127.0.0.1 https"),
+        (b"X-Forwarded-Proto: gopher\r\n", b"127.0.0.1 http"),
+        (b"X-Real-IP: ::1\r\nX-Forwarded-For: 10.1.1.1\r\n", b"::1 http"),
+    ],
+)
 def test_xheaders(serve: Any, client_factory: Any, headers: bytes, expected: bytes) -> None:
     st = serve(echo_origin, xheaders=True)
     c = client_factory(st.port)

@@ -19,7 +19,7 @@ def drain(conn: H1Connection) -> list[Event]:
 def feed_bytewise(conn: H1Connection, data: bytes) -> list[Event]:
     events: list[Event] = []
     for i in range(len(data)):
-        conn.receive_data(data[i:i + 1])
+        conn.receive_data(data[i : i + 1])
         events.extend(drain(conn))
     return events
 

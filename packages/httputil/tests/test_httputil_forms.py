@@ -81,16 +81,20 @@ def test_other_content_types_ignored_and_encoding_rejected() -> None:
     parse_body_arguments("application/json", b'{"a": 1}', args, {})
     assert args == {}
     with pytest.raises(HTTPInputError, match="Content-Encoding"):
-        parse_body_arguments("application/x-www-form-urlencoded", b"a=1", args, {},
-                             HTTPHeaders({"Content-Encoding": "gzip"}))
+        parse_body_arguments(
+            "application/x-www-form-urlencoded", b"a=1", args, {}, HTTPHeaders({"Content-Encoding": "gzip"})
+        )
 
 
 def test_parse_cookie_tolerant() -> None:
     assert parse_cookie("a=1; b=2") == {"a": "1", "b": "2"}
     assert parse_cookie('q="quoted value"; x=1') == {"q": "quoted value", "x": "1"}
     # Characters SimpleCookie refuses, and a chunk without "=".
-    assert parse_cookie("keebler=E=mc2; L=\"ab\\\"c\"; fudge; =empty") == {
-        "keebler": "E=mc2", "L": 'ab"c', "": "empty"}
+    assert parse_cookie('keebler=E=mc2; L="ab\\"c"; fudge; =empty') == {
+        "keebler": "E=mc2",
+        "L": 'ab"c',
+        "": "empty",
+    }
     assert parse_cookie("a=1; a=2") == {"a": "2"}
     assert parse_cookie("") == {}
     with pytest.raises(TypeError):

@@ -8,7 +8,11 @@ from tornado.httputil import NEED_DATA, PAUSED, SERVER, H1Connection, ProtocolEr
 H = b"Host: h\r\n"
 
 CASES: list[tuple[str, bytes, int]] = [
-    ("cl and te", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    (
+        "cl and te",
+        b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+        400,
+    ),
     ("differing cl", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
     ("differing cl list", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3, 4\r\n\r\nabcd", 400),
     ("non-digit cl", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3a\r\n\r\nabc", 400),
@@ -16,9 +20,21 @@ CASES: list[tuple[str, bytes, int]] = [
     ("unicode digit cl", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: ²\r\n\r\n".encode("latin-1"), 400),
     ("bad chunk size", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
     ("negative chunk", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n-1\r\n", 400),
-    ("huge chunk size", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n" + b"f" * 17 + b"\r\n", 400),
-    ("chunk missing crlf", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", 400),
-    ("bare lf in chunk line", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3\nabc\r\n", 400),
+    (
+        "huge chunk size",
+        b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n" + b"f" * 17 + b"\r\n",
+        400,
+    ),
+    (
+        "chunk missing crlf",
+        b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n",
+        400,
+    ),
+    (
+        "bare lf in chunk line",
+        b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3\nabc\r\n",
+        400,
+    ),
     ("bare lf head", b"GET / HTTP/1.1\nHost: h\n\n", 400),
     ("bare lf one line", b"GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n", 400),
     ("bare cr", b"GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400),
@@ -44,13 +60,21 @@ CASES: list[tuple[str, bytes, int]] = [
     ("te in http/1.0", b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
     ("missing host", b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
     ("two hosts", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-    ("unknown expectation", b"POST / HTTP/1.1\r\n" + H + b"Expect: teapot\r\nContent-Length: 1\r\n\r\nx", 417),
+    (
+        "unknown expectation",
+        b"POST / HTTP/1.1\r\n" + H + b"Expect: teapot\r\nContent-Length: 1\r\n\r\nx",
+        417,
+    ),
     ("cl over max body", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 1001\r\n\r\n", 413),
     ("cl absurdly large", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: " + b"9" * 30 + b"\r\n\r\n", 413),
     ("chunked over max body", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3e9\r\n", 413),
     ("header too large", b"GET / HTTP/1.1\r\n" + H + b"X-Big: " + b"a" * 3000 + b"\r\n\r\n", 431),
     ("header never ends", b"GET / HTTP/1.1\r\n" + H + b"X-Big: " + b"a" * 3000, 431),
-    ("trailer obs-fold", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\nX: a\r\n b\r\n\r\n", 400),
+    (
+        "trailer obs-fold",
+        b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\nX: a\r\n b\r\n\r\n",
+        400,
+    ),
 ]
 
 
@@ -73,7 +97,7 @@ def test_rejected_when_fed_byte_by_byte(name: str, data: bytes, status: int) -> 
     c = H1Connection(SERVER, max_header_size=2048, max_body_size=1000)
     with pytest.raises(ProtocolError) as info:
         for i in range(len(data)):
-            c.receive_data(data[i:i + 1])
+            c.receive_data(data[i : i + 1])
             while c.next_event() not in (NEED_DATA, PAUSED):
                 pass
     assert info.value.status_code == status

@@ -44,12 +44,12 @@ def test_simple_get(drain_events: Drain) -> None:
 
 
 def test_byte_at_a_time_gives_same_events(feed_one_byte_at_a_time: Bytewise) -> None:
-    data = (GET + b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello")
+    data = GET + b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
     c = H1Connection(SERVER)
     events = feed_one_byte_at_a_time(c, data)
     assert [type(e) for e in events] == [RequestHead, EndOfMessage]
     c.send_response(200, body=b"ok")
-    c2 = list(data[len(GET):])
+    c2 = list(data[len(GET) :])
     assert c2  # the POST is buffered but not parsed before the response is done
     rest = []
     while (ev := c.next_event()) not in (NEED_DATA, PAUSED):
@@ -59,8 +59,10 @@ def test_byte_at_a_time_gives_same_events(feed_one_byte_at_a_time: Bytewise) -> 
 
 
 def test_chunked_body_bytewise_with_trailers(feed_one_byte_at_a_time: Bytewise) -> None:
-    req = (b"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-           b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n")
+    req = (
+        b"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n"
+    )
     c = H1Connection(SERVER)
     events = feed_one_byte_at_a_time(c, req)
     assert body_of(events) == b"hello world"
@@ -71,8 +73,9 @@ def test_chunked_body_bytewise_with_trailers(feed_one_byte_at_a_time: Bytewise) 
 
 def test_chunked_body_in_one_piece(drain_events: Drain) -> None:
     c = H1Connection(SERVER)
-    c.receive_data(b"PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n"
-                   b"A\r\n0123456789\r\n0\r\n\r\n")
+    c.receive_data(
+        b"PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n"
+    )
     events = drain_events(c)
     assert body_of(events) == b"0123456789"
     assert isinstance(events[-1], EndOfMessage) and events[-1].trailers is None
@@ -303,7 +306,9 @@ def test_max_body_size_can_change_per_request(drain_events: Drain) -> None:
 
 def test_upgrade_101_switches_protocol(drain_events: Drain) -> None:
     c = H1Connection(SERVER)
-    c.receive_data(b"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n\x81\x00")
+    c.receive_data(
+        b"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n\x81\x00"
+    )
     drain_events(c)
     out = c.send_response_head(101, [("Upgrade", "websocket"), ("Connection", "Upgrade")])
     assert out.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
@@ -313,7 +318,8 @@ def test_upgrade_101_switches_protocol(drain_events: Drain) -> None:
 
 def test_format_error_response() -> None:
     assert format_error_response(431) == (
-        b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
 
 
 def test_lenient_mode_accepts_bare_lf(drain_events: Drain) -> None:

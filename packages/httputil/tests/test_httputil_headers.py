@@ -89,8 +89,12 @@ def test_str_renders_wire_format() -> None:
 
 
 def test_start_lines() -> None:
-    assert parse_request_start_line("GET /foo?x=1 HTTP/1.1") == RequestStartLine("GET", "/foo?x=1", "HTTP/1.1")
-    assert parse_response_start_line("HTTP/1.1 404 Not Found") == ResponseStartLine("HTTP/1.1", 404, "Not Found")
+    assert parse_request_start_line("GET /foo?x=1 HTTP/1.1") == RequestStartLine(
+        "GET", "/foo?x=1", "HTTP/1.1"
+    )
+    assert parse_response_start_line("HTTP/1.1 404 Not Found") == ResponseStartLine(
+        "HTTP/1.1", 404, "Not Found"
+    )
     assert parse_response_start_line("HTTP/1.0 200") == ResponseStartLine("HTTP/1.0", 200, "")
     for bad in ["GET /", "GET  / HTTP/1.1", "G(T / HTTP/1.1", "GET / HTTP/2.0x"]:
         with pytest.raises(HTTPInputError):

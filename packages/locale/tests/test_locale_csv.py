@@ -30,7 +30,8 @@ def test_untranslated_plural_returns_form_for_count() -> None:
     en = tornado.locale.get("en_US")
     assert en.translate("A person liked this", "%(num)d people liked this", 1) == "A person liked this"
     assert en.translate("A person liked this", "%(num)d people liked this", 2) % {"num": 2} == (
-        "2 people liked this")
+        "2 people liked this"
+    )
 
 
 def test_plural_without_count_is_a_type_error() -> None:
@@ -71,7 +72,8 @@ def test_missing_directory_names_it(tmp_path: Path) -> None:
 
 
 def test_malformed_rows_are_logged_with_line_and_skipped(
-        csv_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    csv_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR, logger="tornado.general"):
         tornado.locale.load_translations(csv_dir)
     errors = [r.getMessage() for r in caplog.records if r.name == "tornado.general"]

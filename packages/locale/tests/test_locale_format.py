@@ -19,17 +19,20 @@ def en() -> tornado.locale.Locale:
     return tornado.locale.get("en_US")
 
 
-@pytest.mark.parametrize("delta, expected", [
-    ({"seconds": 0}, "1 second ago"),
-    ({"seconds": 1}, "1 second ago"),
-    ({"seconds": 30}, "30 seconds ago"),
-    ({"seconds": 65}, "1 minute ago"),
-    ({"minutes": 2}, "2 minutes ago"),
-    ({"minutes": 49}, "49 minutes ago"),
-    ({"minutes": 50}, "1 hour ago"),
-    ({"hours": 3, "minutes": 10}, "3 hours ago"),
-    ({"hours": 23}, "23 hours ago"),
-])
+@pytest.mark.parametrize(
+    "delta, expected",
+    [
+        ({"seconds": 0}, "1 second ago"),
+        ({"seconds": 1}, "1 second ago"),
+        ({"seconds": 30}, "30 seconds ago"),
+        ({"seconds": 65}, "1 minute ago"),
+        ({"minutes": 2}, "2 minutes ago"),
+        ({"minutes": 49}, "49 minutes ago"),
+        ({"minutes": 50}, "1 hour ago"),
+        ({"hours": 3, "minutes": 10}, "3 hours ago"),
+        ({"hours": 23}, "23 hours ago"),
+    ],
+)
 def test_relative_within_a_day(en: tornado.locale.Locale, delta: dict[str, float], expected: str) -> None:
     assert en.format_date(ago(**delta), now=NOW) == expected
 
@@ -49,7 +52,9 @@ def test_yesterday_weekday_month_and_year(en: tornado.locale.Locale) -> None:
 
 def test_not_relative_and_full_format(en: tornado.locale.Locale) -> None:
     assert en.format_date(ago(hours=3), now=NOW, relative=False) == "9:00 am"
-    assert en.format_date(datetime.datetime(2024, 3, 14, 3, 0), now=NOW, relative=False) == "Thursday at 3:00 am"
+    assert (
+        en.format_date(datetime.datetime(2024, 3, 14, 3, 0), now=NOW, relative=False) == "Thursday at 3:00 am"
+    )
     assert en.format_date(ago(minutes=2), now=NOW, full_format=True) == "March 15, 2024 at 11:58 am"
 
 
@@ -62,7 +67,9 @@ def test_gmt_offset_in_minutes(en: tornado.locale.Locale) -> None:
     date = datetime.datetime(2024, 3, 5, 15, 0)
     assert en.format_date(date, gmt_offset=300, now=NOW) == "March 5 at 10:00 am"
     assert en.format_date(date, gmt_offset=-60, now=NOW) == "March 5 at 4:00 pm"
-    assert en.format_date(datetime.datetime(2024, 3, 5, 2, 0), gmt_offset=300, now=NOW) == "March 4 at 9:00 pm"
+    assert (
+        en.format_date(datetime.datetime(2024, 3, 5, 2, 0), gmt_offset=300, now=NOW) == "March 4 at 9:00 pm"
+    )
 
 
 def test_timestamps_and_aware_datetimes(en: tornado.locale.Locale) -> None:
@@ -78,7 +85,8 @@ def test_timestamps_and_aware_datetimes(en: tornado.locale.Locale) -> None:
 def test_default_now_is_the_current_time(en: tornado.locale.Locale) -> None:
     now = datetime.datetime.now(datetime.timezone.utc)
     assert en.format_date(now - datetime.timedelta(days=400), shorter=True).endswith(
-        str((now - datetime.timedelta(days=400)).year))
+        str((now - datetime.timedelta(days=400)).year)
+    )
 
 
 def test_bad_date_type(en: tornado.locale.Locale) -> None:
@@ -92,7 +100,9 @@ def test_24_hour_clock_and_translations(csv_dir: Path) -> None:
     assert es.format_date(datetime.datetime(2024, 3, 5, 15, 7), now=NOW) == "5 de marzo a las 15:07"
     assert es.format_date(ago(minutes=2), now=NOW) == "hace 2 minutos"
     assert es.format_date(ago(minutes=1), now=NOW) == "hace 1 minuto"
-    assert CSVLocale("de_DE", {}).format_date(datetime.datetime(2024, 3, 12, 9, 5), now=NOW) == "Tuesday at 9:05"
+    assert (
+        CSVLocale("de_DE", {}).format_date(datetime.datetime(2024, 3, 12, 9, 5), now=NOW) == "Tuesday at 9:05"
+    )
 
 
 def test_chinese_clock() -> None:

@@ -44,6 +44,7 @@ def test_gettext_pgettext(gettext_dir: Path, domain: str) -> None:
 
 def test_gettext_feeds_dates(gettext_dir: Path, domain: str) -> None:
     import datetime
+
     tornado.locale.load_gettext_translations(gettext_dir, domain)
     es = tornado.locale.get("es")
     assert es.format_day(datetime.datetime(2024, 1, 22)) == "lunes 22 de enero"
@@ -64,7 +65,8 @@ def test_other_domain_or_stray_files_are_ignored(gettext_dir: Path, domain: str)
 
 
 def test_corrupt_catalogue_is_logged_and_skipped(
-        gettext_dir: Path, domain: str, caplog: pytest.LogCaptureFixture) -> None:
+    gettext_dir: Path, domain: str, caplog: pytest.LogCaptureFixture
+) -> None:
     (gettext_dir / "pl" / "LC_MESSAGES" / f"{domain}.mo").write_bytes(b"not a catalogue")
     with caplog.at_level(logging.ERROR, logger="tornado.general"):
         tornado.locale.load_gettext_translations(gettext_dir, domain)

@@ -30,7 +30,8 @@ def test_helpers_returning_safehtml_are_verbatim(render) -> None:
         return SafeHTML('<input type="hidden" name="_xsrf" value="t"/>')
 
     assert render("{{ xsrf_form_html() }}", xsrf_form_html=xsrf_form_html) == (
-        '<input type="hidden" name="_xsrf" value="t"/>')
+        '<input type="hidden" name="_xsrf" value="t"/>'
+    )
 
 
 def test_explicit_escape_is_not_double_escaped(render) -> None:
@@ -55,7 +56,9 @@ def test_template_custom_autoescape_function() -> None:
 
 def test_autoescape_directive_sets_the_file_mode(render) -> None:
     assert render("{% autoescape None %}{{ v }}", v="<b>") == "<b>"
-    assert render("{% autoescape xhtml_escape %}{{ v }}", v="<b>", _template={"autoescape": None}) == "&lt;b&gt;"
+    assert (
+        render("{% autoescape xhtml_escape %}{{ v }}", v="<b>", _template={"autoescape": None}) == "&lt;b&gt;"
+    )
 
 
 def test_autoescape_directive_named_function(render) -> None:
@@ -75,10 +78,12 @@ def test_template_argument_overrides_loader() -> None:
 
 
 def test_autoescape_is_per_file_across_inheritance() -> None:
-    ld = DictLoader({
-        "base.html": "{{ v }}{% block b %}{% end %}",
-        "child.html": "{% extends 'base.html' %}{% autoescape None %}{% block b %}|{{ v }}{% end %}",
-    })
+    ld = DictLoader(
+        {
+            "base.html": "{{ v }}{% block b %}{% end %}",
+            "child.html": "{% extends 'base.html' %}{% autoescape None %}{% block b %}|{{ v }}{% end %}",
+        }
+    )
     assert ld.load("child.html").generate(v="<") == b"&lt;|<"
 
 

@@ -8,32 +8,35 @@ import pytest
 from tornado.template import DictLoader, ParseError, Template
 
 
-@pytest.mark.parametrize(("source", "message", "line"), [
-    ("a\n{{ }}", "Empty expression", 2),
-    ("a\n\n{% %}", "Empty block tag", 3),
-    ("a\n{{ x ", "Missing end marker '}}'", 2),
-    ("{% if x \n", "Missing end marker '%}'", 1),
-    ("a\n{# never closed", "Missing end marker '#}'", 2),
-    ("x\n{% if a %}\n{% for b in c %}{% end %}", "Missing {% end %} block for if", 2),
-    ("{% end %}", "Extra {% end %} block", 1),
-    ("\n{% bogus %}", "unknown operator: 'bogus'", 2),
-    ("{% else %}", "else outside", 1),
-    ("{% for x in y %}{% elif z %}{% end %}", "elif outside if", 1),
-    ("{% if x %}{% except %}{% end %}", "except outside try", 1),
-    ("\n{% break %}", "break outside for/while loop", 2),
-    ("{% continue %}", "continue outside", 1),
-    ("{% set %}", "set missing statement", 1),
-    ("{% extends %}", "extends missing", 1),
-    ("{% include %}", "include missing", 1),
-    ("{% block %}{% end %}", "block missing name", 1),
-    ("{% apply %}{% end %}", "apply missing function", 1),
-    ("{% raw %}", "raw missing expression", 1),
-    ("{% whitespace fancy %}", "invalid whitespace mode 'fancy'", 1),
-    ("{% autoescape %}", "autoescape missing", 1),
-    ("{% if x %}{% end extra %}", "unexpected text after end", 1),
-    ("{% extends 'a' %}{% extends 'b' %}", "only one", 1),
-    ("{% if x %}{% extends 'a' %}{% end %}", "top level", 1),
-])
+@pytest.mark.parametrize(
+    ("source", "message", "line"),
+    [
+        ("a\n{{ }}", "Empty expression", 2),
+        ("a\n\n{% %}", "Empty block tag", 3),
+        ("a\n{{ x ", "Missing end marker '}}'", 2),
+        ("{% if x \n", "Missing end marker '%}'", 1),
+        ("a\n{# never closed", "Missing end marker '#}'", 2),
+        ("x\n{% if a %}\n{% for b in c %}{% end %}", "Missing {% end %} block for if", 2),
+        ("{% end %}", "Extra {% end %} block", 1),
+        ("\n{% bogus %}", "unknown operator: 'bogus'", 2),
+        ("{% else %}", "else outside", 1),
+        ("{% for x in y %}{% elif z %}{% end %}", "elif outside if", 1),
+        ("{% if x %}{% except %}{% end %}", "except outside try", 1),
+        ("\n{% break %}", "break outside for/while loop", 2),
+        ("{% continue %}", "continue outside", 1),
+        ("{% set %}", "set missing statement", 1),
+        ("{% extends %}", "extends missing", 1),
+        ("{% include %}", "include missing", 1),
+        ("{% block %}{% end %}", "block missing name", 1),
+        ("{% apply %}{% end %}", "apply missing function", 1),
+        ("{% raw %}", "raw missing expression", 1),
+        ("{% whitespace fancy %}", "invalid whitespace mode 'fancy'", 1),
+        ("{% autoescape %}", "autoescape missing", 1),
+        ("{% if x %}{% end extra %}", "unexpected text after end", 1),
+        ("{% extends 'a' %}{% extends 'b' %}", "only one", 1),
+        ("{% if x %}{% extends 'a' %}{% end %}", "top level", 1),
+    ],
+)
 def test_parse_errors_name_file_and_line(source: str, message: str, line: int) -> None:
     with pytest.raises(ParseError) as info:
         Template(source, name="page.html")
@@ -51,8 +54,12 @@ def test_invalid_python_is_a_parse_error_at_the_template_line() -> None:
 
 
 def test_invalid_python_in_parent_names_the_parent() -> None:
-    ld = DictLoader({"base.html": "{% block a %}{% end %}\n\n{% if %}{% end %}",
-                     "child.html": "{% extends 'base.html' %}"})
+    ld = DictLoader(
+        {
+            "base.html": "{% block a %}{% end %}\n\n{% if %}{% end %}",
+            "child.html": "{% extends 'base.html' %}",
+        }
+    )
     with pytest.raises(ParseError) as info:
         ld.load("child.html")
     assert (info.value.filename, info.value.lineno) == ("base.html", 3)
@@ -66,10 +73,12 @@ def test_render_error_notes_template_and_line() -> None:
 
 
 def test_render_error_in_block_names_the_child_file() -> None:
-    ld = DictLoader({
-        "base.html": "<html>\n{% block body %}{% end %}\n</html>",
-        "child.html": "{% extends 'base.html' %}\n{% block body %}\n\n{{ missing_name }}{% end %}",
-    })
+    ld = DictLoader(
+        {
+            "base.html": "<html>\n{% block body %}{% end %}\n</html>",
+            "child.html": "{% extends 'base.html' %}\n{% block body %}\n\n{{ missing_name }}{% end %}",
+        }
+    )
     with pytest.raises(NameError) as info:
         ld.load("child.html").generate()
     (note,) = info.value.__notes__
@@ -78,10 +87,12 @@ def test_render_error_in_block_names_the_child_file() -> None:
 
 
 def test_render_error_in_include_names_included_file_and_includer() -> None:
-    ld = DictLoader({
-        "page.html": "a\nb\n{% include 'part.html' %}",
-        "part.html": "\n{{ obj.nope }}",
-    })
+    ld = DictLoader(
+        {
+            "page.html": "a\nb\n{% include 'part.html' %}",
+            "part.html": "\n{{ obj.nope }}",
+        }
+    )
     with pytest.raises(AttributeError) as info:
         ld.load("page.html").generate(obj=object())
     assert info.value.__notes__ == ["while rendering template part.html:2, included from page.html:3"]

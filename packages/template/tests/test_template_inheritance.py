@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 from tornado.template import DictLoader, ParseError, Template
 
-BASE = ("<html><title>{% block title %}Default title{% end %}</title>"
-        "<body>{% block body %}base body{% end %}</body>{% block footer %}(c){% end %}</html>")
-MIDDLE = ("{% extends \"base.html\" %}text outside blocks is dropped"
-          "{% block body %}<main>{% block main %}middle main{% end %}</main>{% end %}")
-LEAF = ("{% extends 'middle.html' %}"
-        "{% block title %}Leaf {{ name }}{% end %}"
-        "{% block main %}{% for i in items %}<p>{{ i }}</p>{% end %}{% end %}")
+BASE = (
+    "<html><title>{% block title %}Default title{% end %}</title>"
+    "<body>{% block body %}base body{% end %}</body>{% block footer %}(c){% end %}</html>"
+)
+MIDDLE = (
+    '{% extends "base.html" %}text outside blocks is dropped'
+    "{% block body %}<main>{% block main %}middle main{% end %}</main>{% end %}"
+)
+LEAF = (
+    "{% extends 'middle.html' %}"
+    "{% block title %}Leaf {{ name }}{% end %}"
+    "{% block main %}{% for i in items %}<p>{{ i }}</p>{% end %}{% end %}"
+)
 
 
 def loader(**extra: str) -> DictLoader:
@@ -25,51 +31,63 @@ def out(ld: DictLoader, template: str, **kw: object) -> str:
 def test_three_level_inheritance() -> None:
     ld = loader()
     assert out(ld, "leaf.html", name="<x>", items=[1, 2]) == (
-        "<html><title>Leaf &lt;x&gt;</title><body><main><p>1</p><p>2</p></main></body>(c)</html>")
+        "<html><title>Leaf &lt;x&gt;</title><body><main><p>1</p><p>2</p></main></body>(c)</html>"
+    )
 
 
 def test_parent_defaults_when_not_overridden() -> None:
     ld = loader()
     assert out(ld, "middle.html") == (
-        "<html><title>Default title</title><body><main>middle main</main></body>(c)</html>")
+        "<html><title>Default title</title><body><main>middle main</main></body>(c)</html>"
+    )
     assert out(ld, "base.html") == "<html><title>Default title</title><body>base body</body>(c)</html>"
 
 
 def test_grandchild_overrides_block_defined_in_parent_block() -> None:
-    ld = loader(**{"g.html": "{% extends 'leaf.html' %}{% block main %}G{% end %}{% block footer %}F{% end %}"})
+    ld = loader(
+        **{"g.html": "{% extends 'leaf.html' %}{% block main %}G{% end %}{% block footer %}F{% end %}"}
+    )
     assert out(ld, "g.html", name="n") == "<html><title>Leaf n</title><body><main>G</main></body>F</html>"
 
 
 def test_blocks_see_variables_set_in_the_parent() -> None:
-    ld = DictLoader({
-        "p.html": "{% set who = 'parent' %}{% for i in range(2) %}{% block row %}{% end %}{% end %}",
-        "c.html": "{% extends 'p.html' %}{% block row %}[{{ who }}{{ i }}]{% end %}",
-    })
+    ld = DictLoader(
+        {
+            "p.html": "{% set who = 'parent' %}{% for i in range(2) %}{% block row %}{% end %}{% end %}",
+            "c.html": "{% extends 'p.html' %}{% block row %}[{{ who }}{{ i }}]{% end %}",
+        }
+    )
     assert out(ld, "c.html") == "[parent0][parent1]"
 
 
 def test_include_sees_the_including_namespace() -> None:
-    ld = DictLoader({
-        "page.html": "{% set local = 'L' %}<ul>{% for item in items %}{% include 'item.html' %}{% end %}</ul>",
-        "item.html": "<li>{{ item }}{{ local }}{{ extra }}</li>",
-    })
+    ld = DictLoader(
+        {
+            "page.html": "{% set local = 'L' %}<ul>{% for item in items %}{% include 'item.html' %}{% end %}</ul>",
+            "item.html": "<li>{{ item }}{{ local }}{{ extra }}</li>",
+        }
+    )
     assert out(ld, "page.html", items=["a", "<"], extra="!") == "<ul><li>aL!</li><li>&lt;L!</li></ul>"
 
 
 def test_include_inside_a_block_of_a_child() -> None:
-    ld = loader(**{
-        "c.html": "{% extends 'base.html' %}{% block body %}{% include 'part.html' %}{% end %}",
-        "part.html": "part {{ v }}",
-    })
+    ld = loader(
+        **{
+            "c.html": "{% extends 'base.html' %}{% block body %}{% include 'part.html' %}{% end %}",
+            "part.html": "part {{ v }}",
+        }
+    )
     assert out(ld, "c.html", v=1) == "<html><title>Default title</title><body>part 1</body>(c)</html>"
 
 
 def test_names_are_relative_to_the_including_template() -> None:
-    ld = DictLoader({
-        "admin/page.html": "{% extends '../base.html' %}{% block b %}{% include 'side.html' %}{% end %}",
-        "admin/side.html": "admin side",
-        "base.html": "<{% block b %}{% end %}>",
-    })
+    ld = DictLoader(
+        {
+            "admin/page.html": "{% extends '../base.html' %}{% block b %}{% include 'side.html' %}{% end %}",
+            "admin/side.html": "admin side",
+            "base.html": "<{% block b %}{% end %}>",
+        }
+    )
     assert out(ld, "admin/page.html") == "<admin side>"
 
 

@@ -31,7 +31,8 @@ def test_overview_template_html(tmp_path) -> None:
     assert re.findall(r"<li>(.*?)</li>", out) == items
     assert re.sub(r"\s+", "", out) == (
         "<html><head><title>Mytitle</title></head><body><ul>"
-        "<li>Item1</li><li>Item2</li><li>Item3</li></ul></body></html>")
+        "<li>Item1</li><li>Item2</li><li>Item3</li></ul></body></html>"
+    )
 
 
 def test_overview_add_function_example(tmp_path) -> None:
@@ -50,11 +51,20 @@ def test_overview_control_statement_examples(tmp_path) -> None:
 
 
 def test_importing_template_does_not_pull_in_the_server() -> None:
-    code = ("import sys, tornado.template; "
-            "bad = sorted(m for m in sys.modules if m in ('tornado.web', 'tornado.httpserver', "
-            "'tornado.ioloop', 'tornado.iostream', 'tornado.locale', 'asyncio')); print(bad)")
+    code = (
+        "import sys, tornado.template; "
+        "bad = sorted(m for m in sys.modules if m in ('tornado.web', 'tornado.httpserver', "
+        "'tornado.ioloop', 'tornado.iostream', 'tornado.locale', 'asyncio')); print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
-    assert "tornado.escape" in subprocess.run(
-        [sys.executable, "-c", "import sys, tornado.template; print(sorted(sys.modules))"],
-        capture_output=True, text=True, check=True, timeout=60).stdout
+    assert (
+        "tornado.escape"
+        in subprocess.run(
+            [sys.executable, "-c", "import sys, tornado.template; print(sorted(sys.modules))"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    )

@@ -44,14 +44,17 @@ def test_while_loop(render) -> None:
 
 
 def test_break_and_continue(render) -> None:
-    src = ("{% for i in range(10) %}{% if i == 1 %}{% continue %}{% end %}"
-           "{% if i == 4 %}{% break %}{% end %}{{ i }}{% end %}")
+    src = (
+        "{% for i in range(10) %}{% if i == 1 %}{% continue %}{% end %}"
+        "{% if i == 4 %}{% break %}{% end %}{{ i }}{% end %}"
+    )
     assert render(src) == "023"
 
 
 def test_try_except_else_finally(render) -> None:
-    src = ("{% try %}{{ 1 // x }}{% except ZeroDivisionError as e %}div0"
-           "{% else %}-ok{% finally %}-fin{% end %}")
+    src = (
+        "{% try %}{{ 1 // x }}{% except ZeroDivisionError as e %}div0{% else %}-ok{% finally %}-fin{% end %}"
+    )
     assert render(src, x=1) == "1-ok-fin"
     assert render(src, x=0) == "div0-fin"
 
@@ -106,7 +109,7 @@ def test_apply_filters_the_block_output(render) -> None:
 
 
 def test_apply_keeps_sets_and_nests(render) -> None:
-    src = ("{% apply f %}{% set y = 2 %}{% apply g %}in{% end %}{% end %}{{ y }}")
+    src = "{% apply f %}{% set y = 2 %}{% apply g %}in{% end %}{% end %}{{ y }}"
     assert render(src, f=lambda s: f"[{s}]", g=lambda s: f"({s})") == "[(in)]2"
 
 
@@ -115,14 +118,18 @@ def test_apply_result_bytes_is_decoded(render) -> None:
 
 
 def test_break_inside_apply_inside_loop_restores_output(render) -> None:
-    src = "{% for i in range(3) %}{% apply f %}{{ i }}{% if i == 1 %}{% break %}{% end %}{% end %}{% end %}|end"
+    src = (
+        "{% for i in range(3) %}{% apply f %}{{ i }}{% if i == 1 %}{% break %}{% end %}{% end %}{% end %}|end"
+    )
     assert render(src, f=lambda s: f"<{s}>") == "<0>|end"
 
 
 def test_default_namespace_functions(render) -> None:
-    out = render("{{ url_escape('a b&') }}|{% raw json_encode(v) %}|{{ squeeze('a   b ') }}"
-                 "|{{ datetime.date(2010, 9, 1).isoformat() }}|{{ xhtml_escape('<') }}|{{ escape('<') }}",
-                 v={"k": "</script>"})
+    out = render(
+        "{{ url_escape('a b&') }}|{% raw json_encode(v) %}|{{ squeeze('a   b ') }}"
+        "|{{ datetime.date(2010, 9, 1).isoformat() }}|{{ xhtml_escape('<') }}|{{ escape('<') }}",
+        v={"k": "</script>"},
+    )
     assert out == f"{url_escape('a b&')}|{json_encode({'k': '</script>'})}|a b|2010-09-01|&lt;|&lt;"
     assert isinstance(datetime.date.today(), datetime.date)
 

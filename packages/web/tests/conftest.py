@@ -75,8 +75,14 @@ class LiveServer:
             self._thread.join(10)
             self.loop.close()
 
-    def fetch(self, path: str, method: str = "GET", body: bytes | str | None = None,
-              headers: dict[str, str] | None = None, timeout: float = 10) -> Response:
+    def fetch(
+        self,
+        path: str,
+        method: str = "GET",
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 10,
+    ) -> Response:
         """One request on a fresh connection; redirects are not followed."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
@@ -113,8 +119,9 @@ async def _call(fn: Callable[[], Any]) -> Any:
 
 
 class Response:
-    def __init__(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes,
-                 version: int) -> None:
+    def __init__(
+        self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes, version: int
+    ) -> None:
         self.status = status
         self.reason = reason
         self.header_list = headers

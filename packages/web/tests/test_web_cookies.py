@@ -39,8 +39,16 @@ def test_overview_cookie_example(serve):
 def test_set_cookie_attributes(serve):
     class H(tornado.web.RequestHandler):
         def get(self):
-            self.set_cookie("a", "1", domain="example.com", path="/p", expires_days=2, secure=True,
-                            httponly=True, samesite="Strict")
+            self.set_cookie(
+                "a",
+                "1",
+                domain="example.com",
+                path="/p",
+                expires_days=2,
+                secure=True,
+                httponly=True,
+                samesite="Strict",
+            )
             self.set_cookie("b", "2", expires=0 + 86400)
             self.set_cookie("c", "with space;semi")
 
@@ -68,8 +76,10 @@ def test_cookie_input_validation(serve):
                 errors.append("samesite")
             self.write(",".join(errors))
 
-    assert serve(tornado.web.Application([(r"/", H)])).fetch("/").text == \
-        "ValueError,ValueError,ValueError,samesite"
+    assert (
+        serve(tornado.web.Application([(r"/", H)])).fetch("/").text
+        == "ValueError,ValueError,ValueError,samesite"
+    )
 
 
 def test_clear_cookie_and_clear_all_cookies(serve):
@@ -188,10 +198,12 @@ class MainHandler(BaseHandler):
 
 class LoginHandler(BaseHandler):
     def get(self):
-        self.write('<html><body><form action="/login" method="post">'
-                   'Name: <input type="text" name="name">'
-                   '<input type="submit" value="Sign in">'
-                   '</form></body></html>')
+        self.write(
+            '<html><body><form action="/login" method="post">'
+            'Name: <input type="text" name="name">'
+            '<input type="submit" value="Sign in">'
+            "</form></body></html>"
+        )
 
     def post(self):
         self.set_secure_cookie("user", self.get_argument("name"))
@@ -199,15 +211,20 @@ class LoginHandler(BaseHandler):
 
 
 def test_overview_login_flow(serve):
-    app = tornado.web.Application([(r"/", MainHandler), (r"/login", LoginHandler)],
-                                  cookie_secret=SECRET, login_url="/login")
+    app = tornado.web.Application(
+        [(r"/", MainHandler), (r"/login", LoginHandler)], cookie_secret=SECRET, login_url="/login"
+    )
     s = serve(app)
     r = s.fetch("/?page=2")
     assert r.status == 302
     assert r.headers["Location"] == "/login?next=%2F%3Fpage%3D2"
     assert s.fetch("/", method="POST", body=b"").status == 403
-    r = s.fetch("/login", method="POST", body="name=<b>bob</b>",
-                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = s.fetch(
+        "/login",
+        method="POST",
+        body="name=<b>bob</b>",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert (r.status, r.headers["Location"]) == (302, "/")
     token = r.cookie_value("user")
     r = s.fetch("/", headers={"Cookie": f"user={token}"})
@@ -261,7 +278,9 @@ def test_xsrf_rejects_forged_requests(serve):
     assert s.fetch("/", method="POST", body="_xsrf=" + token, headers=form).status == 403  # no cookie
     ok = s.fetch("/", method="POST", body="_xsrf=" + token, headers={**form, "Cookie": f"_xsrf={token}"})
     assert (ok.status, ok.text) == (200, "accepted")
-    wrong = s.fetch("/", method="POST", body="_xsrf=" + "0" * 32, headers={**form, "Cookie": f"_xsrf={token}"})
+    wrong = s.fetch(
+        "/", method="POST", body="_xsrf=" + "0" * 32, headers={**form, "Cookie": f"_xsrf={token}"}
+    )
     assert wrong.status == 403
     hdr = s.fetch("/", method="DELETE", headers={"X-XSRFToken": token, "Cookie": f"_xsrf={token}"})
     assert hdr.status == 200
@@ -291,7 +310,8 @@ def test_get_secure_cookie_max_age_days(serve):
 
 
 def test_authenticated_with_absolute_login_url(serve):
-    app = tornado.web.Application([(r"/", MainHandler)], cookie_secret=SECRET,
-                                  login_url="https://login.example/auth")
+    app = tornado.web.Application(
+        [(r"/", MainHandler)], cookie_secret=SECRET, login_url="https://login.example/auth"
+    )
     r = serve(app).fetch("/?a=1", headers={"Host": "site.example"})
     assert r.headers["Location"] == "https://login.example/auth?next=http%3A%2F%2Fsite.example%2F%3Fa%3D1"

@@ -26,7 +26,10 @@ class AllVerbs(tornado.web.RequestHandler):
 def test_every_verb_dispatches(serve):
     s = serve(app_for((r"/", AllVerbs)))
     for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
-        assert s.fetch("/", method=method, body=b"" if method in ("POST", "PUT", "PATCH") else None).text == method
+        assert (
+            s.fetch("/", method=method, body=b"" if method in ("POST", "PUT", "PATCH") else None).text
+            == method
+        )
     r = s.fetch("/", method="HEAD")
     assert r.status == 200 and r.headers["X-Head"] == "yes" and r.body == b""
 
@@ -71,22 +74,26 @@ def test_prepare_and_on_finish(serve):
 
 class ArgHandler(tornado.web.RequestHandler):
     def get(self):
-        self.write({
-            "a": self.get_argument("a", "default"),
-            "raw": self.get_argument("raw", None, strip=False),
-            "all": self.get_arguments("m"),
-            "q": self.get_query_argument("q", None),
-            "qs": self.get_query_arguments("q"),
-        })
+        self.write(
+            {
+                "a": self.get_argument("a", "default"),
+                "raw": self.get_argument("raw", None, strip=False),
+                "all": self.get_arguments("m"),
+                "q": self.get_query_argument("q", None),
+                "qs": self.get_query_arguments("q"),
+            }
+        )
 
     def post(self):
-        self.write({
-            "message": self.get_argument("message"),
-            "body": self.get_body_argument("message", None),
-            "query": self.get_query_argument("message", None),
-            "bodies": self.get_body_arguments("message"),
-            "merged": self.get_arguments("message"),
-        })
+        self.write(
+            {
+                "message": self.get_argument("message"),
+                "body": self.get_body_argument("message", None),
+                "query": self.get_query_argument("message", None),
+                "bodies": self.get_body_arguments("message"),
+                "merged": self.get_arguments("message"),
+            }
+        )
 
 
 def test_get_argument_defaults_strip_and_lists(serve):
@@ -106,8 +113,12 @@ def test_missing_argument_is_400_naming_it(serve):
 
 def test_body_and_query_arguments_are_separate(serve):
     s = serve(app_for((r"/", ArgHandler)))
-    r = s.fetch("/?message=fromquery", method="POST", body="message=frombody",
-                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = s.fetch(
+        "/?message=fromquery",
+        method="POST",
+        body="message=frombody",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     data = json.loads(r.body)
     assert data["body"] == "frombody"
     assert data["query"] == "fromquery"
@@ -124,10 +135,12 @@ def test_invalid_utf8_argument_is_400(serve):
 def test_overview_form_post(serve):
     class MainHandler(tornado.web.RequestHandler):
         def get(self):
-            self.write('<html><body><form action="/" method="post">'
-                       '<input type="text" name="message">'
-                       '<input type="submit" value="Submit">'
-                       '</form></body></html>')
+            self.write(
+                '<html><body><form action="/" method="post">'
+                '<input type="text" name="message">'
+                '<input type="submit" value="Submit">'
+                "</form></body></html>"
+            )
 
         def post(self):
             self.set_header("Content-Type", "text/plain")
@@ -135,8 +148,12 @@ def test_overview_form_post(serve):
 
     s = serve(app_for((r"/", MainHandler)))
     assert b'name="message"' in s.fetch("/").body
-    r = s.fetch("/", method="POST", body="message=hi+there",
-                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = s.fetch(
+        "/",
+        method="POST",
+        body="message=hi+there",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.text == "You wrote hi there"
     assert r.headers["Content-Type"] == "text/plain"
 
@@ -145,16 +162,30 @@ def test_uploaded_files(serve):
     class Upload(tornado.web.RequestHandler):
         def post(self):
             f = self.request.files["upload"][0]
-            self.write({"name": f["filename"], "body": f["body"].decode(), "type": f["content_type"],
-                        "title": self.get_argument("title")})
+            self.write(
+                {
+                    "name": f["filename"],
+                    "body": f["body"].decode(),
+                    "type": f["content_type"],
+                    "title": self.get_argument("title"),
+                }
+            )
 
-    body = (b"--BOUND\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nmy title\r\n"
-            b"--BOUND\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"a.txt\"\r\n"
-            b"Content-Type: text/plain\r\n\r\nfile contents\r\n--BOUND--\r\n")
+    body = (
+        b'--BOUND\r\nContent-Disposition: form-data; name="title"\r\n\r\nmy title\r\n'
+        b'--BOUND\r\nContent-Disposition: form-data; name="upload"; filename="a.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nfile contents\r\n--BOUND--\r\n"
+    )
     s = serve(app_for((r"/", Upload)))
-    r = s.fetch("/", method="POST", body=body, headers={"Content-Type": "multipart/form-data; boundary=BOUND"})
-    assert json.loads(r.body) == {"name": "a.txt", "body": "file contents", "type": "text/plain",
-                                  "title": "my title"}
+    r = s.fetch(
+        "/", method="POST", body=body, headers={"Content-Type": "multipart/form-data; boundary=BOUND"}
+    )
+    assert json.loads(r.body) == {
+        "name": "a.txt",
+        "body": "file contents",
+        "type": "text/plain",
+        "title": "my title",
+    }
 
 
 def test_status_and_headers(serve):

@@ -60,10 +60,12 @@ def test_unmatched_path_is_404_page(serve):
 
 
 def test_named_groups_become_keyword_arguments(serve):
-    app = tornado.web.Application([
-        (r"/k/(?P<year>[0-9]{4})/(?P<slug>[a-z]+)", KwHandler),
-        (r"/n/(?P<year>[0-9]{4})/(?P<slug>[a-z]+)", NamedHandler),
-    ])
+    app = tornado.web.Application(
+        [
+            (r"/k/(?P<year>[0-9]{4})/(?P<slug>[a-z]+)", KwHandler),
+            (r"/n/(?P<year>[0-9]{4})/(?P<slug>[a-z]+)", NamedHandler),
+        ]
+    )
     s = serve(app)
     assert s.fetch("/k/2010/hello").text == "[('slug', 'hello'), ('year', '2010')]"
     assert s.fetch("/n/2010/abc").text == "2010/abc"
@@ -79,21 +81,25 @@ def test_path_arguments_are_url_unescaped(serve):
 
 
 def test_url_spec_kwargs_go_to_initialize(serve):
-    app = tornado.web.Application([
-        url(r"/init", InitHandler, dict(greeting="hi", name="bob"), name="init"),
-        (r"/init2", InitHandler, {"greeting": "hey"}),
-    ])
+    app = tornado.web.Application(
+        [
+            url(r"/init", InitHandler, dict(greeting="hi", name="bob"), name="init"),
+            (r"/init2", InitHandler, {"greeting": "hey"}),
+        ]
+    )
     s = serve(app)
     assert s.fetch("/init").text == "hi bob"
     assert s.fetch("/init2").text == "hey x"
 
 
 def test_reverse_url(serve):
-    app = tornado.web.Application([
-        url(r"/", MainHandler, name="home"),
-        url(r"/story/([0-9]+)", StoryHandler, name="story"),
-        url(r"/r", ReverseHandler),
-    ])
+    app = tornado.web.Application(
+        [
+            url(r"/", MainHandler, name="home"),
+            url(r"/story/([0-9]+)", StoryHandler, name="story"),
+            url(r"/r", ReverseHandler),
+        ]
+    )
     assert app.reverse_url("story", "7") == "/story/7"
     assert app.reverse_url("home") == "/"
     with pytest.raises(KeyError, match="nope"):
@@ -154,10 +160,12 @@ def test_default_host_used_when_no_host_matches(serve):
 
 
 def test_redirect_handler(serve):
-    app = tornado.web.Application([
-        (r"/old", tornado.web.RedirectHandler, {"url": "/new"}),
-        (r"/tmp/(\d+)", tornado.web.RedirectHandler, {"url": "/item/{0}", "permanent": False}),
-    ])
+    app = tornado.web.Application(
+        [
+            (r"/old", tornado.web.RedirectHandler, {"url": "/new"}),
+            (r"/tmp/(\d+)", tornado.web.RedirectHandler, {"url": "/item/{0}", "permanent": False}),
+        ]
+    )
     s = serve(app)
     r = s.fetch("/old")
     assert (r.status, r.headers["Location"]) == (301, "/new")
@@ -270,11 +278,13 @@ def test_first_matching_pattern_wins_over_later_exact_path(serve):
         def get(self, rest):
             self.write("catch-all " + rest)
 
-    app = tornado.web.Application([
-        (r"/exact", MainHandler),
-        (r"/(a.*)", Catch),
-        (r"/abc", StoryHandler),  # shadowed by the pattern above
-    ])
+    app = tornado.web.Application(
+        [
+            (r"/exact", MainHandler),
+            (r"/(a.*)", Catch),
+            (r"/abc", StoryHandler),  # shadowed by the pattern above
+        ]
+    )
     s = serve(app)
     assert s.fetch("/exact").text == "You requested the main page"
     assert s.fetch("/abc").text == "catch-all abc"

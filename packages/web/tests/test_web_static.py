@@ -45,15 +45,20 @@ def test_static_path_serves_prefix_robots_and_favicon(server, static_dir):
 
 def test_content_types(server):
     assert server.fetch("/static/style.css").headers["Content-Type"] == "text/css; charset=UTF-8"
-    assert server.fetch("/static/app.js").headers["Content-Type"].startswith(("application/javascript",
-                                                                              "text/javascript"))
+    assert (
+        server.fetch("/static/app.js")
+        .headers["Content-Type"]
+        .startswith(("application/javascript", "text/javascript"))
+    )
     assert server.fetch("/static/data.bin").headers["Content-Type"] == "application/octet-stream"
 
 
 def test_last_modified_and_if_modified_since(server, static_dir):
     r = server.fetch("/static/style.css")
     lm = r.headers["Last-Modified"]
-    assert email.utils.parsedate_to_datetime(lm).timestamp() == int(os.stat(static_dir / "style.css").st_mtime)
+    assert email.utils.parsedate_to_datetime(lm).timestamp() == int(
+        os.stat(static_dir / "style.css").st_mtime
+    )
     r2 = server.fetch("/static/style.css", headers={"If-Modified-Since": lm})
     assert r2.status == 304 and r2.body == b""
     old = email.utils.formatdate(0, usegmt=True)
@@ -98,14 +103,17 @@ def test_large_file_streams(serve, tmp_path):
     assert r.body == data and r.headers["Content-Length"] == str(len(data))
 
 
-@pytest.mark.parametrize("path", [
-    "/static/../secret.txt",
-    "/static/%2e%2e/secret.txt",
-    "/static/..%2fsecret.txt",
-    "/static/images/..%2f..%2fsecret.txt",
-    "/static//etc/passwd",
-    "/static/%2Fetc%2Fpasswd",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../secret.txt",
+        "/static/%2e%2e/secret.txt",
+        "/static/..%2fsecret.txt",
+        "/static/images/..%2f..%2fsecret.txt",
+        "/static//etc/passwd",
+        "/static/%2Fetc%2Fpasswd",
+    ],
+)
 def test_no_escape_from_static_root(server, path):
     r = server.raw(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
     status = int(r.split(b" ", 2)[1])
@@ -117,9 +125,12 @@ def test_directories(serve, static_dir):
     class Index(tornado.web.StaticFileHandler):
         pass
 
-    app = tornado.web.Application([
-        (r"/files/(.*)", Index, {"path": str(static_dir), "default_filename": "index.html"}),
-    ], static_path=str(static_dir))
+    app = tornado.web.Application(
+        [
+            (r"/files/(.*)", Index, {"path": str(static_dir), "default_filename": "index.html"}),
+        ],
+        static_path=str(static_dir),
+    )
     s = serve(app)
     assert s.fetch("/static/sub").status == 403  # no default_filename on the built-in route
     r = s.fetch("/files/sub")
@@ -128,9 +139,15 @@ def test_directories(serve, static_dir):
 
 
 def test_no_protocol_relative_redirect(serve, static_dir):
-    app = tornado.web.Application([
-        (r"/(.*)", tornado.web.StaticFileHandler, {"path": str(static_dir), "default_filename": "index.html"}),
-    ])
+    app = tornado.web.Application(
+        [
+            (
+                r"/(.*)",
+                tornado.web.StaticFileHandler,
+                {"path": str(static_dir), "default_filename": "index.html"},
+            ),
+        ]
+    )
     s = serve(app)
     r = s.raw(b"GET //sub HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert not r.startswith(b"HTTP/1.1 301") and b"Location: //" not in r
@@ -164,8 +181,9 @@ def test_static_url_prefix_and_handler_class(serve, static_dir):
         def set_default_headers(self):
             self.set_header("X-Custom", "1")
 
-    app = tornado.web.Application([(r"/", Page)], static_path=str(static_dir), static_url_prefix="/assets/",
-                                  static_handler_class=Custom)
+    app = tornado.web.Application(
+        [(r"/", Page)], static_path=str(static_dir), static_url_prefix="/assets/", static_handler_class=Custom
+    )
     s = serve(app)
     assert s.fetch("/").text.startswith("/assets/images/logo.png?v=")
     r = s.fetch("/assets/style.css")

@@ -18,10 +18,16 @@ def write_templates(root, files):
 
 
 def test_overview_template_render(serve, tmp_path):
-    path = write_templates(tmp_path, {"template.html": (
-        "<html><head><title>{{ title }}</title></head><body><ul>"
-        "{% for item in items %}<li>{{ escape(item) }}</li>{% end %}"
-        "</ul></body></html>")})
+    path = write_templates(
+        tmp_path,
+        {
+            "template.html": (
+                "<html><head><title>{{ title }}</title></head><body><ul>"
+                "{% for item in items %}<li>{{ escape(item) }}</li>{% end %}"
+                "</ul></body></html>"
+            )
+        },
+    )
 
     class MainHandler(tornado.web.RequestHandler):
         def get(self):
@@ -29,13 +35,17 @@ def test_overview_template_render(serve, tmp_path):
             self.render("template.html", title="My title", items=items)
 
     r = serve(tornado.web.Application([(r"/", MainHandler)], template_path=path)).fetch("/")
-    assert r.text == ("<html><head><title>My title</title></head><body><ul>"
-                      "<li>Item 1</li><li>Item 2</li><li>Item 3</li></ul></body></html>")
+    assert r.text == (
+        "<html><head><title>My title</title></head><body><ul>"
+        "<li>Item 1</li><li>Item 2</li><li>Item 3</li></ul></body></html>"
+    )
     assert r.headers["Content-Type"] == "text/html; charset=UTF-8"
 
 
 def test_template_functions_passed_as_arguments(serve, tmp_path):
-    path = write_templates(tmp_path, {"add.html": "{{ add(1, 2) }} {{ url_escape('a b') }} {{ json_encode([1]) }}"})
+    path = write_templates(
+        tmp_path, {"add.html": "{{ add(1, 2) }} {{ url_escape('a b') }} {{ json_encode([1]) }}"}
+    )
 
     class MainHandler(tornado.web.RequestHandler):
         def get(self):
@@ -44,15 +54,20 @@ def test_template_functions_passed_as_arguments(serve, tmp_path):
         def add(self, x, y):
             return x + y
 
-    assert serve(tornado.web.Application([(r"/", MainHandler)], template_path=path)).fetch("/").text == \
-        "3 a+b [1]"
+    assert (
+        serve(tornado.web.Application([(r"/", MainHandler)], template_path=path)).fetch("/").text
+        == "3 a+b [1]"
+    )
 
 
 def test_inheritance_and_autoescape_of_user_data(serve, tmp_path):
-    path = write_templates(tmp_path, {
-        "base.html": "<html><head></head><body>{% block body %}{% end %}</body></html>",
-        "page.html": '{% extends "base.html" %}{% block body %}{{ user_text }}{% end %}',
-    })
+    path = write_templates(
+        tmp_path,
+        {
+            "base.html": "<html><head></head><body>{% block body %}{% end %}</body></html>",
+            "page.html": '{% extends "base.html" %}{% block body %}{{ user_text }}{% end %}',
+        },
+    )
 
     class H(tornado.web.RequestHandler):
         def get(self):
@@ -105,7 +120,8 @@ def test_get_template_path_override(serve, tmp_path):
 
 def test_default_namespace_current_user_and_locale(serve):
     loader = tornado.template.DictLoader(
-        {"n.html": "{{ current_user }} {{ locale.code }} {{ _('Home') }} {{ reverse_url('me') }}"})
+        {"n.html": "{{ current_user }} {{ locale.code }} {{ _('Home') }} {{ reverse_url('me') }}"}
+    )
 
     class H(tornado.web.RequestHandler):
         def get_current_user(self):
@@ -126,15 +142,20 @@ def test_ui_methods_module_and_dict(serve):
 
     methods.shout = shout
     methods._private = lambda handler: "hidden"
-    loader = tornado.template.DictLoader({"m.html": "{{ shout('hi') }} {{ twice(2) }}",
-                                          "p.html": "{{ _private() }}"})
+    loader = tornado.template.DictLoader(
+        {"m.html": "{{ shout('hi') }} {{ twice(2) }}", "p.html": "{{ _private() }}"}
+    )
 
     class H(tornado.web.RequestHandler):
         def get(self, name):
             self.render(name)
 
-    app = tornado.web.Application([(r"/(\w\.html)", H)], template_loader=loader, debug=True,
-                                  ui_methods=[methods, {"twice": lambda handler, n: n * 2}])
+    app = tornado.web.Application(
+        [(r"/(\w\.html)", H)],
+        template_loader=loader,
+        debug=True,
+        ui_methods=[methods, {"twice": lambda handler, n: n * 2}],
+    )
     s = serve(app)
     assert s.fetch("/m.html").text == "HI!/m.html 4"
     assert s.fetch("/p.html").status == 500
@@ -142,7 +163,8 @@ def test_ui_methods_module_and_dict(serve):
 
 def test_xsrf_form_html_in_template_not_double_escaped(serve):
     loader = tornado.template.DictLoader(
-        {"login.html": '<form action="/login" method="post">{{ xsrf_form_html() }}</form>'})
+        {"login.html": '<form action="/login" method="post">{{ xsrf_form_html() }}</form>'}
+    )
 
     class H(tornado.web.RequestHandler):
         def get(self):
@@ -150,7 +172,10 @@ def test_xsrf_form_html_in_template_not_double_escaped(serve):
 
     r = serve(tornado.web.Application([(r"/", H)], template_loader=loader, xsrf_cookies=True)).fetch("/")
     token = r.cookie_value("_xsrf")
-    assert r.text == f'<form action="/login" method="post"><input type="hidden" name="_xsrf" value="{token}"/></form>'
+    assert (
+        r.text
+        == f'<form action="/login" method="post"><input type="hidden" name="_xsrf" value="{token}"/></form>'
+    )
 
 
 class Entry(tornado.web.UIModule):
@@ -181,15 +206,18 @@ def module_app(tmp_path, **settings):
     static.mkdir(exist_ok=True)
     (static / "entry.css").write_text(".e{}")
     (static / "entry.js").write_text("1;")
-    path = write_templates(tmp_path / "tpl", {
-        "module-entry.html": '<div class="entry">{{ entry["title"] }}'
-                             '{% if show_comments %} (comments){% end %}</div>',
-        "home.html": "<html><head><title>t</title></head><body>"
-                     "{% for entry in entries %}{{ modules.Entry(entry) }}{% end %}</body></html>",
-        "entry.html": "<html><head></head><body>{{ modules.Entry(entry, show_comments=True) }}</body></html>",
-        "tm.html": "<html><head></head><body>{{ modules.Template('part.html', n=3) }}</body></html>",
-        "part.html": '{{ set_resources(embedded_css=".p{}") }}part {{ n }}',
-    })
+    path = write_templates(
+        tmp_path / "tpl",
+        {
+            "module-entry.html": '<div class="entry">{{ entry["title"] }}'
+            "{% if show_comments %} (comments){% end %}</div>",
+            "home.html": "<html><head><title>t</title></head><body>"
+            "{% for entry in entries %}{{ modules.Entry(entry) }}{% end %}</body></html>",
+            "entry.html": "<html><head></head><body>{{ modules.Entry(entry, show_comments=True) }}</body></html>",
+            "tm.html": "<html><head></head><body>{{ modules.Template('part.html', n=3) }}</body></html>",
+            "part.html": '{{ set_resources(embedded_css=".p{}") }}part {{ n }}',
+        },
+    )
     uimodules = types.ModuleType("uimodules")
     uimodules.Entry = Entry
 
@@ -210,7 +238,11 @@ def module_app(tmp_path, **settings):
 
     return tornado.web.Application(
         [(r"/", HomeHandler), (r"/entry/([0-9]+)", EntryHandler), (r"/tm", TmHandler)],
-        template_path=path, static_path=str(static), ui_modules=uimodules, **settings)
+        template_path=path,
+        static_path=str(static),
+        ui_modules=uimodules,
+        **settings,
+    )
 
 
 def test_ui_modules_render_and_include_resources_once(serve, tmp_path):
@@ -246,14 +278,15 @@ def test_static_url_in_template(serve, tmp_path):
     static = tmp_path / "static"
     (static / "images").mkdir(parents=True)
     (static / "images" / "logo.png").write_bytes(b"\x89PNGdata")
-    loader = tornado.template.DictLoader(
-        {"s.html": '<img src="{{ static_url("images/logo.png") }}"/>'})
+    loader = tornado.template.DictLoader({"s.html": '<img src="{{ static_url("images/logo.png") }}"/>'})
 
     class H(tornado.web.RequestHandler):
         def get(self):
             self.render("s.html")
 
-    r = serve(tornado.web.Application([(r"/", H)], template_loader=loader, static_path=str(static))).fetch("/")
+    r = serve(tornado.web.Application([(r"/", H)], template_loader=loader, static_path=str(static))).fetch(
+        "/"
+    )
     import hashlib
 
     v = hashlib.sha1(b"\x89PNGdata").hexdigest()[:5]
@@ -281,8 +314,10 @@ def test_locale_from_accept_language_and_override(serve, tmp_path):
 
         s = serve(tornado.web.Application([(r"/", H)], template_loader=loader))
         assert s.fetch("/", headers={"Accept-Language": "es-GT"}).text == "es_GT:Ingresar"
-        assert s.fetch("/", headers={"Accept-Language": "de;q=0.9, fr-FR;q=0.8, es-GT;q=0.1"}).text == \
-            "fr_FR:Se connecter"
+        assert (
+            s.fetch("/", headers={"Accept-Language": "de;q=0.9, fr-FR;q=0.8, es-GT;q=0.1"}).text
+            == "fr_FR:Se connecter"
+        )
         assert s.fetch("/", headers={"Accept-Language": "de"}).text == "en_US:Sign in"
         assert s.fetch("/").text == "en_US:Sign in"
         assert s.fetch("/?lang=fr_FR", headers={"Accept-Language": "es-GT"}).text == "fr_FR:Se connecter"
@@ -310,10 +345,12 @@ def test_explicit_escape_under_autoescape_is_not_doubled(serve):
 
 
 def test_module_statement_syntax(serve, tmp_path):
-    loader = tornado.template.DictLoader({
-        "m.html": "<html><head></head><body>{% module Entry({'title': 'T&T'}) %}</body></html>",
-        "module-entry.html": "<div>{{ entry['title'] }}</div>",
-    })
+    loader = tornado.template.DictLoader(
+        {
+            "m.html": "<html><head></head><body>{% module Entry({'title': 'T&T'}) %}</body></html>",
+            "module-entry.html": "<div>{{ entry['title'] }}</div>",
+        }
+    )
 
     class H(tornado.web.RequestHandler):
         def get(self):
@@ -323,7 +360,8 @@ def test_module_statement_syntax(serve, tmp_path):
     static.mkdir()
     (static / "entry.css").write_text("")
     (static / "entry.js").write_text("")
-    app = tornado.web.Application([(r"/", H)], template_loader=loader, ui_modules={"Entry": Entry},
-                                  static_path=str(static))
+    app = tornado.web.Application(
+        [(r"/", H)], template_loader=loader, ui_modules={"Entry": Entry}, static_path=str(static)
+    )
     html = serve(app).fetch("/").text
     assert "<div>T&amp;T</div>" in html and ".entry { margin-bottom: 1em; }" in html

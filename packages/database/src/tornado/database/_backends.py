@@ -28,11 +28,7 @@ _MYSQL_LOST_CODES = frozenset({2002, 2003, 2006, 2013, 2055, 1053, 1927, 4031})
 
 def is_sqlite_target(host: str) -> bool:
     """Tell whether ``host`` names an SQLite database rather than a MySQL server."""
-    return (
-        host == ":memory:"
-        or host.startswith(SQLITE_SCHEME)
-        or host.lower().endswith(SQLITE_SUFFIXES)
-    )
+    return host == ":memory:" or host.startswith(SQLITE_SCHEME) or host.lower().endswith(SQLITE_SUFFIXES)
 
 
 def sqlite_path(host: str) -> str:

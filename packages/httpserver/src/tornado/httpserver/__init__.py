@@ -20,6 +20,12 @@ from ._request import HTTPRequest, HTTPServerRequest
 from ._server import HTTPServer, bind_sockets, fork_processes, ssl_options_to_context, task_id
 
 __all__ = [
-    "HTTPServer", "HTTPServerRequest", "HTTPRequest", "HTTP1ServerConnection", "bind_sockets",
-    "fork_processes", "task_id", "ssl_options_to_context",
+    "HTTPServer",
+    "HTTPServerRequest",
+    "HTTPRequest",
+    "HTTP1ServerConnection",
+    "bind_sockets",
+    "fork_processes",
+    "task_id",
+    "ssl_options_to_context",
 ]

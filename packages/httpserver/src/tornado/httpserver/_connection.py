@@ -56,10 +56,10 @@ __all__ = ["HTTP1ServerConnection"]
 HeadersArg = HTTPHeaders | dict[str, str] | list[tuple[str, str]] | None
 
 # What the connection is waiting for; decides which timeout applies.
-_IDLE = 0       # between requests, nothing buffered
-_HEAD = 1       # part of a request head has arrived
-_BODY = 2       # reading a request body
-_HANDLING = 3   # the application has the request; no timeout
+_IDLE = 0  # between requests, nothing buffered
+_HEAD = 1  # part of a request head has arrived
+_BODY = 2  # reading a request body
+_HANDLING = 3  # the application has the request; no timeout
 
 # Response modes
 _NONE = 0
@@ -79,12 +79,17 @@ def _raw_verdict(head: bytes) -> tuple[bool, bool, bool, bool]:
     m = _RAW_CONNECTION_RE.search(lower)
     tokens = m.group(1) if m else b""
     status = head[9:12]
-    verdict = (b"close" in tokens, b"keep-alive" in tokens,
-               b"\r\ncontent-length:" in lower or b"\r\ntransfer-encoding:" in lower,
-               status in (b"204", b"304") or status.startswith(b"1"))
+    verdict = (
+        b"close" in tokens,
+        b"keep-alive" in tokens,
+        b"\r\ncontent-length:" in lower or b"\r\ntransfer-encoding:" in lower,
+        status in (b"204", b"304") or status.startswith(b"1"),
+    )
     if len(_RAW_VERDICTS) < 512:
         _RAW_VERDICTS[head] = verdict
     return verdict
+
+
 _MAX_PAUSED_BUFFER = 256 * 1024
 
 # Bytes asked of each recv() on asyncio's own socket transport (uvloop reads into a buffer it
@@ -111,8 +116,9 @@ class HTTP1ServerConnection(asyncio.Protocol):
 
     def __init__(self, server: HTTPServer) -> None:
         self.server = server
-        self.conn = H1Connection(SERVER, max_header_size=server.max_header_size,
-                                 max_body_size=server.max_body_size)
+        self.conn = H1Connection(
+            SERVER, max_header_size=server.max_header_size, max_body_size=server.max_body_size
+        )
         self.transport: asyncio.Transport | None = None
         self.request: HTTPServerRequest | None = None
         self.remote_ip = "0.0.0.0"
@@ -136,9 +142,12 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._now = 0.0
         # Timeout per phase (IDLE, HEAD, BODY, HANDLING); a body without body_timeout is
         # bounded by idle_connection_timeout between reads.
-        self._timeouts = (server.idle_connection_timeout, server.header_timeout,
-                          server.body_timeout if server.body_timeout is not None
-                          else server.idle_connection_timeout, None)
+        self._timeouts = (
+            server.idle_connection_timeout,
+            server.header_timeout,
+            server.body_timeout if server.body_timeout is not None else server.idle_connection_timeout,
+            None,
+        )
         self._body_idle = server.body_timeout is None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
@@ -262,8 +271,9 @@ class HTTP1ServerConnection(asyncio.Protocol):
         headers = head.headers
         if server.xheaders:
             remote_ip, protocol = _apply_xheaders(headers, remote_ip, protocol)  # type: ignore[arg-type]
-        self.request = HTTPServerRequest(head.method, head.target, head.version, headers, None,
-                                         remote_ip, protocol, None, None, self)
+        self.request = HTTPServerRequest(
+            head.method, head.target, head.version, headers, None, remote_ip, protocol, None, None, self
+        )
         self._mode = _NONE
         self._raw_head = b""
         self._raw_keep_alive = None
@@ -336,8 +346,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self.close()
 
     def _callback_failed(self, req: HTTPServerRequest) -> None:
-        app_log.error("Uncaught exception in request callback for %s %s", req.method, req.uri,
-                      exc_info=True)
+        app_log.error("Uncaught exception in request callback for %s %s", req.method, req.uri, exc_info=True)
         if self._closed or req is not self.request:
             return
         if self._mode == _NONE and not self.conn.response_started:
@@ -432,7 +441,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if end < 0:
             self._raw_head = head[:65536]
             return
-        head = head[:end + 2]
+        head = head[: end + 2]
         self._raw_head = b""
         ka = self.conn.keep_alive
         if ka:
@@ -450,8 +459,13 @@ class HTTP1ServerConnection(asyncio.Protocol):
                 ka = False
         self._raw_keep_alive = ka
 
-    def write_headers(self, status_code: int, headers: HeadersArg = None, chunk: bytes | None = None,
-                      reason: str | None = None) -> None:
+    def write_headers(
+        self,
+        status_code: int,
+        headers: HeadersArg = None,
+        chunk: bytes | None = None,
+        reason: str | None = None,
+    ) -> None:
         """Start the response.  Give a Content-Length header when the body size is known;
         otherwise the body is sent chunked (HTTP/1.1) or until close (HTTP/1.0)."""
         if not self._check_request(None):
@@ -473,8 +487,14 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if data:
             self._queue(data)
 
-    def write_response(self, status_code: int, headers: HeadersArg, body: bytes, reason: str | None = None,
-                       request: HTTPServerRequest | None = None) -> None:
+    def write_response(
+        self,
+        status_code: int,
+        headers: HeadersArg,
+        body: bytes,
+        reason: str | None = None,
+        request: HTTPServerRequest | None = None,
+    ) -> None:
         """A whole response (Content-Length set) and finish, composed into one write."""
         if not self._check_request(request):
             return
@@ -616,4 +636,3 @@ def _apply_xheaders(headers: HTTPHeaders, remote_ip: str, protocol: str) -> tupl
         if scheme in ("http", "https"):
             protocol = scheme
     return remote_ip, protocol
-

@@ -40,14 +40,42 @@ class HTTPServerRequest:
     connection after :meth:`finish`.
     """
 
-    __slots__ = ("method", "uri", "version", "headers", "body", "remote_ip", "protocol", "host",
-                 "connection", "_start_time", "_finish_time", "path", "query", "_query_arguments",
-                 "_body_arguments", "_files", "_arguments", "_cookies", "__dict__")
+    __slots__ = (
+        "method",
+        "uri",
+        "version",
+        "headers",
+        "body",
+        "remote_ip",
+        "protocol",
+        "host",
+        "connection",
+        "_start_time",
+        "_finish_time",
+        "path",
+        "query",
+        "_query_arguments",
+        "_body_arguments",
+        "_files",
+        "_arguments",
+        "_cookies",
+        "__dict__",
+    )
 
-    def __init__(self, method: str, uri: str, version: str = "HTTP/1.0", headers: HTTPHeaders | None = None,
-                 body: bytes | None = None, remote_ip: str | None = None, protocol: str | None = None,
-                 host: str | None = None, files: dict[str, list[HTTPFile]] | None = None,
-                 connection: HTTP1ServerConnection | None = None, start_time: float | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        uri: str,
+        version: str = "HTTP/1.0",
+        headers: HTTPHeaders | None = None,
+        body: bytes | None = None,
+        remote_ip: str | None = None,
+        protocol: str | None = None,
+        host: str | None = None,
+        files: dict[str, list[HTTPFile]] | None = None,
+        connection: HTTP1ServerConnection | None = None,
+        start_time: float | None = None,
+    ) -> None:
         self.method = method
         self.uri = uri
         self.version = version
@@ -94,8 +122,9 @@ class HTTPServerRequest:
         files: dict[str, list[HTTPFile]] = self._files if self._files is not None else {}
         if self.body:
             try:
-                parse_body_arguments(self.headers.get("Content-Type", ""), self.body, args, files,
-                                     self.headers)
+                parse_body_arguments(
+                    self.headers.get("Content-Type", ""), self.body, args, files, self.headers
+                )
             except HTTPInputError as e:
                 gen_log.warning("Invalid request body from %s: %s", self.remote_ip, e)
         self._body_arguments = args
@@ -194,9 +223,13 @@ class HTTPServerRequest:
             raise RuntimeError("this request has no connection to answer on")
         conn.finish(self)
 
-    def respond(self, body: bytes | str = b"", status: int = 200,
-                headers: HTTPHeaders | dict[str, str] | list[tuple[str, str]] | None = None,
-                reason: str | None = None) -> None:
+    def respond(
+        self,
+        body: bytes | str = b"",
+        status: int = 200,
+        headers: HTTPHeaders | dict[str, str] | list[tuple[str, str]] | None = None,
+        reason: str | None = None,
+    ) -> None:
         """Send a complete response (Content-Length added) and finish, in one write."""
         if isinstance(body, str):
             body = body.encode("utf-8")
@@ -209,9 +242,11 @@ class HTTPServerRequest:
         self._finish_time = time.time()
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(protocol={self.protocol!r}, host={self.host!r}, "
-                f"method={self.method!r}, uri={self.uri!r}, version={self.version!r}, "
-                f"remote_ip={self.remote_ip!r})")
+        return (
+            f"{type(self).__name__}(protocol={self.protocol!r}, host={self.host!r}, "
+            f"method={self.method!r}, uri={self.uri!r}, version={self.version!r}, "
+            f"remote_ip={self.remote_ip!r})"
+        )
 
 
 HTTPRequest = HTTPServerRequest

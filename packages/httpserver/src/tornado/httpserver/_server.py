@@ -36,8 +36,9 @@ def ssl_options_to_context(ssl_options: dict[str, Any] | ssl.SSLContext) -> ssl.
         raise TypeError(f"ssl_options must be a dict or ssl.SSLContext, got {type(ssl_options).__name__}")
     unknown = set(ssl_options) - _SSL_OPTION_KEYS
     if unknown:
-        raise ValueError(f"ssl_options: unknown setting(s) {sorted(unknown)}; "
-                         f"allowed: {sorted(_SSL_OPTION_KEYS)}")
+        raise ValueError(
+            f"ssl_options: unknown setting(s) {sorted(unknown)}; allowed: {sorted(_SSL_OPTION_KEYS)}"
+        )
     if "certfile" not in ssl_options:
         raise ValueError("ssl_options: 'certfile' is required")
     for key in ("certfile", "keyfile", "ca_certs"):
@@ -55,9 +56,14 @@ def ssl_options_to_context(ssl_options: dict[str, Any] | ssl.SSLContext) -> ssl.
     return ctx
 
 
-def bind_sockets(port: int, address: str | None = None, family: socket.AddressFamily = socket.AF_UNSPEC,
-                 backlog: int = _DEFAULT_BACKLOG, flags: int | None = None,
-                 reuse_port: bool = False) -> list[socket.socket]:
+def bind_sockets(
+    port: int,
+    address: str | None = None,
+    family: socket.AddressFamily = socket.AF_UNSPEC,
+    backlog: int = _DEFAULT_BACKLOG,
+    flags: int | None = None,
+    reuse_port: bool = False,
+) -> list[socket.socket]:
     """Create listening, non-blocking sockets for ``port`` on every address ``address`` resolves to.
 
     ``address`` None or ``""`` listens on all interfaces.  With ``port=0`` every socket gets
@@ -168,8 +174,12 @@ def fork_processes(num_processes: int | None) -> int:
 def _positive(name: str, value: Any, allow_none: bool = False, allow_zero: bool = False) -> Any:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
-            value == 0 and not allow_zero):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
         raise ValueError(f"HTTPServer setting {name} must be a positive number, got {value!r}")
     return value
 
@@ -192,19 +202,32 @@ class HTTPServer:
     or, pre-forked: ``server.bind(8888); server.start(0); IOLoop.current().start()``.
     """
 
-    def __init__(self, request_callback: RequestCallback, no_keep_alive: bool = False, xheaders: bool = False,
-                 ssl_options: dict[str, Any] | ssl.SSLContext | None = None, protocol: str | None = None,
-                 decompress_request: bool = False, max_header_size: int = 65536,
-                 max_body_size: int = 100 * 1024 * 1024, idle_connection_timeout: float | None = 3600.0,
-                 body_timeout: float | None = None, header_timeout: float | None = 60.0) -> None:
+    def __init__(
+        self,
+        request_callback: RequestCallback,
+        no_keep_alive: bool = False,
+        xheaders: bool = False,
+        ssl_options: dict[str, Any] | ssl.SSLContext | None = None,
+        protocol: str | None = None,
+        decompress_request: bool = False,
+        max_header_size: int = 65536,
+        max_body_size: int = 100 * 1024 * 1024,
+        idle_connection_timeout: float | None = 3600.0,
+        body_timeout: float | None = None,
+        header_timeout: float | None = 60.0,
+    ) -> None:
         if not callable(request_callback):
             raise TypeError(f"request_callback must be callable, got {type(request_callback).__name__}")
         if protocol is not None and protocol not in ("http", "https"):
             raise ValueError(f"HTTPServer setting protocol must be 'http' or 'https', got {protocol!r}")
         if not isinstance(max_header_size, int) or isinstance(max_header_size, bool) or max_header_size <= 0:
-            raise ValueError(f"HTTPServer setting max_header_size must be a positive int, got {max_header_size!r}")
+            raise ValueError(
+                f"HTTPServer setting max_header_size must be a positive int, got {max_header_size!r}"
+            )
         if not isinstance(max_body_size, int) or isinstance(max_body_size, bool) or max_body_size < 0:
-            raise ValueError(f"HTTPServer setting max_body_size must be a non-negative int, got {max_body_size!r}")
+            raise ValueError(
+                f"HTTPServer setting max_body_size must be a non-negative int, got {max_body_size!r}"
+            )
         self.request_callback = request_callback
         self.no_keep_alive = bool(no_keep_alive)
         self.xheaders = bool(xheaders)
@@ -234,8 +257,14 @@ class HTTPServer:
         """Listen on ``port`` (all interfaces unless ``address``); serving starts with the loop."""
         self.add_sockets(bind_sockets(port, address))
 
-    def bind(self, port: int, address: str | None = None, family: socket.AddressFamily = socket.AF_UNSPEC,
-             backlog: int = _DEFAULT_BACKLOG, reuse_port: bool = False) -> None:
+    def bind(
+        self,
+        port: int,
+        address: str | None = None,
+        family: socket.AddressFamily = socket.AF_UNSPEC,
+        backlog: int = _DEFAULT_BACKLOG,
+        reuse_port: bool = False,
+    ) -> None:
         """Bind now, serve after :meth:`start` (which may fork first)."""
         self._pending_sockets.extend(bind_sockets(port, address, family, backlog, reuse_port=reuse_port))
 
@@ -256,8 +285,9 @@ class HTTPServer:
         self._stopped = False
         for sock in sockets:
             self._sockets.append(sock)
-            coro = loop.create_server(self._make_connection, sock=sock, ssl=self.ssl_context,
-                                      backlog=_DEFAULT_BACKLOG)
+            coro = loop.create_server(
+                self._make_connection, sock=sock, ssl=self.ssl_context, backlog=_DEFAULT_BACKLOG
+            )
             task = loop.create_task(coro)  # type: ignore[arg-type]
             self._starting.append(task)
             task.add_done_callback(self._server_started)

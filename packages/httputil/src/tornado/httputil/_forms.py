@@ -66,8 +66,9 @@ def url_concat(url: str, args: QueryArgs | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def parse_qs_bytes(qs: str | bytes, keep_blank_values: bool = False,
-                   strict_parsing: bool = False) -> dict[str, list[bytes]]:
+def parse_qs_bytes(
+    qs: str | bytes, keep_blank_values: bool = False, strict_parsing: bool = False
+) -> dict[str, list[bytes]]:
     """Parse a query string into ``{name: [raw bytes values]}``.
 
     Values stay bytes because their charset is unknown here (the framework decodes them);
@@ -80,8 +81,13 @@ def parse_qs_bytes(qs: str | bytes, keep_blank_values: bool = False,
     result: dict[str, list[bytes]] = {}
     if not qs:
         return result
-    for name, value in parse_qsl(qs, keep_blank_values=keep_blank_values,
-                                 strict_parsing=strict_parsing, encoding="latin-1", errors="strict"):
+    for name, value in parse_qsl(
+        qs,
+        keep_blank_values=keep_blank_values,
+        strict_parsing=strict_parsing,
+        encoding="latin-1",
+        errors="strict",
+    ):
         key = name.encode("latin-1").decode("utf-8", "replace")
         result.setdefault(key, []).append(value.encode("latin-1"))
     return result
@@ -99,7 +105,7 @@ def _parse_header_params(line: str) -> tuple[str, dict[str, str]]:
         name = name.strip().lower()
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1].replace('\\\\', '\\').replace('\\"', '"')
+            value = value[1:-1].replace("\\\\", "\\").replace('\\"', '"')
         params[name] = value
     return key, params
 
@@ -126,8 +132,13 @@ def _split_params(line: str) -> list[str]:
     return out
 
 
-def parse_body_arguments(content_type: str, body: bytes, arguments: dict[str, list[bytes]],
-                         files: dict[str, list[HTTPFile]], headers: HTTPHeaders | None = None) -> None:
+def parse_body_arguments(
+    content_type: str,
+    body: bytes,
+    arguments: dict[str, list[bytes]],
+    files: dict[str, list[HTTPFile]],
+    headers: HTTPHeaders | None = None,
+) -> None:
     """Parse a form body into ``arguments`` and ``files`` (both updated in place).
 
     Handles ``application/x-www-form-urlencoded`` and ``multipart/form-data``; other types
@@ -152,8 +163,9 @@ def parse_body_arguments(content_type: str, body: bytes, arguments: dict[str, li
         parse_multipart_form_data(boundary.encode("latin-1"), body, arguments, files)
 
 
-def parse_multipart_form_data(boundary: bytes, data: bytes, arguments: dict[str, list[bytes]],
-                              files: dict[str, list[HTTPFile]]) -> None:
+def parse_multipart_form_data(
+    boundary: bytes, data: bytes, arguments: dict[str, list[bytes]], files: dict[str, list[HTTPFile]]
+) -> None:
     """Parse a multipart/form-data body (RFC 7578) into ``arguments`` and ``files``."""
     if not isinstance(boundary, bytes) or not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse_multipart_form_data expects bytes boundary and body")
@@ -178,7 +190,7 @@ def parse_multipart_form_data(boundary: bytes, data: bytes, arguments: dict[str,
         kind, params = _parse_header_params(disposition)
         if kind != "form-data" or "name" not in params:
             raise HTTPInputError(f"multipart part with invalid Content-Disposition: {disposition!r}")
-        value = part[head_end + 4:]
+        value = part[head_end + 4 :]
         name = params["name"]
         if "filename" in params:
             ctype = headers.get("Content-Type", "application/unknown")

@@ -79,8 +79,9 @@ class HTTPHeaders(MutableMapping[str, str]):
     def add(self, name: str, value: str) -> None:
         """Append a value for ``name`` without removing earlier ones."""
         if not isinstance(name, str) or not isinstance(value, str):
-            raise TypeError(f"header name and value must be str, got {type(name).__name__}, "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"header name and value must be str, got {type(name).__name__}, {type(value).__name__}"
+            )
         norm = normalize_header_name(name)
         lst = self._dict.get(norm)
         if lst is None:
@@ -144,8 +145,9 @@ class HTTPHeaders(MutableMapping[str, str]):
 
     def __setitem__(self, name: str, value: str) -> None:
         if not isinstance(name, str) or not isinstance(value, str):
-            raise TypeError(f"header name and value must be str, got {type(name).__name__}, "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"header name and value must be str, got {type(name).__name__}, {type(value).__name__}"
+            )
         self._dict[normalize_header_name(name)] = [value]
 
     def __delitem__(self, name: str) -> None:

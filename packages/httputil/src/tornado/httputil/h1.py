@@ -31,9 +31,21 @@ from typing import Final, Union
 from ._headers import TOKEN_RE, HTTPHeaders, HTTPInputError, HTTPOutputError
 
 __all__ = [
-    "Role", "SERVER", "CLIENT", "H1Connection", "ProtocolError",
-    "RequestHead", "ResponseHead", "InformationalResponse", "Data", "EndOfMessage",
-    "ConnectionClosed", "NEED_DATA", "PAUSED", "Event", "format_error_response",
+    "Role",
+    "SERVER",
+    "CLIENT",
+    "H1Connection",
+    "ProtocolError",
+    "RequestHead",
+    "ResponseHead",
+    "InformationalResponse",
+    "Data",
+    "EndOfMessage",
+    "ConnectionClosed",
+    "NEED_DATA",
+    "PAUSED",
+    "Event",
+    "format_error_response",
 ]
 
 
@@ -79,8 +91,15 @@ class RequestHead:
 
     __slots__ = ("method", "target", "version", "headers", "keep_alive", "expect_continue")
 
-    def __init__(self, method: str, target: str, version: str, headers: HTTPHeaders,
-                 keep_alive: bool = True, expect_continue: bool = False) -> None:
+    def __init__(
+        self,
+        method: str,
+        target: str,
+        version: str,
+        headers: HTTPHeaders,
+        keep_alive: bool = True,
+        expect_continue: bool = False,
+    ) -> None:
         self.method = method
         self.target = target
         self.version = version
@@ -97,8 +116,9 @@ class ResponseHead:
 
     __slots__ = ("status_code", "reason", "version", "headers", "keep_alive")
 
-    def __init__(self, status_code: int, reason: str, version: str, headers: HTTPHeaders,
-                 keep_alive: bool = True) -> None:
+    def __init__(
+        self, status_code: int, reason: str, version: str, headers: HTTPHeaders, keep_alive: bool = True
+    ) -> None:
         self.status_code = status_code
         self.reason = reason
         self.version = version
@@ -159,10 +179,10 @@ _R_CHUNK_DATA = 3
 _R_CHUNK_CRLF = 4
 _R_TRAILERS = 5
 _R_UNTIL_CLOSE = 6
-_R_EOM = 7          # body complete, EndOfMessage not yet delivered
-_R_DONE = 8         # message delivered; waiting for our side
+_R_EOM = 7  # body complete, EndOfMessage not yet delivered
+_R_DONE = 8  # message delivered; waiting for our side
 _R_CLOSED = 9
-_R_SWITCHED = 10    # 101 / CONNECT: the bytes are no longer HTTP/1.1
+_R_SWITCHED = 10  # 101 / CONNECT: the bytes are no longer HTTP/1.1
 _R_ERROR = 11
 
 # Write states
@@ -170,7 +190,7 @@ _W_IDLE = 0
 _W_LENGTH = 1
 _W_CHUNKED = 2
 _W_UNTIL_CLOSE = 3
-_W_NO_BODY = 4      # HEAD response or 204/304: data is not sent
+_W_NO_BODY = 4  # HEAD response or 204/304: data is not sent
 _W_DONE = 5
 
 _CTL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -183,8 +203,7 @@ _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _REQUEST_LINE_RE = re.compile("(" + _TOKEN + r") ([\x21-\x7e\x80-\xff]+) (HTTP/[0-9]\.[0-9])\r\n")
 _FIELD_RE = re.compile("^(" + _TOKEN + r"):[ \t]*([\t\x20-\x7e\x80-\xff]*)\r\n", re.M)
 _WS = (" ", "\t")
-_KNOWN_METHODS = frozenset(
-    ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"])
+_KNOWN_METHODS = frozenset(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"])
 _MAX_CHUNK_LINE = 4096
 
 # Wire name -> normalized name, for names already checked to be tokens.
@@ -257,7 +276,8 @@ def _status_line(code: int, reason: str | None) -> str:
 def format_error_response(status_code: int, reason: str | None = None) -> bytes:
     """A complete, bodiless error response that closes the connection."""
     return (_status_line(status_code, reason) + "Content-Length: 0\r\nConnection: close\r\n\r\n").encode(
-        "latin-1")
+        "latin-1"
+    )
 
 
 class H1Connection:
@@ -268,12 +288,32 @@ class H1Connection:
     between messages (for example after seeing a request head).
     """
 
-    __slots__ = ("role", "max_header_size", "max_body_size", "strict", "keep_alive",
-                 "_buf", "_eof", "_rstate", "_wstate", "_remaining", "_body_size",
-                 "_request_method", "_peer_http11", "_wremaining", "_scan", "_switch_pending")
+    __slots__ = (
+        "role",
+        "max_header_size",
+        "max_body_size",
+        "strict",
+        "keep_alive",
+        "_buf",
+        "_eof",
+        "_rstate",
+        "_wstate",
+        "_remaining",
+        "_body_size",
+        "_request_method",
+        "_peer_http11",
+        "_wremaining",
+        "_scan",
+        "_switch_pending",
+    )
 
-    def __init__(self, role: Role, max_header_size: int = 65536, max_body_size: int = 100 * 1024 * 1024,
-                 strict: bool = True) -> None:
+    def __init__(
+        self,
+        role: Role,
+        max_header_size: int = 65536,
+        max_body_size: int = 100 * 1024 * 1024,
+        strict: bool = True,
+    ) -> None:
         if not isinstance(role, Role):
             raise TypeError(f"role must be SERVER or CLIENT, got {role!r}")
         if not isinstance(max_header_size, int) or max_header_size <= 0:
@@ -303,7 +343,7 @@ class H1Connection:
         """Add bytes from the peer; ``b""`` means the peer closed its sending side."""
         if data:
             if self._eof:
-                raise RuntimeError("receive_data called after end of input (b\"\" was already received)")
+                raise RuntimeError('receive_data called after end of input (b"" was already received)')
             self._buf += data
         else:
             self._eof = True
@@ -403,14 +443,14 @@ class H1Connection:
                             raise ProtocolError("bare LF in chunk size line")
                         idx = buf.find(b"\n")
                         line = bytes(buf[:idx])
-                        del buf[:idx + 1]
+                        del buf[: idx + 1]
                     else:
                         if self._eof:
                             raise ProtocolError("connection closed in the middle of the body")
                         return NEED_DATA
                 else:
                     line = bytes(buf[:idx])
-                    del buf[:idx + 2]
+                    del buf[: idx + 2]
                     if b"\n" in line:
                         raise ProtocolError("bare LF in chunk size line")
                 m = _CHUNK_SIZE_RE.fullmatch(line)
@@ -488,7 +528,7 @@ class H1Connection:
                 if ends:
                     i, n = min(ends)
                     head = buf[:i].decode("latin-1").replace("\r\n", "\n").replace("\n", "\r\n")
-                    del buf[:i + n]
+                    del buf[: i + n]
                     self._scan = 0
                     return head + "\r\n"
             if self._eof:
@@ -498,8 +538,8 @@ class H1Connection:
             return None
         if idx > self.max_header_size:
             raise ProtocolError("request headers too large", 431)
-        head = buf[:idx + 2].decode("latin-1")
-        del buf[:idx + 4]
+        head = buf[: idx + 2].decode("latin-1")
+        del buf[: idx + 4]
         self._scan = 0
         return head
 
@@ -531,7 +571,7 @@ class H1Connection:
             norm = names.get(name)
             if norm is None:
                 norm = _check_name(name)
-            value = line[colon + 1:].strip(" \t")
+            value = line[colon + 1 :].strip(" \t")
             lst = d.get(norm)
             if lst is None:
                 d[norm] = [value]
@@ -549,8 +589,8 @@ class H1Connection:
         # Fast path: a whole head at the start of the buffer, matched by two regexes.
         idx = buf.find(b"\r\n\r\n")
         if 0 < idx <= self.max_header_size and buf[0] != 13 and not self._scan:
-            head = buf[:idx + 2].decode("latin-1")
-            del buf[:idx + 4]
+            head = buf[: idx + 2].decode("latin-1")
+            del buf[: idx + 4]
         else:
             head = self._find_head()  # type: ignore[assignment]
             if head is None:
@@ -828,8 +868,13 @@ class H1Connection:
             raise HTTPOutputError("100 Continue can only precede the final response of a server")
         return b"HTTP/1.1 100 Continue\r\n\r\n"
 
-    def send_response_head(self, status_code: int, headers: HeadersArg = None, reason: str | None = None,
-                           body_length: int | None = None) -> bytes:
+    def send_response_head(
+        self,
+        status_code: int,
+        headers: HeadersArg = None,
+        reason: str | None = None,
+        body_length: int | None = None,
+    ) -> bytes:
         """Start a response; without Content-Length the body is chunked (HTTP/1.1) or
         delimited by closing (HTTP/1.0).
 
@@ -888,8 +933,9 @@ class H1Connection:
         except UnicodeEncodeError as e:
             raise HTTPOutputError(f"header value not encodable as latin-1: {e}") from None
 
-    def send_response(self, status_code: int, headers: HeadersArg = None, body: bytes = b"",
-                      reason: str | None = None) -> bytes:
+    def send_response(
+        self, status_code: int, headers: HeadersArg = None, body: bytes = b"", reason: str | None = None
+    ) -> bytes:
         """A complete response in one buffer; Content-Length is added when not given."""
         if not isinstance(body, (bytes, bytearray, memoryview)):
             raise TypeError(f"body must be bytes, got {type(body).__name__}")
@@ -914,8 +960,14 @@ class H1Connection:
             raise HTTPOutputError("a request is already in progress")
         if not isinstance(method, str) or not TOKEN_RE.fullmatch(method):
             raise HTTPOutputError(f"invalid method {method!r}")
-        if not isinstance(target, str) or not target or _CTL_RE.search(target) or " " in target \
-                or "\r" in target or "\n" in target:
+        if (
+            not isinstance(target, str)
+            or not target
+            or _CTL_RE.search(target)
+            or " " in target
+            or "\r" in target
+            or "\n" in target
+        ):
             raise HTTPOutputError(f"invalid request target {target!r}")
         lines, length, chunked, close = self._head_fields(headers)
         if not any(line[:5].lower() == "host:" for line in lines):
@@ -938,8 +990,11 @@ class H1Connection:
         if not isinstance(body, (bytes, bytearray, memoryview)):
             raise TypeError(f"body must be bytes, got {type(body).__name__}")
         hdrs = HTTPHeaders(headers) if headers is not None else HTTPHeaders()
-        if "Content-Length" not in hdrs and "Transfer-Encoding" not in hdrs and (
-                body or method in ("POST", "PUT", "PATCH")):
+        if (
+            "Content-Length" not in hdrs
+            and "Transfer-Encoding" not in hdrs
+            and (body or method in ("POST", "PUT", "PATCH"))
+        ):
             hdrs["Content-Length"] = str(len(body))
         head = self.send_request_head(method, target, hdrs)
         if body:
@@ -954,8 +1009,10 @@ class H1Connection:
         if st == _W_LENGTH:
             n = len(data)
             if n > self._wremaining:
-                raise HTTPOutputError(f"body is longer than the declared Content-Length "
-                                      f"({self._wremaining} bytes left, {n} given)")
+                raise HTTPOutputError(
+                    f"body is longer than the declared Content-Length "
+                    f"({self._wremaining} bytes left, {n} given)"
+                )
             self._wremaining -= n
             return bytes(data)
         if st == _W_CHUNKED:

@@ -16,8 +16,20 @@ _CODE_RE = re.compile(r"[a-z]{2,3}(_[A-Z0-9]{2,4})?\Z")
 # Locales that read the clock in 12 hours with am/pm; the rest use a 24-hour clock.
 _TWELVE_HOUR = frozenset({"en", "en_US", "en_CA", "en_AU", "en_NZ", "en_PH", "en_IN"})
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -96,7 +108,8 @@ class Locale:
         if locale is None:
             if code not in registry.supported:
                 raise ValueError(
-                    f"unsupported locale {code!r}; supported: {', '.join(sorted(registry.supported))}")
+                    f"unsupported locale {code!r}; supported: {', '.join(sorted(registry.supported))}"
+                )
             translations = registry.translations.get(code)
             if translations is None:
                 locale = CSVLocale(code, {})
@@ -124,8 +137,9 @@ class Locale:
         """``message`` in this language; with ``plural_message``, the form that fits ``count``."""
         raise NotImplementedError
 
-    def pgettext(self, context: str, message: str, plural_message: str | None = None,
-                 count: int | None = None) -> str:
+    def pgettext(
+        self, context: str, message: str, plural_message: str | None = None, count: int | None = None
+    ) -> str:
         """Like :meth:`translate`, for a message whose meaning depends on ``context``."""
         raise NotImplementedError
 
@@ -178,8 +192,11 @@ class Locale:
             elif days < 334:  # within roughly eleven months the year goes without saying
                 template = _("%(month_name)s %(day)s") if shorter else _("%(month_name)s %(day)s at %(time)s")
         if template is None:
-            template = (_("%(month_name)s %(day)s, %(year)s") if shorter
-                        else _("%(month_name)s %(day)s, %(year)s at %(time)s"))
+            template = (
+                _("%(month_name)s %(day)s, %(year)s")
+                if shorter
+                else _("%(month_name)s %(day)s, %(year)s at %(time)s")
+            )
         return template % {
             "month_name": self._months[local_date.month - 1],
             "weekday": self._weekdays[local_date.weekday()],
@@ -262,8 +279,9 @@ class CSVLocale(Locale):
         found = self._lookup(chosen, plural_message, count)
         return chosen if found is None else found
 
-    def pgettext(self, context: str, message: str, plural_message: str | None = None,
-                 count: int | None = None) -> str:
+    def pgettext(
+        self, context: str, message: str, plural_message: str | None = None, count: int | None = None
+    ) -> str:
         _check_plural(plural_message, count)
         chosen = plural_message if plural_message is not None and count != 1 else message
         found = self._lookup(f"{context}{CONTEXT_SEPARATOR}{chosen}", plural_message, count)
@@ -286,8 +304,9 @@ class GettextLocale(Locale):
             return self.translations.ngettext(message, plural_message, count)
         return self.translations.gettext(message)
 
-    def pgettext(self, context: str, message: str, plural_message: str | None = None,
-                 count: int | None = None) -> str:
+    def pgettext(
+        self, context: str, message: str, plural_message: str | None = None, count: int | None = None
+    ) -> str:
         """Contexts are stored gettext's way, as ``context + "\\x04" + message``."""
         _check_plural(plural_message, count)
         if plural_message is not None:

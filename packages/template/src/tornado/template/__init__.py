@@ -148,8 +148,9 @@ class Template:
         self.name = name
         self.loader = loader
         self.whitespace: str = whitespace
-        self.file: TemplateFile = parse(template_string, name, whitespace,
-                                        _check_autoescape(autoescape, "autoescape"))
+        self.file: TemplateFile = parse(
+            template_string, name, whitespace, _check_autoescape(autoescape, "autoescape")
+        )
         self.autoescape = self.file.autoescape
         self.namespace: dict[str, Any] = dict(_BASE_NAMESPACE)
         if loader is not None:
@@ -162,8 +163,9 @@ class Template:
         except SyntaxError as e:
             where = self._origin(e.lineno or 0)
             raise ParseError(f"invalid Python in template: {e.msg}", where[1], where[2]) from e
-        self._code: CodeType = next(c for c in module.co_consts
-                                    if isinstance(c, CodeType) and c.co_name == FUNC_NAME)
+        self._code: CodeType = next(
+            c for c in module.co_consts if isinstance(c, CodeType) and c.co_name == FUNC_NAME
+        )
         self._register_source()
 
     def generate(self, **kwargs: Any) -> bytes:
@@ -344,7 +346,9 @@ class DictLoader(BaseLoader):
     ) -> None:
         super().__init__(autoescape=autoescape, namespace=namespace, whitespace=whitespace)
         if not isinstance(dict, Mapping):
-            raise TypeError(f"DictLoader needs a mapping of name to template source, got {type(dict).__name__}")
+            raise TypeError(
+                f"DictLoader needs a mapping of name to template source, got {type(dict).__name__}"
+            )
         self.dict = dict
 
     def _create_template(self, name: str) -> Template:

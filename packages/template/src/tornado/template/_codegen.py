@@ -42,8 +42,9 @@ class CodeWriter:
             assert child.extends is not None
             parent = self._load(child.extends, child.name, child.extends_line, "extends")
             if any(a is parent or a.name == parent.name for a in ancestors):
-                raise ParseError(f"{child.extends!r} extends itself (inheritance cycle)",
-                                 child.name, child.extends_line)
+                raise ParseError(
+                    f"{child.extends!r} extends itself (inheritance cycle)", child.name, child.extends_line
+                )
             ancestors.append(parent)
         for f in reversed(ancestors):
             self._collect_blocks(f.body, [f.name])
@@ -52,9 +53,7 @@ class CodeWriter:
         self._files.append(root)
         self._body(root.body)
         head_origin: Origin = (("", tf.name, 0),)
-        head = [f"def {FUNC_NAME}():",
-                "    _tt_buffer = []",
-                "    _tt_append = _tt_buffer.append"]
+        head = [f"def {FUNC_NAME}():", "    _tt_buffer = []", "    _tt_append = _tt_buffer.append"]
         head += [f"    {var} = _tt_escaper({fn})" for fn, var in self._escapers.items()]
         tail = ['    return "".join(_tt_buffer).encode("utf-8")']
         lines = head + self.lines + tail
@@ -88,8 +87,11 @@ class CodeWriter:
         chain = tuple(self._chain[:-1]) + ((self._chain[-1][0], self._files[-1].name, line),)
         pad = "    " * self._indent
         physical = code.split("\n")
-        self.lines.append(f"{pad}{physical[0]}  # {self._files[-1].name}:{line}"
-                          if len(physical) == 1 else pad + physical[0])
+        self.lines.append(
+            f"{pad}{physical[0]}  # {self._files[-1].name}:{line}"
+            if len(physical) == 1
+            else pad + physical[0]
+        )
         self.origins.append(chain)
         for k, extra in enumerate(physical[1:], 1):
             self.lines.append(extra)
@@ -178,4 +180,3 @@ class CodeWriter:
             self._write(f'{text} = "".join(_tt_buffer)', node.line)
             self._write(f"_tt_buffer, _tt_append = {saved}", node.line)
         self._write(f"_tt_append(_tt_str({node.func}({text})))", node.line)
-

@@ -159,8 +159,11 @@ def parse(text: str, name: str, whitespace: str, autoescape: str | None) -> Temp
     while pos < n:
         i = text.find("{", pos)
         # Skip single braces and, in runs like "{{{", use the innermost pair.
-        while i != -1 and (i + 1 >= n or text[i + 1] not in "{%#" or (
-                text[i + 1] == "{" and i + 2 < n and text[i + 2] == "{")):
+        while i != -1 and (
+            i + 1 >= n
+            or text[i + 1] not in "{%#"
+            or (text[i + 1] == "{" and i + 2 < n and text[i + 2] == "{")
+        ):
             i = text.find("{", i + 1)
         if i == -1:
             if not pieces:
@@ -177,14 +180,14 @@ def parse(text: str, name: str, whitespace: str, autoescape: str | None) -> Temp
             # "{{!", "{%!" and "{#!" stand for the literal opening characters.
             if not pieces:
                 piece_line = line
-            pieces.append(text[i:i + 2])
+            pieces.append(text[i : i + 2])
             pos = i + 3
             continue
         closer = _CLOSERS[kind]
         j = text.find(closer, i + 2)
         if j == -1:
-            raise fail(f"Missing end marker {closer!r} for {text[i:i + 2]!r}", line)
-        contents = text[i + 2:j].strip()
+            raise fail(f"Missing end marker {closer!r} for {text[i : i + 2]!r}", line)
+        contents = text[i + 2 : j].strip()
         start_line = line
         line += text.count("\n", i, j)
         pos = j + 2
@@ -266,8 +269,10 @@ def parse(text: str, name: str, whitespace: str, autoescape: str | None) -> Temp
             tf.autoescape = None if arg == "None" else arg
         elif op == "whitespace":
             if arg not in WHITESPACE_MODES:
-                raise fail(f"invalid whitespace mode {arg!r}; expected one of "
-                           f"{', '.join(WHITESPACE_MODES)}", start_line)
+                raise fail(
+                    f"invalid whitespace mode {arg!r}; expected one of {', '.join(WHITESPACE_MODES)}",
+                    start_line,
+                )
             whitespace = arg
         elif op == "comment":
             pass

@@ -17,22 +17,51 @@ from tornado.web.uimodules import TemplateModule, load_ui_methods, load_ui_modul
 
 access_log = logging.getLogger("tornado.access")
 
-_KNOWN_SETTINGS = frozenset({
-    "debug", "cookie_secret", "key_version", "login_url", "xsrf_cookies", "xsrf_cookie_kwargs",
-    "template_path", "template_loader", "template_whitespace", "static_path", "static_url_prefix",
-    "static_handler_class", "static_handler_args", "static_hash_cache", "ui_modules", "ui_methods",
-    "autoescape", "compress_response", "gzip", "default_handler_class", "default_handler_args",
-    "log_function", "serve_traceback", "compiled_template_cache", "autoreload",
-})
+_KNOWN_SETTINGS = frozenset(
+    {
+        "debug",
+        "cookie_secret",
+        "key_version",
+        "login_url",
+        "xsrf_cookies",
+        "xsrf_cookie_kwargs",
+        "template_path",
+        "template_loader",
+        "template_whitespace",
+        "static_path",
+        "static_url_prefix",
+        "static_handler_class",
+        "static_handler_args",
+        "static_hash_cache",
+        "ui_modules",
+        "ui_methods",
+        "autoescape",
+        "compress_response",
+        "gzip",
+        "default_handler_class",
+        "default_handler_args",
+        "log_function",
+        "serve_traceback",
+        "compiled_template_cache",
+        "autoreload",
+    }
+)
 
 
 class GZipContentEncoding:
     """Output transform: gzip text responses for clients that accept it (``compress_response``)."""
 
-    CONTENT_TYPES = frozenset({
-        "application/javascript", "application/x-javascript", "application/xml", "application/atom+xml",
-        "application/json", "application/xhtml+xml", "image/svg+xml",
-    })
+    CONTENT_TYPES = frozenset(
+        {
+            "application/javascript",
+            "application/x-javascript",
+            "application/xml",
+            "application/atom+xml",
+            "application/json",
+            "application/xhtml+xml",
+            "image/svg+xml",
+        }
+    )
     MIN_LENGTH = 1024
 
     def __init__(self, request: Any) -> None:
@@ -126,8 +155,9 @@ class Application:
     ) -> None:
         unknown = set(settings) - _KNOWN_SETTINGS
         if unknown:
-            logging.getLogger("tornado.general").debug("application settings not used by tornado.web: %s",
-                                                      sorted(unknown))
+            logging.getLogger("tornado.general").debug(
+                "application settings not used by tornado.web: %s", sorted(unknown)
+            )
         if settings.get("debug"):
             settings.setdefault("serve_traceback", True)
             settings.setdefault("compiled_template_cache", False)
@@ -157,8 +187,8 @@ class Application:
         self._browser_locales: dict[Any, Any] = {}
         self._default_handler: tuple[type, dict[str, Any]] = (
             settings.get("default_handler_class") or ErrorHandler,
-            settings.get("default_handler_args") or ({} if settings.get("default_handler_class") else
-                                                     {"status_code": 404}),
+            settings.get("default_handler_args")
+            or ({} if settings.get("default_handler_class") else {"status_code": 404}),
         )
         handlers = list(handlers or [])
         static_path = settings.get("static_path")
@@ -228,7 +258,8 @@ class Application:
             if spec.name:
                 if spec.name in self.named_handlers:
                     logging.getLogger("tornado.application").warning(
-                        "Multiple handlers named %s; replacing previous value", spec.name)
+                        "Multiple handlers named %s; replacing previous value", spec.name
+                    )
                 self.named_handlers[spec.name] = spec
         self._direct_routes = self._compute_direct_routes()
 

@@ -387,7 +387,9 @@ class RequestHandler:
         """Sign ``value`` with ``cookie_secret`` for cookie ``name``."""
         self.require_setting("cookie_secret", "secure cookies")
         return signing.create_signed_value(
-            self.application.settings["cookie_secret"], name, value,
+            self.application.settings["cookie_secret"],
+            name,
+            value,
             key_version=self.application.settings.get("key_version"),
         )
 
@@ -405,8 +407,11 @@ class RequestHandler:
         if value is None:
             value = self.get_cookie(name)
         return signing.decode_signed_value(
-            self.application.settings["cookie_secret"], name, value,
-            max_age_days=max_age_days, min_version=min_version,
+            self.application.settings["cookie_secret"],
+            name,
+            value,
+            max_age_days=max_age_days,
+            min_version=min_version,
         )
 
     # -- users, locale, XSRF -----------------------------------------------------------------
@@ -798,8 +803,12 @@ class RequestHandler:
                 fmt = "%d %s: " + value.log_message
                 gen_log.warning(fmt, value.status_code, self._request_summary(), *value.args)
         else:
-            app_log.error("Uncaught exception %s\n%r", self._request_summary(), self.request,
-                          exc_info=value if value is not None else True)
+            app_log.error(
+                "Uncaught exception %s\n%r",
+                self._request_summary(),
+                self.request,
+                exc_info=value if value is not None else True,
+            )
 
     def _handle_request_exception(self, e: BaseException) -> None:
         if isinstance(e, Finish):

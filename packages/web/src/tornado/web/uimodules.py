@@ -111,7 +111,12 @@ class TemplateModule(UIModule):
 
 
 _RESOURCE_KINDS = (
-    "embedded_javascript", "javascript_files", "embedded_css", "css_files", "html_head", "html_body"
+    "embedded_javascript",
+    "javascript_files",
+    "embedded_css",
+    "css_files",
+    "html_head",
+    "html_body",
 )
 
 
@@ -154,8 +159,9 @@ class ModuleNamespace:
         return render
 
 
-def _collect(value: Any, setting: str, exported: Callable[[Any], bool],
-             problem: Callable[[str, Any], str | None]) -> dict[str, Any]:
+def _collect(
+    value: Any, setting: str, exported: Callable[[Any], bool], problem: Callable[[str, Any], str | None]
+) -> dict[str, Any]:
     """The ``ui_modules`` / ``ui_methods`` rule: a module's public names that pass ``exported``,
     a dict checked entry by entry (``problem`` names what is wrong), or a list of either."""
     found: dict[str, Any] = {}
@@ -175,9 +181,7 @@ def _collect(value: Any, setting: str, exported: Callable[[Any], bool],
         for item in value:
             found.update(_collect(item, setting, exported, problem))
     else:
-        raise TypeError(
-            f"the '{setting}' setting must be a module, dict or list, got {type(value).__name__}"
-        )
+        raise TypeError(f"the '{setting}' setting must be a module, dict or list, got {type(value).__name__}")
     return found
 
 
@@ -188,9 +192,15 @@ def _is_module_class(obj: Any) -> bool:
 def load_ui_modules(value: Any) -> dict[str, type[UIModule]]:
     """Collect UIModule classes from a module, a dict or a list of either (``ui_modules`` setting)."""
     return _collect(
-        value, "ui_modules", lambda obj: _is_module_class(obj) and obj is not UIModule,
-        lambda name, obj: None if _is_module_class(obj)
-        else f"ui_modules setting: {name!r} is not a UIModule subclass: {obj!r}")
+        value,
+        "ui_modules",
+        lambda obj: _is_module_class(obj) and obj is not UIModule,
+        lambda name, obj: (
+            None
+            if _is_module_class(obj)
+            else f"ui_modules setting: {name!r} is not a UIModule subclass: {obj!r}"
+        ),
+    )
 
 
 def load_ui_methods(value: Any) -> dict[str, Any]:
@@ -199,8 +209,11 @@ def load_ui_methods(value: Any) -> dict[str, Any]:
     Each is called with the handler as first argument, then the template's arguments.
     """
     return _collect(
-        value, "ui_methods", lambda obj: isinstance(obj, types.FunctionType),
-        lambda name, obj: None if callable(obj) else f"ui_methods setting: {name!r} is not callable")
+        value,
+        "ui_methods",
+        lambda obj: isinstance(obj, types.FunctionType),
+        lambda name, obj: None if callable(obj) else f"ui_methods setting: {name!r} is not callable",
+    )
 
 
 def _resource_url(handler: RequestHandler, path: str) -> str:
@@ -239,7 +252,8 @@ def inject_resources(handler: RequestHandler, html: bytes, modules: Iterable[UIM
     head: list[str] = []
     for path in css_files:
         head.append(
-            '<link href="' + escape.xhtml_escape(_resource_url(handler, path))
+            '<link href="'
+            + escape.xhtml_escape(_resource_url(handler, path))
             + '" type="text/css" rel="stylesheet"/>'
         )
     if css_embed:
@@ -248,7 +262,8 @@ def inject_resources(handler: RequestHandler, html: bytes, modules: Iterable[UIM
     body: list[str] = []
     for path in js_files:
         body.append(
-            '<script src="' + escape.xhtml_escape(_resource_url(handler, path))
+            '<script src="'
+            + escape.xhtml_escape(_resource_url(handler, path))
             + '" type="text/javascript"></script>'
         )
     if js_embed:
