@@ -94,6 +94,10 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(PY), "-m", "tox", "run", *select], cwd=ROOT, env=env)
     if cmd == "install" and len(rest) == 1:
         pkgs = localpkgs.load()
+        if rest[0] not in pkgs:
+            names = ", ".join(sorted(pkgs))
+            print(f"dev.py install: no package named {rest[0]!r} (known: {names})", file=sys.stderr)
+            return 2
         paths = [str(pkgs[n].path) for n in localpkgs.closure(pkgs, rest[0])]
         return subprocess.call([sys.executable, "-m", "pip", "install", *paths])
     print(__doc__)

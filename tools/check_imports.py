@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from localpkgs import META, load  # noqa: E402
+from localpkgs import META, load, owners  # noqa: E402
 
 
 def tornado_imports(tree: ast.AST) -> set[str]:
@@ -36,16 +36,21 @@ def tornado_imports(tree: ast.AST) -> set[str]:
 
 def main() -> int:
     pkgs = load()
+    who = owners(pkgs)
     errors = []
     for name, pkg in pkgs.items():
         if name == META:
             continue
-        allowed = {name, *pkg.local_deps}
+        # A package may import the modules it ships and those its declared dependencies ship
+        # (a dependency's own dependencies are not enough: declare what you import).
+        direct = {name, *pkg.local_deps}
+        allowed = direct | {m for d in direct for m in pkgs[d].modules}
         for f in sorted(pkg.path.rglob("*.py")):
             used = tornado_imports(ast.parse(f.read_text(), str(f)))
             for mod in sorted(used - allowed):
+                where = ", ".join(f"tornado-{o}" for o in who.get(mod, [])) or "no package"
                 errors.append(
-                    f"{f.relative_to(pkg.path.parent.parent)}: imports tornado.{mod}, "
+                    f"{f.relative_to(pkg.path.parent.parent)}: imports tornado.{mod} (shipped by {where}), "
                     f"which {pkg.dist} does not declare in its dependencies"
                 )
         if (pkg.path / "src" / "tornado" / "__init__.py").exists():

@@ -45,6 +45,23 @@ class Package:
     def path(self) -> Path:
         return PACKAGES / self.name
 
+    @property
+    def modules(self) -> list[str]:
+        """The top-level ``tornado.*`` names this distribution ships (``src/tornado/<x>``).
+
+        Usually just ``[name]``; a distribution may ship several (httpclient ships
+        ``simple_httpclient`` too) or a subpackage directory such as ``platform``.
+        """
+        src = self.path / "src" / "tornado"
+        if not src.is_dir():
+            return []
+        return sorted(
+            f.stem
+            for f in src.iterdir()
+            if (f.suffix == ".py" and f.name != "__init__.py")
+            or (f.is_dir() and not f.name.startswith(("_", ".")))
+        )
+
 
 def _req_name(req: str) -> str:
     return re.split(r"[\s\[<>=!~;@]", req.strip(), maxsplit=1)[0].lower()
@@ -107,6 +124,15 @@ def closure(pkgs: dict[str, Package], name: str) -> list[str]:
 def closure_all(pkgs: dict[str, Package], names: list[str]) -> list[str]:
     need = {d for n in names for d in closure(pkgs, n)}
     return [n for n in order(pkgs) if n in need]
+
+
+def owners(pkgs: dict[str, Package]) -> dict[str, list[str]]:
+    """Map each ``tornado.<module>`` to the distributions that ship it (a namespace dir may have several)."""
+    out: dict[str, list[str]] = {}
+    for n, p in pkgs.items():
+        for m in p.modules:
+            out.setdefault(m, []).append(n)
+    return out
 
 
 def _install_lines(pkgs: dict[str, Package], names: list[str], extras_for: str | None) -> list[str]:
