@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tornado.log import stream_supports_color
 from tornado.options import Error, LogFormatter, OptionParser, define_logging_options, enable_pretty_logging
-from tornado.options.logs import stream_supports_color
 
 
 def _record(level: int = logging.INFO, msg: str = "hello %s", args: tuple = ("world",)) -> logging.LogRecord:
@@ -238,7 +238,14 @@ def test_formatter_prefix() -> None:
     assert "\033[" not in text
 
 
-def test_formatter_color_by_level() -> None:
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="ANSI colours are not used on Windows")
+def test_formatter_color_by_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stderr", _Tty())
     fmt = LogFormatter(color=True)
     info = fmt.format(_record(logging.INFO))
     error = fmt.format(_record(logging.ERROR))
@@ -256,11 +263,11 @@ def test_formatter_includes_exception() -> None:
     assert "Traceback" in text and "RuntimeError: boom" in text
 
 
+def test_formatter_without_terminal_has_no_color() -> None:
+    # color=True asks for colours where the terminal supports them; a pipe or file gets none.
+    assert "\033[" not in LogFormatter(color=True).format(_record(logging.ERROR))
+
+
 def test_stream_supports_color() -> None:
     assert stream_supports_color(io.StringIO()) is False
-
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    assert stream_supports_color(Tty()) is (sys.platform != "win32")
+    assert stream_supports_color(_Tty()) is (sys.platform != "win32")

@@ -29,8 +29,8 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from tornado.log import LogFormatter, define_logging_options, enable_pretty_logging
 from tornado.options._values import Error, parse_multiple, parser_for
-from tornado.options.logs import LogFormatter, define_logging_options, enable_pretty_logging
 
 __all__ = [
     "Error",
