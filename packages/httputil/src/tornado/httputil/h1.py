@@ -195,7 +195,20 @@ _W_DONE = 5
 
 _CTL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VERSION_RE = re.compile(r"HTTP/([0-9])\.([0-9])")
-_CHUNK_SIZE_RE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?")
+# chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 7.1).  The size is bare hex digits: no
+# sign, no 0x, no whitespace after it unless an extension follows (BWS ";"), and at most
+# 16 digits.  Extensions must follow the grammar (token [= token / quoted-string]).
+_QUOTED = rb'"(?:[\t \x21\x23-\x5b\x5d-\x7e]|\\[\t \x21-\x7e])*"'
+_TOKEN_B = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_CHUNK_SIZE_RE = re.compile(
+    rb"([0-9A-Fa-f]{1,16})((?:[ \t]*;[ \t]*"
+    + _TOKEN_B
+    + rb"(?:[ \t]*=[ \t]*(?:"
+    + _TOKEN_B
+    + rb"|"
+    + _QUOTED
+    + rb"))?)*)"
+)
 _STATUS_RE = re.compile(r"([0-9]{3})")
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # The fast path: a request line and header fields that are plainly valid.  Anything these
@@ -205,6 +218,9 @@ _FIELD_RE = re.compile("^(" + _TOKEN + r"):[ \t]*([\t\x20-\x7e\x80-\xff]*)\r\n",
 _WS = (" ", "\t")
 _KNOWN_METHODS = frozenset(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"])
 _MAX_CHUNK_LINE = 4096
+# Chunk extensions carry nothing we use; their total size per message is bounded so tiny
+# chunks with long extensions cannot make a body cost far more than its size.
+_MAX_CHUNK_EXT_TOTAL = 4096
 
 # Wire name -> normalized name, for names already checked to be tokens.
 _NAMES: dict[str, str] = {}
@@ -236,6 +252,23 @@ def _check_name(name: str) -> str:
 
 def _connection_tokens(values: list[str]) -> set[str]:
     return {t.strip().lower() for v in values for t in v.split(",")}
+
+
+def _transfer_codings(values: list[str]) -> list[str]:
+    """The transfer-codings of Transfer-Encoding fields, lower-cased.
+
+    Each list element may only be padded with spaces and tabs, and must be a token:
+    anything else around ``chunked`` (other whitespace, non-ASCII bytes, empty elements)
+    could be read differently by another hop, so it is a 400, not a 501.
+    """
+    codings = []
+    for v in values:
+        for c in v.split(","):
+            c = c.strip(" \t")
+            if not c.isascii() or not TOKEN_RE.fullmatch(c):
+                raise ProtocolError(f"malformed Transfer-Encoding {v[:60]!r}")
+            codings.append(c.lower())
+    return codings
 
 
 def _content_length(values: list[str]) -> int:
@@ -305,6 +338,7 @@ class H1Connection:
         "_wremaining",
         "_scan",
         "_switch_pending",
+        "_ext_size",
     )
 
     def __init__(
@@ -336,6 +370,7 @@ class H1Connection:
         self._wremaining = 0
         self._scan = 0
         self._switch_pending = False
+        self._ext_size = 0
 
     # ------------------------------------------------------------------ input side
 
@@ -456,6 +491,11 @@ class H1Connection:
                 m = _CHUNK_SIZE_RE.fullmatch(line)
                 if m is None:
                     raise ProtocolError(f"invalid chunk size line {line[:40]!r}")
+                ext = m.end(2) - m.start(2)
+                if ext:
+                    self._ext_size += ext
+                    if self._ext_size > _MAX_CHUNK_EXT_TOTAL:
+                        raise ProtocolError("chunk extensions too long")
                 size = int(m.group(1), 16)
                 if size == 0:
                     self._rstate = _R_TRAILERS
@@ -656,7 +696,7 @@ class H1Connection:
                 raise ProtocolError("both Content-Length and Transfer-Encoding")
             if not http11:
                 raise ProtocolError("Transfer-Encoding in an HTTP/1.0 request")
-            codings = [c.strip().lower() for v in te for c in v.split(",")]
+            codings = _transfer_codings(te)
             for c in codings:
                 if c != "chunked":
                     raise ProtocolError(f"unsupported transfer-coding {c!r}", 501)
@@ -664,6 +704,7 @@ class H1Connection:
                 raise ProtocolError("chunked applied more than once")
             self._rstate = _R_CHUNK_SIZE
             self._body_size = 0
+            self._ext_size = 0
         elif cl is not None:
             n = _content_length(cl)
             if n > self.max_body_size:
@@ -738,12 +779,13 @@ class H1Connection:
         elif te is not None:
             if cl is not None:
                 raise ProtocolError("both Content-Length and Transfer-Encoding")
-            codings = [c.strip().lower() for v in te for c in v.split(",")]
+            codings = _transfer_codings(te)
             if codings[-1] == "chunked":
                 if len(codings) != 1:
                     raise ProtocolError(f"unsupported transfer-coding {codings[0]!r}", 501)
                 self._rstate = _R_CHUNK_SIZE
                 self._body_size = 0
+                self._ext_size = 0
             else:
                 self._rstate = _R_UNTIL_CLOSE
                 self.keep_alive = False
