@@ -97,7 +97,8 @@ _MAX_PAUSED_BUFFER = 256 * 1024
 # glibc's 128 KiB mmap threshold, and unless that threshold has adapted upwards, shrinking it
 # to the bytes received unmaps it again.  A 40-byte request then cost an mmap, page faults and
 # an munmap, a third of the server's CPU under load, and whole runs went at half speed.
-# 64 KiB (IOStream's read size too) stays on the heap.
+# 64 KiB (IOStream's read size too, and the default of HTTPServer's ``chunk_size``, which
+# sets it) stays on the heap.
 READ_SIZE = 64 * 1024
 
 
@@ -156,8 +157,8 @@ class HTTP1ServerConnection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        if getattr(transport, "max_size", 0) > READ_SIZE:
-            transport.max_size = READ_SIZE  # type: ignore[attr-defined]
+        if hasattr(transport, "max_size"):
+            transport.max_size = self.server.chunk_size  # type: ignore[attr-defined]
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and peer:
             self.remote_ip = peer[0]
@@ -270,7 +271,12 @@ class HTTP1ServerConnection(asyncio.Protocol):
         protocol = self._protocol
         headers = head.headers
         if server.xheaders:
-            remote_ip, protocol = _apply_xheaders(headers, remote_ip, protocol)  # type: ignore[arg-type]
+            remote_ip, protocol = _apply_xheaders(
+                headers,
+                remote_ip,
+                protocol,  # type: ignore[arg-type]
+                server.trusted_downstream,
+            )
         self.request = HTTPServerRequest(
             head.method, head.target, head.version, headers, None, remote_ip, protocol, None, None, self
         )
@@ -612,12 +618,15 @@ def _valid_ip(ip: str) -> bool:
     return True
 
 
-def _apply_xheaders(headers: HTTPHeaders, remote_ip: str, protocol: str) -> tuple[str, str]:
+def _apply_xheaders(
+    headers: HTTPHeaders, remote_ip: str, protocol: str, trusted: frozenset[str] = frozenset()
+) -> tuple[str, str]:
     """Client address and scheme as reported by a reverse proxy in front of us.
 
     ``X-Real-IP`` wins; otherwise the rightmost valid address of ``X-Forwarded-For`` is
     used, because that is the one our own proxy appended; entries to its left were sent by
-    the client and can be forged.  ``X-Scheme`` / ``X-Forwarded-Proto`` give the scheme.
+    the client and can be forged.  Addresses in ``trusted`` (further proxies of ours) are
+    skipped.  ``X-Scheme`` / ``X-Forwarded-Proto`` give the scheme.
     """
     real = headers.get("X-Real-IP")
     if real is not None and _valid_ip(real.strip()):
@@ -627,7 +636,7 @@ def _apply_xheaders(headers: HTTPHeaders, remote_ip: str, protocol: str) -> tupl
         if fwd is not None:
             for cand in reversed(fwd.split(",")):
                 cand = cand.strip()
-                if _valid_ip(cand):
+                if cand not in trusted and _valid_ip(cand):
                     remote_ip = cand
                     break
     scheme = headers.get("X-Scheme") or headers.get("X-Forwarded-Proto")

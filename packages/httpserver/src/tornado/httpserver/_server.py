@@ -9,13 +9,15 @@ import os
 import signal
 import socket
 import ssl
+import struct
 import sys
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Union
 
 from tornado.ioloop import IOLoop
 
-from ._connection import HTTP1ServerConnection
+from ._connection import READ_SIZE, HTTP1ServerConnection
 from ._request import HTTPServerRequest
 
 gen_log = logging.getLogger("tornado.general")
@@ -110,6 +112,7 @@ def bind_sockets(
             sock.bind(addr)
             bound_port = sock.getsockname()[1]
             sock.listen(backlog)
+            _BACKLOGS[sock] = backlog
         except BaseException:
             sock.close()
             for s in sockets:
@@ -119,6 +122,29 @@ def bind_sockets(
     if not sockets:
         raise OSError(f"could not bind any socket for {address!r}:{port}")
     return sockets
+
+
+# Backlogs given to bind_sockets, for platforms where a socket cannot tell its own.
+_BACKLOGS: weakref.WeakKeyDictionary[socket.socket, int] = weakref.WeakKeyDictionary()
+_TCP_LISTEN = 10
+
+
+def listen_backlog(sock: socket.socket) -> int:
+    """The backlog ``sock`` is listening with, so serving it keeps what the user chose.
+
+    asyncio's ``create_server`` calls ``listen()`` again with the backlog it is given.  Linux
+    reports a listening socket's backlog in ``TCP_INFO`` (``tcpi_sacked``); elsewhere the
+    value passed to :func:`bind_sockets` is used, or the default for sockets made elsewhere.
+    """
+    tcp_info = getattr(socket, "TCP_INFO", None)
+    if tcp_info is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            info = sock.getsockopt(socket.IPPROTO_TCP, tcp_info, 104)
+        except OSError:
+            info = b""
+        if len(info) >= 32 and info[0] == _TCP_LISTEN:
+            return int(struct.unpack_from("I", info, 28)[0])
+    return _BACKLOGS.get(sock, _DEFAULT_BACKLOG)
 
 
 _task_id: int | None = None
@@ -184,6 +210,21 @@ def _positive(name: str, value: Any, allow_none: bool = False, allow_zero: bool 
     return value
 
 
+def _count(name: str, value: Any, minimum: int = 1) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        what = "a positive int" if minimum == 1 else "a non-negative int"
+        raise ValueError(f"HTTPServer setting {name} must be {what}, got {value!r}")
+    return value
+
+
+def _ip_list(name: str, value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, (str, bytes)) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"HTTPServer setting {name} must be a list of IP address strings, got {value!r}")
+    return frozenset(value)
+
+
 class HTTPServer:
     """A non-blocking, single-threaded HTTP/1.1 server.
 
@@ -200,6 +241,32 @@ class HTTPServer:
         IOLoop.current().start()
 
     or, pre-forked: ``server.bind(8888); server.start(0); IOLoop.current().start()``.
+
+    Settings (Tornado 6's keywords, with their meaning there):
+
+    * ``no_keep_alive``: close every connection after one response.
+    * ``xheaders``: take the client address and scheme from ``X-Real-Ip`` /
+      ``X-Forwarded-For`` and ``X-Scheme`` / ``X-Forwarded-Proto`` (set by a proxy in front).
+      ``trusted_downstream``: addresses of further proxies, skipped when picking the client
+      from the right end of ``X-Forwarded-For``.
+    * ``ssl_options``: an :class:`ssl.SSLContext` or a dict (``certfile``, ``keyfile``...).
+    * ``protocol``: ``"http"`` or ``"https"`` for ``request.protocol``, when a proxy
+      terminates TLS and ``xheaders`` is not used.
+    * ``decompress_request``: inflate ``Content-Encoding: gzip`` bodies;
+      ``max_body_size`` then bounds the inflated size.
+    * ``max_header_size`` (64 KiB): request line and headers; larger heads get 431.
+    * ``max_body_size``: bodies larger get 413 (default: ``max_buffer_size``).
+    * ``max_buffer_size`` (100 MiB): the most bytes of one request held in memory; request
+      bodies are buffered whole, so it also caps ``max_body_size``.
+    * ``chunk_size`` (64 KiB): how many bytes are read from the socket at once.
+    * ``idle_connection_timeout`` (3600 s): a keep-alive connection with no request is closed.
+    * ``body_timeout``: the longest a request body may take to arrive, counted from the end
+      of its head (without it, ``idle_connection_timeout`` bounds each pause in the body).
+    * ``header_timeout`` (60 s): the longest a request head may take to arrive, counted from
+      its first byte.
+    * ``max_query_arguments``, ``max_body_arguments`` (1000 each): more query-string or
+      urlencoded body fields than this get 400; ``max_multipart_parts`` (1000) does the same
+      for multipart/form-data parts.
     """
 
     def __init__(
@@ -210,36 +277,45 @@ class HTTPServer:
         ssl_options: dict[str, Any] | ssl.SSLContext | None = None,
         protocol: str | None = None,
         decompress_request: bool = False,
-        max_header_size: int = 65536,
-        max_body_size: int = 100 * 1024 * 1024,
+        chunk_size: int | None = None,
+        max_header_size: int | None = None,
         idle_connection_timeout: float | None = 3600.0,
         body_timeout: float | None = None,
+        max_body_size: int | None = None,
+        max_buffer_size: int | None = None,
+        trusted_downstream: list[str] | None = None,
         header_timeout: float | None = 60.0,
+        max_query_arguments: int = 1000,
+        max_body_arguments: int = 1000,
+        max_multipart_parts: int = 1000,
     ) -> None:
         if not callable(request_callback):
             raise TypeError(f"request_callback must be callable, got {type(request_callback).__name__}")
         if protocol is not None and protocol not in ("http", "https"):
             raise ValueError(f"HTTPServer setting protocol must be 'http' or 'https', got {protocol!r}")
-        if not isinstance(max_header_size, int) or isinstance(max_header_size, bool) or max_header_size <= 0:
-            raise ValueError(
-                f"HTTPServer setting max_header_size must be a positive int, got {max_header_size!r}"
-            )
-        if not isinstance(max_body_size, int) or isinstance(max_body_size, bool) or max_body_size < 0:
-            raise ValueError(
-                f"HTTPServer setting max_body_size must be a non-negative int, got {max_body_size!r}"
-            )
+        max_buffer_size = _count("max_buffer_size", 100 * 1024 * 1024 if max_buffer_size is None else max_buffer_size)
+        max_header_size = _count("max_header_size", 65536 if max_header_size is None else max_header_size)
+        if max_body_size is None:
+            max_body_size = max_buffer_size
+        max_body_size = min(_count("max_body_size", max_body_size, minimum=0), max_buffer_size)
         self.request_callback = request_callback
         self.no_keep_alive = bool(no_keep_alive)
         self.xheaders = bool(xheaders)
+        self.trusted_downstream = _ip_list("trusted_downstream", trusted_downstream)
         self.ssl_options = ssl_options
         self.ssl_context = ssl_options_to_context(ssl_options) if ssl_options is not None else None
         self.protocol = protocol
         self.decompress_request = bool(decompress_request)
+        self.chunk_size = _count("chunk_size", READ_SIZE if chunk_size is None else chunk_size)
+        self.max_buffer_size = max_buffer_size
         self.max_header_size = max_header_size
         self.max_body_size = max_body_size
         self.idle_connection_timeout = _positive("idle_connection_timeout", idle_connection_timeout, True)
         self.body_timeout = _positive("body_timeout", body_timeout, True)
         self.header_timeout = _positive("header_timeout", header_timeout, True)
+        self.max_query_arguments = _count("max_query_arguments", max_query_arguments)
+        self.max_body_arguments = _count("max_body_arguments", max_body_arguments)
+        self.max_multipart_parts = _count("max_multipart_parts", max_multipart_parts)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending_sockets: list[socket.socket] = []
         self._sockets: list[socket.socket] = []
@@ -286,7 +362,7 @@ class HTTPServer:
         for sock in sockets:
             self._sockets.append(sock)
             coro = loop.create_server(
-                self._make_connection, sock=sock, ssl=self.ssl_context, backlog=_DEFAULT_BACKLOG
+                self._make_connection, sock=sock, ssl=self.ssl_context, backlog=listen_backlog(sock)
             )
             task = loop.create_task(coro)  # type: ignore[arg-type]
             self._starting.append(task)
