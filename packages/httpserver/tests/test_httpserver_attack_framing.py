@@ -50,7 +50,9 @@ def test_padded_transfer_encoding_is_400_and_closed(
 
 
 @pytest.mark.parametrize("line", BAD_CHUNK, ids=[repr(v) for v in BAD_CHUNK])
-def test_malformed_chunk_size_is_400_and_closed(serve: Any, client_factory: Any, hello: Any, line: bytes) -> None:
+def test_malformed_chunk_size_is_400_and_closed(
+    serve: Any, client_factory: Any, hello: Any, line: bytes
+) -> None:
     payload = HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + line + b"\r\nabc\r\n0\r\n\r\n" + SMUGGLED
     raw = _attack(serve, client_factory, hello, payload)
     assert raw.startswith(b"HTTP/1.1 400 ")

@@ -293,7 +293,9 @@ class HTTPServer:
             raise TypeError(f"request_callback must be callable, got {type(request_callback).__name__}")
         if protocol is not None and protocol not in ("http", "https"):
             raise ValueError(f"HTTPServer setting protocol must be 'http' or 'https', got {protocol!r}")
-        max_buffer_size = _count("max_buffer_size", 100 * 1024 * 1024 if max_buffer_size is None else max_buffer_size)
+        max_buffer_size = _count(
+            "max_buffer_size", 100 * 1024 * 1024 if max_buffer_size is None else max_buffer_size
+        )
         max_header_size = _count("max_header_size", 65536 if max_header_size is None else max_header_size)
         if max_body_size is None:
             max_body_size = max_buffer_size
