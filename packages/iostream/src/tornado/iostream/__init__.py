@@ -9,18 +9,23 @@ The stream watches its file descriptor directly on the underlying asyncio loop
 socket themselves, which measured faster than asyncio transports on the stdlib
 loop and on par with them under uvloop, and keeps ``start_tls`` simple.
 
-The code lives in ``_errors`` (exceptions), ``_stream`` (IOStream) and ``_tls``
-(SSLIOStream and ``ssl_options_to_context``).
+The code lives in ``_errors`` (exceptions), ``_base`` (BaseIOStream: buffering, reads,
+writes, closing), ``_stream`` (IOStream over a socket), ``_pipe`` (PipeIOStream) and
+``_tls`` (SSLIOStream and ``ssl_options_to_context``).
 """
 
 from __future__ import annotations
 
+from ._base import DEFAULT_MAX_BUFFER_SIZE, DEFAULT_READ_CHUNK_SIZE, BaseIOStream
 from ._errors import StreamBufferFullError, StreamClosedError, UnsatisfiableReadError
-from ._stream import DEFAULT_MAX_BUFFER_SIZE, DEFAULT_READ_CHUNK_SIZE, IOStream
+from ._pipe import PipeIOStream
+from ._stream import IOStream
 from ._tls import SSLIOStream, ssl_options_to_context
 
 __all__ = [
+    "BaseIOStream",
     "IOStream",
+    "PipeIOStream",
     "SSLIOStream",
     "StreamClosedError",
     "UnsatisfiableReadError",

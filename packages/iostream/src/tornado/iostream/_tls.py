@@ -11,6 +11,7 @@ from typing import Any
 
 from tornado.ioloop import IOLoop, chain_callback
 
+from ._base import _Buffer
 from ._errors import StreamClosedError, fail_quietly, ignore_error
 from ._stream import IOStream
 
@@ -104,9 +105,14 @@ class SSLIOStream(IOStream):
         io_loop: IOLoop | None = None,
         max_buffer_size: int | None = None,
         read_chunk_size: int | None = None,
+        max_write_buffer_size: int | None = None,
     ) -> None:
         super().__init__(
-            socket, io_loop=io_loop, max_buffer_size=max_buffer_size, read_chunk_size=read_chunk_size
+            socket,
+            io_loop=io_loop,
+            max_buffer_size=max_buffer_size,
+            read_chunk_size=read_chunk_size,
+            max_write_buffer_size=max_write_buffer_size,
         )
         self._ssl_options = ssl_options
         self._handshake_done = False
@@ -225,16 +231,18 @@ class SSLIOStream(IOStream):
                 return b""
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def _send(self, buf: bytearray) -> int:
+    def _send(self, data: _Buffer) -> int:
+        # Only the write buffer (a bytearray) reaches here: _direct_write is off.
         try:
-            if len(buf) <= _SSL_WRITE_CAP:
-                return self.socket.send(buf)
-            with memoryview(buf) as view:
+            if len(data) <= _SSL_WRITE_CAP:
+                return self.socket.send(data)
+            with memoryview(data) as view:
                 return self.socket.send(view[:_SSL_WRITE_CAP])
         except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
             return 0
 
     def _closed_hook(self, exc: StreamClosedError) -> None:
+        super()._closed_hook(exc)
         fail_quietly(self._handshake_future, exc)
 
 

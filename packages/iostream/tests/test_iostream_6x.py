@@ -1,0 +1,220 @@
+"""Tornado 6.x's stream surface: read_into, positional forms, write limits, pipes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from typing import Any
+
+import pytest
+from tornado.iostream import (
+    BaseIOStream,
+    IOStream,
+    PipeIOStream,
+    SSLIOStream,
+    StreamBufferFullError,
+    StreamClosedError,
+    UnsatisfiableReadError,
+)
+
+
+def test_read_into_fills_the_buffer(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        buf = bytearray(10)
+        fut = server.read_into(buf)
+        await client.write(b"0123")
+        await asyncio.sleep(0.01)
+        assert not fut.done()  # not partial: waits for all ten bytes
+        await client.write(b"456789tail")
+        assert await fut == 10
+        assert buf == b"0123456789"
+        # The rest stays buffered for the next read.
+        assert await server.read_bytes(4) == b"tail"
+
+    run(main)
+
+
+def test_read_into_partial_and_callback(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        buf = bytearray(100)
+        client.write(b"abc")
+        assert await server.read_into(buf, partial=True) == 3
+        assert buf[:3] == b"abc"
+        # The 6.x positional form read_into(buf, True) means partial=True.
+        client.write(b"de")
+        assert await server.read_into(memoryview(buf)[3:], True) == 2
+        assert buf[:5] == b"abcde"
+        got: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        small = bytearray(4)
+        server.read_into(small, callback=got.set_result)
+        client.write(b"wxyz")
+        assert await got == 4 and small == b"wxyz"
+
+    run(main)
+
+
+def test_read_into_is_not_bounded_by_max_buffer_size(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair(max_buffer_size=1024)
+        buf = bytearray(64 * 1024)
+        fut = server.read_into(buf)
+        payload = os.urandom(len(buf))
+        await client.write(payload)
+        assert await fut == len(buf)
+        assert buf == payload
+        assert not server.closed()
+
+    run(main)
+
+
+def test_read_into_fails_when_closed_before_full(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        buf = bytearray(10)
+        fut = server.read_into(buf)
+        await client.write(b"only5")
+        client.close()
+        with pytest.raises(StreamClosedError):
+            await fut
+        with pytest.raises(TypeError, match="writable"):
+            server.read_into(b"read-only")  # type: ignore[arg-type]
+
+    run(main)
+
+
+def test_6x_positional_forms(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        client.write(b"abcdef")
+        first = await server.read_bytes(100, True)  # read_bytes(n, partial)
+        assert first and len(first) <= 6
+        await server.read_bytes(6 - len(first))
+        with pytest.raises(UnsatisfiableReadError, match="max_bytes=8"):
+            fut = server.read_until(b"\n", 8)  # read_until(delim, max_bytes)
+            client.write(b"no newline within eight bytes")
+            await fut
+        assert server.closed()
+
+    run(main)
+
+
+def test_read_until_regex_positional_max_bytes(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        client.write(b"123;")
+        assert await server.read_until_regex(rb"\d+;", 16) == b"123;"
+
+    run(main)
+
+
+def test_max_write_buffer_size(run: Any, raw_pair: Any) -> None:
+    async def main() -> None:
+        stream, peer = await raw_pair(max_write_buffer_size=1 << 20)
+        assert stream.max_write_buffer_size == 1 << 20
+        # The peer never reads: the kernel buffers fill, then the stream's buffer does.
+        with pytest.raises(StreamBufferFullError, match="max_write_buffer_size"):
+            for _ in range(1000):
+                stream.write(b"x" * 65536)
+        assert not stream.closed()
+        with pytest.raises(ValueError, match="max_write_buffer_size"):
+            IOStream(socket.socket(), max_write_buffer_size=0)
+
+    run(main)
+
+
+def test_real_error_on_pending_write_and_read(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        reading = server.read_bytes(1)
+        cause = ConnectionError("protocol violation")
+        server.close(cause)
+        with pytest.raises(StreamClosedError) as info:
+            await reading
+        assert info.value.real_error is cause
+        with pytest.raises(StreamClosedError) as info:
+            server.write(b"late")
+        assert info.value.real_error is cause
+        assert "protocol violation" in str(info.value)
+
+    run(main)
+
+
+def test_wait_for_handshake_callback_server_side(
+    run: Any, io_loop: Any, make_listener: Any, server_ctx: Any, client_ctx: Any
+) -> None:
+    async def main() -> None:
+        lst = make_listener()
+        client = SSLIOStream(socket.socket(), ssl_options=client_ctx)
+        connecting = client.connect(lst.getsockname(), "localhost")  # 6.x: server_hostname positional
+        conn, _ = await io_loop.asyncio_loop.sock_accept(lst)
+        server = SSLIOStream(conn, ssl_options=server_ctx)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        fut = server.wait_for_handshake(callback=lambda: done.set_result(None))
+        await done
+        assert fut.result() is server
+        assert await connecting is client
+        assert server.socket.version() is not None  # type: ignore[attr-defined]
+        client.close()
+        server.close()
+
+    run(main)
+
+
+def test_start_tls_moves_close_callback(run: Any, pair: Any, server_ctx: Any, client_ctx: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        server.set_close_callback(lambda: closed.set_result(None))
+        s_fut = server.start_tls(True, server_ctx)
+        c_fut = client.start_tls(False, client_ctx, server_hostname="localhost")
+        s_tls, c_tls = await asyncio.gather(s_fut, c_fut)
+        await asyncio.sleep(0.01)
+        assert not closed.done()  # the plain stream was retired, not closed by the peer
+        c_tls.close()
+        await closed  # the callback now belongs to the TLS stream
+        assert s_tls.closed()
+
+    run(main)
+
+
+def test_pipe_stream_read_and_write(run: Any) -> None:
+    async def main() -> None:
+        r, w = os.pipe()
+        reader, writer = PipeIOStream(r), PipeIOStream(w)
+        assert isinstance(reader, BaseIOStream) and not isinstance(reader, IOStream)
+        await writer.write(b"line one\nline two\n")
+        assert await reader.read_until(b"\n") == b"line one\n"
+        big = os.urandom(300_000)  # more than a pipe holds: the write is buffered and flushed
+        written = writer.write(big)
+        assert await reader.read_bytes(9) == b"line two\n"
+        assert await reader.read_bytes(len(big)) == big
+        await written
+        writer.close()
+        assert await reader.read_until_close() == b""
+        assert reader.closed()
+        with pytest.raises(OSError):
+            os.fstat(r)  # the stream closed its descriptor
+
+    run(main)
+
+
+def test_pipe_writer_notices_reader_gone(run: Any) -> None:
+    async def main() -> None:
+        r, w = os.pipe()
+        writer = PipeIOStream(w)
+        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        writer.set_close_callback(lambda: closed.set_result(None))
+        os.close(r)
+        await closed
+        with pytest.raises(StreamClosedError):
+            writer.write(b"nobody listens")
+
+    run(main)
+
+
+def test_pipe_stream_rejects_non_fd(io_loop: Any) -> None:
+    with pytest.raises(TypeError, match="file descriptor"):
+        PipeIOStream("0")  # type: ignore[arg-type]
