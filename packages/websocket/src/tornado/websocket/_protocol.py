@@ -1,0 +1,536 @@
+"""The I/O-free WebSocket protocol core (RFC 6455 framing, RFC 7692 compression).
+
+A :class:`WebSocketProtocol` is fed the bytes that arrived (:meth:`~WebSocketProtocol.receive_data`)
+and hands back events (:meth:`~WebSocketProtocol.next_event`); what our side says becomes bytes
+through the ``send_*`` methods.  It never touches a socket, so the server handler, the client,
+tests and fuzzers drive it alike::
+
+    ws = WebSocketProtocol(SERVER)
+    ws.receive_data(frame_bytes)
+    while (event := ws.next_event()) is not NEED_DATA:
+        if isinstance(event, Message):
+            out = ws.send_message(event.data)     # echo
+        elif isinstance(event, Ping):
+            out = ws.send_pong(event.payload)
+        elif isinstance(event, Close):
+            out = ws.send_close(event.code if event.code != 1005 else None)
+
+Parsing is strict.  Every rule break raises :class:`ProtocolError` whose ``code`` the driver
+sends in a close frame (:meth:`~WebSocketProtocol.send_close`) before closing the transport:
+1002 for framing (masking by role, reserved bits or opcodes, control frames longer than 125
+bytes or fragmented, continuation out of sequence, bad close codes), 1007 for text that is
+not UTF-8 (checked across fragments, failing as soon as a prefix is invalid) and 1009 for a
+message over ``max_message_size``.  The size check happens on each frame header, before its
+payload is waited for, and on every inflated chunk, so an oversized message is never held
+whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import os
+from collections.abc import Iterator
+from typing import Any, Final, Union
+
+from ._deflate import PerMessageDeflate
+from ._errors import ProtocolError, WebSocketClosedError
+
+__all__ = [
+    "Role",
+    "SERVER",
+    "CLIENT",
+    "Opcode",
+    "WebSocketProtocol",
+    "Message",
+    "Ping",
+    "Pong",
+    "Close",
+    "NEED_DATA",
+    "Event",
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "is_valid_close_code",
+]
+
+DEFAULT_MAX_MESSAGE_SIZE: Final = 10 * 1024 * 1024
+
+
+class Role(enum.Enum):
+    SERVER = "server"
+    CLIENT = "client"
+
+
+SERVER: Final = Role.SERVER
+CLIENT: Final = Role.CLIENT
+
+
+class Opcode(enum.IntEnum):
+    CONTINUATION = 0x0
+    TEXT = 0x1
+    BINARY = 0x2
+    CLOSE = 0x8
+    PING = 0x9
+    PONG = 0xA
+
+
+class _Sentinel:
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+NEED_DATA: Final = _Sentinel("NEED_DATA")
+"""More bytes are needed before the next event."""
+
+
+class Message:
+    """A complete data message: ``data`` is ``str`` for text, ``bytes`` for binary."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: str | bytes) -> None:
+        self.data = data
+
+    @property
+    def binary(self) -> bool:
+        return isinstance(self.data, bytes)
+
+    def __repr__(self) -> str:
+        return f"Message({self.data[:40]!r}{'...' if len(self.data) > 40 else ''})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and type(other.data) is type(self.data) and other.data == self.data
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Ping:
+    """A ping; RFC 6455 asks the driver to answer with :meth:`WebSocketProtocol.send_pong`."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return f"Ping({self.payload!r})"
+
+
+class Pong:
+    """A pong (an answer to our ping, or an unsolicited heartbeat)."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return f"Pong({self.payload!r})"
+
+
+class Close:
+    """The peer's close frame (``code`` 1005 when it carried none), or 1006: the input ended without one."""
+
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: int, reason: str = "") -> None:
+        self.code = code
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Close({self.code}, {self.reason!r})"
+
+
+Event = Union[Message, Ping, Pong, Close]
+
+
+def is_valid_close_code(code: int) -> bool:
+    """Whether ``code`` may appear in a close frame (RFC 6455 7.4, the IANA registry, 3000-4999)."""
+    return (1000 <= code <= 1003) or (1007 <= code <= 1014) or (3000 <= code <= 4999)
+
+
+def _mask(data: bytes | bytearray, key: bytes) -> bytes:
+    """XOR ``data`` with the repeated 4-byte ``key`` (one big-integer operation, no Python loop)."""
+    n = len(data)
+    if not n:
+        return b""
+    k = key * ((n >> 2) + 1)
+    return (int.from_bytes(data, "little") ^ int.from_bytes(k[:n], "little")).to_bytes(n, "little")
+
+
+class _MaskKeys:
+    """Masking keys from os.urandom, fetched 1 KiB at a time instead of one syscall per frame."""
+
+    __slots__ = ("_pool", "_pos")
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._pos = 0
+
+    def next(self) -> bytes:
+        if self._pos >= len(self._pool):
+            self._pool = os.urandom(1024)
+            self._pos = 0
+        key = self._pool[self._pos : self._pos + 4]
+        self._pos += 4
+        return key
+
+
+_KEYS = _MaskKeys()
+_CONTROL = frozenset((Opcode.CLOSE, Opcode.PING, Opcode.PONG))
+
+
+def _header(first: int, length: int, mask: bool) -> bytearray:
+    mbit = 0x80 if mask else 0
+    if length < 126:
+        return bytearray((first, mbit | length))
+    if length < 65536:
+        return bytearray((first, mbit | 126)) + length.to_bytes(2, "big")
+    return bytearray((first, mbit | 127)) + length.to_bytes(8, "big")
+
+
+class WebSocketProtocol:
+    """One WebSocket connection's protocol state, for either role, after the opening handshake.
+
+    ``max_message_size`` (``None``: unlimited) bounds each received message after
+    decompression.  ``deflate`` is the codec of a negotiated permessage-deflate, or ``None``.
+    """
+
+    __slots__ = (
+        "role",
+        "max_message_size",
+        "_deflate",
+        "_buf",
+        "_eof",
+        "_error",
+        "_close_sent",
+        "_close_received",
+        "_lost_reported",
+        "_mask_out",
+        "_expect_mask",
+        "_frag_opcode",
+        "_frag_compressed",
+        "_frag_parts",
+        "_frag_size",
+        "_frag_wire",
+        "_utf8",
+    )
+
+    def __init__(
+        self,
+        role: Role,
+        *,
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        deflate: PerMessageDeflate | None = None,
+    ) -> None:
+        if max_message_size is not None and (
+            isinstance(max_message_size, bool)
+            or not isinstance(max_message_size, int)
+            or max_message_size < 0
+        ):
+            raise ValueError(f"max_message_size must be a non-negative int or None, not {max_message_size!r}")
+        self.role = role
+        self.max_message_size = max_message_size
+        self._deflate = deflate
+        self._buf = bytearray()
+        self._eof = False
+        self._error: ProtocolError | None = None
+        self._close_sent = False
+        self._close_received = False
+        self._lost_reported = False
+        self._mask_out = role is CLIENT
+        self._expect_mask = role is SERVER
+        self._frag_opcode = 0  # opcode of the fragmented message in progress, 0 if none
+        self._frag_compressed = False
+        self._frag_parts: list[Any] = []
+        self._frag_size = 0  # bytes of the message so far, after inflation
+        self._frag_wire = 0  # bytes of the message so far, on the wire
+        self._utf8: Any = None
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def close_sent(self) -> bool:
+        return self._close_sent
+
+    @property
+    def close_received(self) -> bool:
+        return self._close_received
+
+    @property
+    def closed(self) -> bool:
+        """Both close frames have been exchanged (or the input ended): the transport can go."""
+        return (self._close_sent and self._close_received) or self._lost_reported
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held: unparsed input plus the parts of a fragmented message (for memory checks)."""
+        return len(self._buf) + self._frag_size
+
+    # -- input -------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Add bytes read from the transport; ``b""`` means the input has ended."""
+        if not data:
+            self._eof = True
+        elif not self._close_received and self._error is None:
+            self._buf += data
+
+    def events(self) -> Iterator[Event]:
+        """Every event available now (stops at NEED_DATA)."""
+        while True:
+            ev = self.next_event()
+            if ev is NEED_DATA:
+                return
+            yield ev  # type: ignore[misc]
+
+    def next_event(self) -> Event | _Sentinel:
+        """The next event, or ``NEED_DATA``; raises :class:`ProtocolError` (again on every call after)."""
+        if self._error is not None:
+            raise self._error
+        try:
+            while True:
+                ev = self._parse_frame()
+                if ev is not None:
+                    return ev
+        except ProtocolError as e:
+            self._error = e
+            self._buf = bytearray()
+            self._frag_parts = []
+            self._frag_size = 0
+            raise
+
+    def _need_data(self) -> _Sentinel | Close:
+        if self._eof and not self._close_received and not self._lost_reported:
+            self._lost_reported = True
+            return Close(1006, "")
+        return NEED_DATA
+
+    def _parse_frame(self) -> Event | _Sentinel | None:
+        """Parse one frame; None when it produced no event (a non-final fragment)."""
+        buf = self._buf
+        have = len(buf)
+        if have < 2 or self._close_received:
+            return self._need_data()
+        b0 = buf[0]
+        b1 = buf[1]
+        length = b1 & 0x7F
+        pos = 2
+        if length == 126:
+            if have < 4:
+                return self._need_data()
+            length = int.from_bytes(buf[2:4], "big")
+            pos = 4
+        elif length == 127:
+            if have < 10:
+                return self._need_data()
+            length = int.from_bytes(buf[2:10], "big")
+            if length >> 63:
+                raise ProtocolError(1002, "frame length has its most significant bit set")
+            pos = 10
+        opcode = b0 & 0x0F
+        fin = b0 & 0x80
+        rsv1 = b0 & 0x40
+        if b0 & 0x30:
+            raise ProtocolError(1002, "reserved bits RSV2/RSV3 set")
+        masked = b1 & 0x80
+        if bool(masked) != self._expect_mask:
+            raise ProtocolError(
+                1002,
+                "client frames must be masked" if self._expect_mask else "server frames must not be masked",
+            )
+        if opcode >= 8:
+            if opcode not in _CONTROL:
+                raise ProtocolError(1002, f"reserved opcode {opcode:#x}")
+            if not fin:
+                raise ProtocolError(1002, "fragmented control frame")
+            if length > 125:
+                raise ProtocolError(1002, "control frame longer than 125 bytes")
+            if rsv1:
+                raise ProtocolError(1002, "RSV1 set on a control frame")
+        else:
+            if opcode == 0:
+                if not self._frag_opcode:
+                    raise ProtocolError(1002, "continuation frame without a message to continue")
+                if rsv1:
+                    raise ProtocolError(1002, "RSV1 set on a continuation frame")
+            elif opcode in (1, 2):
+                if self._frag_opcode:
+                    raise ProtocolError(1002, "new data frame while a fragmented message is incomplete")
+                if rsv1 and self._deflate is None:
+                    raise ProtocolError(1002, "RSV1 set without a negotiated extension")
+            else:
+                raise ProtocolError(1002, f"reserved opcode {opcode:#x}")
+            limit = self.max_message_size
+            if limit is not None:
+                compressed = rsv1 if opcode else self._frag_compressed
+                # Deflate can expand incompressible data a little; allow for it on the wire.
+                wire_limit = limit + (limit >> 6) + 64 if compressed else limit
+                if self._frag_wire + length > wire_limit:
+                    raise ProtocolError(1009, "message too big")
+        if masked:
+            pos += 4
+        end = pos + length
+        if have < end:
+            return self._need_data()
+        if masked:
+            payload = _mask(buf[pos:end], bytes(buf[pos - 4 : pos]))
+        else:
+            payload = bytes(buf[pos:end])
+        del buf[:end]
+        if opcode >= 8:
+            return self._control(opcode, payload)
+        return self._data(opcode, bool(fin), bool(rsv1), payload)
+
+    def _control(self, opcode: int, payload: bytes) -> Event:
+        if opcode == Opcode.PING:
+            return Ping(payload)
+        if opcode == Opcode.PONG:
+            return Pong(payload)
+        n = len(payload)
+        if n == 0:
+            code, reason = 1005, ""
+        elif n == 1:
+            raise ProtocolError(1002, "close frame with a 1-byte payload")
+        else:
+            code = int.from_bytes(payload[:2], "big")
+            if not is_valid_close_code(code):
+                raise ProtocolError(1002, f"invalid close code {code}")
+            try:
+                reason = payload[2:].decode("utf-8")
+            except UnicodeDecodeError:
+                raise ProtocolError(1007, "close reason is not valid UTF-8") from None
+        self._close_received = True
+        self._buf = bytearray()
+        return Close(code, reason)
+
+    def _data(self, opcode: int, fin: bool, rsv1: bool, payload: bytes) -> Message | None:
+        limit = self.max_message_size
+        if opcode:
+            if fin and not rsv1:  # the common case: one uncompressed frame
+                if opcode == 2:
+                    return Message(payload)
+                try:
+                    return Message(payload.decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise ProtocolError(1007, "text message is not valid UTF-8") from None
+            self._frag_opcode = opcode
+            self._frag_compressed = rsv1
+            self._frag_size = 0
+            self._frag_wire = 0
+            self._frag_parts = []
+            self._utf8 = codecs.getincrementaldecoder("utf-8")() if opcode == 1 else None
+        self._frag_wire += len(payload)
+        if self._frag_compressed:
+            assert self._deflate is not None
+            remaining = None if limit is None else limit - self._frag_size
+            payload = self._deflate.decompress(payload, fin, remaining)
+        self._frag_size += len(payload)
+        if limit is not None and self._frag_size > limit:
+            raise ProtocolError(1009, "message too big")
+        if self._utf8 is not None:
+            try:
+                part: Any = self._utf8.decode(payload, fin)
+            except UnicodeDecodeError:
+                raise ProtocolError(1007, "text message is not valid UTF-8") from None
+        else:
+            part = payload
+        if part:
+            self._frag_parts.append(part)
+        if not fin:
+            return None
+        parts = self._frag_parts
+        self._frag_parts = []
+        self._frag_opcode = 0
+        self._frag_size = 0
+        self._frag_wire = 0
+        if self._utf8 is not None:
+            self._utf8 = None
+            return Message("".join(parts))
+        return Message(b"".join(parts))
+
+    # -- output ------------------------------------------------------------------------
+
+    def _frame(self, first: int, payload: bytes) -> bytes:
+        if self._mask_out:
+            key = _KEYS.next()
+            out = _header(first, len(payload), True)
+            out += key
+            out += _mask(payload, key)
+            return bytes(out)
+        out = _header(first, len(payload), False)
+        out += payload
+        return bytes(out)
+
+    def send_message(
+        self,
+        data: str | bytes | bytearray | memoryview,
+        *,
+        binary: bool | None = None,
+        fragment_size: int = 0,
+    ) -> bytes:
+        """The frame(s) of one data message.
+
+        ``str`` is sent as text and bytes as binary unless ``binary`` says otherwise (text
+        given as bytes must then be UTF-8).  With permessage-deflate the message is compressed.
+        A positive ``fragment_size`` splits the (compressed) payload into frames of that size.
+        """
+        if self._close_sent:
+            raise WebSocketClosedError("the close handshake has started")
+        if isinstance(data, str):
+            payload = data.encode("utf-8")
+            if binary is None:
+                binary = False
+        else:
+            payload = bytes(data)
+            if binary is None:
+                binary = True
+        opcode = Opcode.BINARY if binary else Opcode.TEXT
+        rsv1 = 0
+        if self._deflate is not None:
+            payload = self._deflate.compress(payload)
+            rsv1 = 0x40
+        if fragment_size <= 0 or len(payload) <= fragment_size:
+            return self._frame(0x80 | rsv1 | opcode, payload)
+        chunks = [payload[i : i + fragment_size] for i in range(0, len(payload), fragment_size)]
+        last = len(chunks) - 1
+        out = [self._frame(rsv1 | opcode, chunks[0])]
+        for i in range(1, last + 1):
+            out.append(self._frame((0x80 if i == last else 0) | Opcode.CONTINUATION, chunks[i]))
+        return b"".join(out)
+
+    def _control_frame(self, opcode: int, payload: bytes | str) -> bytes:
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        if len(payload) > 125:
+            raise ValueError("control frame payloads are limited to 125 bytes")
+        if self._close_sent:
+            raise WebSocketClosedError("the close handshake has started")
+        return self._frame(0x80 | opcode, bytes(payload))
+
+    def send_ping(self, payload: bytes | str = b"") -> bytes:
+        return self._control_frame(Opcode.PING, payload)
+
+    def send_pong(self, payload: bytes | str = b"") -> bytes:
+        return self._control_frame(Opcode.PONG, payload)
+
+    def send_close(self, code: int | None = 1000, reason: str = "") -> bytes:
+        """Our close frame (``b""`` if one was already sent); ``None`` sends no code at all."""
+        if self._close_sent:
+            return b""
+        if code is None:
+            if reason:
+                raise ValueError("a close reason needs a close code")
+            payload = b""
+        else:
+            if not is_valid_close_code(code):
+                raise ValueError(f"invalid close code {code}")
+            payload = code.to_bytes(2, "big") + reason.encode("utf-8")
+            if len(payload) > 125:
+                raise ValueError("close reason longer than 123 bytes")
+        self._close_sent = True
+        return self._frame(0x80 | Opcode.CLOSE, payload)
