@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tornado.httputil import responses
+
+# RFC 9112 reason-phrase: HTAB, SP, visible characters and obs-text; no CR, LF or other controls.
+_UNSAFE_REASON = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def check_reason(reason: str | None) -> str | None:
+    """``reason`` unchanged, or ``ValueError`` when it could end the status line early."""
+    if reason is not None:
+        if not isinstance(reason, str):
+            raise TypeError(f"reason phrase must be a str, got {type(reason).__name__}")
+        if _UNSAFE_REASON.search(reason):
+            raise ValueError(f"unsafe reason phrase {reason!r} (CR, LF or control characters)")
+    return reason
 
 
 class HTTPError(Exception):
     """Raise to answer with ``status_code``; ``log_message`` goes to the log, never to the client.
 
     ``log_message`` may hold ``%s`` placeholders filled from ``args`` (lazily, like logging).
+    A ``reason`` with CR, LF or another control character raises ``ValueError``.
     """
 
     def __init__(
@@ -22,7 +37,7 @@ class HTTPError(Exception):
         self.status_code = status_code
         self.log_message = log_message
         self.args = args
-        self.reason = reason
+        self.reason = check_reason(reason)
 
     def __str__(self) -> str:
         message = f"HTTP {self.status_code}: {self.reason or responses.get(self.status_code, 'Unknown')}"

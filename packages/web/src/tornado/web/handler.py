@@ -23,10 +23,11 @@ from urllib.parse import urlencode
 
 import tornado.locale
 from tornado import escape
-from tornado.escape import SafeHTML, to_unicode, utf8
+from tornado.escape import SafeHTML, utf8
 from tornado.httputil import format_timestamp, responses
 from tornado.web import signing
-from tornado.web.errors import Finish, HTTPError, MissingArgumentError
+from tornado.web.cookies import make_morsel
+from tornado.web.errors import Finish, HTTPError, MissingArgumentError, check_reason
 
 if TYPE_CHECKING:
     from tornado.web.application import Application
@@ -39,7 +40,6 @@ gen_log = logging.getLogger("tornado.general")
 _ARG_DEFAULT: Any = object()
 _UNSAFE_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # tab is allowed
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")
-_COOKIE_UNSAFE = re.compile(r"[\x00-\x20;,\x7f]")
 _SERVER = "TornadoServer/1.0"
 
 _date_cache: list[Any] = [0, ""]
@@ -198,11 +198,10 @@ class RequestHandler:
         """Override to set headers on every response (including error pages)."""
 
     def set_status(self, status_code: int, reason: str | None = None) -> None:
-        """Set the response status; ``reason`` defaults to the standard phrase."""
+        """Set the response status; ``reason`` defaults to the standard phrase (CR/LF refused)."""
         if not isinstance(status_code, int) or isinstance(status_code, bool) or not 100 <= status_code <= 999:
             raise ValueError(f"status_code must be an int in 100..999, got {status_code!r}")
-        if reason is not None and ("\r" in reason or "\n" in reason):
-            raise ValueError(f"unsafe reason phrase {reason!r}")
+        check_reason(reason)
         self._status_code = status_code
         self._reason = reason if reason is not None else responses.get(status_code, "Unknown")
 
@@ -331,42 +330,27 @@ class RequestHandler:
         samesite: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Set a response cookie; ``expires`` is a timestamp or datetime, ``expires_days`` a lifetime."""
-        name = to_unicode(name) if isinstance(name, bytes) else name
-        value = to_unicode(value) if isinstance(value, bytes) else value
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise TypeError("cookie name and value must be str or bytes")
-        if not name or _COOKIE_UNSAFE.search(name) or "=" in name:
-            raise ValueError(f"invalid cookie name {name!r}")
-        if re.search(r"[\x00-\x1f\x7f]", value):
-            raise ValueError(f"invalid cookie value {value!r} (control characters)")
-        if samesite is not None and samesite.lower() not in ("strict", "lax", "none"):
-            raise ValueError(f"samesite must be 'Strict', 'Lax' or 'None', got {samesite!r}")
+        """Set a response cookie; ``expires`` is a timestamp or datetime, ``expires_days`` a lifetime.
+
+        ``;``, CR, LF or any other control character in the name, value, path, domain or
+        another attribute raises ``ValueError`` (see tornado.web.cookies).
+        """
+        morsel = make_morsel(
+            name,
+            value,
+            domain=domain,
+            expires=expires,
+            path=path,
+            expires_days=expires_days,
+            max_age=max_age,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            **kwargs,
+        )
         if self._new_cookie is None:
             self._new_cookie = {}
-        morsel: http.cookies.Morsel[str] = http.cookies.Morsel()
-        morsel.set(name, value, http.cookies.SimpleCookie().value_encode(value)[1])
-        if domain:
-            morsel["domain"] = domain
-        if expires_days is not None and not expires:
-            expires = time.time() + expires_days * 86400
-        if expires:
-            morsel["expires"] = format_timestamp(expires)
-        if path:
-            morsel["path"] = path
-        if max_age is not None:
-            morsel["max-age"] = str(max_age)
-        if secure:
-            morsel["secure"] = True
-        if httponly:
-            morsel["httponly"] = True
-        if samesite:
-            morsel["samesite"] = samesite
-        for k, v in kwargs.items():
-            if k.replace("_", "-") not in morsel:
-                raise TypeError(f"set_cookie() got an unknown cookie attribute {k!r}")
-            morsel[k.replace("_", "-")] = v
-        self._new_cookie[name] = morsel
+        self._new_cookie[morsel.key] = morsel
 
     def clear_cookie(self, name: str, path: str = "/", domain: str | None = None, **kwargs: Any) -> None:
         """Delete cookie ``name`` in the browser (same path/domain as when it was set)."""
