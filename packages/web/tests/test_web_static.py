@@ -199,3 +199,96 @@ def test_static_files_do_not_set_xsrf_cookie(serve, static_dir):
     s = serve(tornado.web.Application([(r"/", Page)], static_path=str(static_dir), xsrf_cookies=True))
     assert "_xsrf" not in s.fetch("/static/style.css").cookies()
     assert "_xsrf" in s.fetch("/").cookies()
+
+
+@pytest.fixture
+def linked(serve, tmp_path):
+    """A static root holding symlinks that stay inside it and symlinks that lead outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("top secret")
+    (outside / "index.html").write_text("secret index")
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "real.txt").write_text("real")
+    (root / "sub" / "index.html").write_text("<p>index</p>")
+    (root / "alias.txt").symlink_to(root / "real.txt")
+    (root / "relative-alias.txt").symlink_to("sub/../real.txt")
+    (root / "sublink").symlink_to(root / "sub", target_is_directory=True)
+    (root / "out.txt").symlink_to(outside / "secret.txt")
+    (root / "outrel.txt").symlink_to("../outside/secret.txt")
+    (root / "outdir").symlink_to(outside, target_is_directory=True)
+    (root / "idx").mkdir()
+    (root / "idx" / "index.html").symlink_to(outside / "index.html")
+    (root / "chain.txt").symlink_to(root / "outrel.txt")
+    app = tornado.web.Application(
+        [
+            (
+                r"/files/(.*)",
+                tornado.web.StaticFileHandler,
+                {"path": str(root), "default_filename": "index.html"},
+            )
+        ],
+        static_path=str(root),
+    )
+    return serve(app)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/out.txt",
+        "/static/outrel.txt",
+        "/static/chain.txt",
+        "/static/outdir/secret.txt",
+        "/static/outdir/../outdir/secret.txt",
+        "/files/outdir/",
+        "/files/idx/",
+        "/files/outdir/index.html",
+    ],
+)
+def test_symlinks_out_of_the_root_are_refused(linked, path):
+    for method in ("GET", "HEAD"):
+        r = linked.raw(f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        assert r.startswith(b"HTTP/1.1 403 "), (method, r[:60])
+        assert b"secret" not in r
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/static/real.txt", b"real"),
+        ("/static/alias.txt", b"real"),
+        ("/static/relative-alias.txt", b"real"),
+        ("/static/sublink/index.html", b"<p>index</p>"),
+        ("/files/sublink/", b"<p>index</p>"),
+    ],
+)
+def test_symlinks_inside_the_root_keep_working(linked, path, body):
+    r = linked.fetch(path)
+    assert (r.status, r.body) == (200, body)
+
+
+def test_static_root_may_itself_be_a_symlink(serve, static_dir, tmp_path):
+    link = tmp_path / "root-link"
+    link.symlink_to(static_dir, target_is_directory=True)
+    s = serve(tornado.web.Application(static_path=str(link)))
+    assert s.fetch("/static/robots.txt").status == 200
+    assert s.fetch("/static/../secret.txt").status in (400, 403, 404)
+
+
+def test_static_url_does_not_hash_a_file_outside_the_root(serve, tmp_path):
+    (tmp_path / "secret.txt").write_text("top secret")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "out.txt").symlink_to(tmp_path / "secret.txt")
+    (root / "in.txt").write_text("in")
+
+    class Urls(tornado.web.RequestHandler):
+        def get(self):
+            self.write(self.static_url("out.txt") + " " + self.static_url("in.txt"))
+
+    s = serve(tornado.web.Application([(r"/", Urls)], static_path=str(root)))
+    out_url, in_url = s.fetch("/").text.split()
+    assert out_url == "/static/out.txt"
+    assert in_url.startswith("/static/in.txt?v=")

@@ -28,6 +28,7 @@ from tornado.httputil import format_timestamp, responses
 from tornado.web import signing
 from tornado.web.cookies import make_morsel
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError, check_reason
+from tornado.web.redirects import local_path
 
 if TYPE_CHECKING:
     from tornado.web.application import Application
@@ -966,10 +967,9 @@ def authenticated(method: _F) -> _F:
 
 
 def _redirect_to_path(handler: RequestHandler, path: str) -> None:
-    """Permanent redirect to ``path`` on this host, keeping the query.  A leading ``//`` is
-    collapsed: browsers would read it as another host."""
-    if path.startswith("//"):
-        path = "/" + path.lstrip("/")
+    """Permanent redirect to ``path`` on this host, keeping the query.  A leading run of
+    slashes, backslashes or controls is collapsed: a browser would read it as another host."""
+    path = local_path(path)
     if handler.request.query:
         path += "?" + handler.request.query
     handler.redirect(path, permanent=True)

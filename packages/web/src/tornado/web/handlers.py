@@ -7,10 +7,17 @@ from typing import Any
 
 from tornado.web.errors import HTTPError
 from tornado.web.handler import RequestHandler
+from tornado.web.redirects import quote_value, same_origin, template_prefix
 
 
 class RedirectHandler(RequestHandler):
-    """Redirect every GET/HEAD to ``url`` (``{0}``-style placeholders take the URL groups)."""
+    """Redirect every GET/HEAD to ``url`` (``{0}``-style placeholders take the URL groups).
+
+    A group value can change the target's path and query, never its scheme or host: a
+    target that a browser would read as another host than the text of ``url`` before its
+    first placeholder (this host, for ``/...``) is answered with 404. Controls, spaces and
+    backslashes in group values are percent-encoded.
+    """
 
     def initialize(self, url: str, permanent: bool = True) -> None:
         if not isinstance(url, str):
@@ -19,9 +26,14 @@ class RedirectHandler(RequestHandler):
         self._permanent = permanent
 
     def get(self, *args: Any, **kwargs: Any) -> None:
-        target = self._url.format(*args, **kwargs)
+        # Group values come from the client: they may fill in the path, never the host.
+        target = self._url.format(
+            *[quote_value(a) for a in args], **{k: quote_value(v) for k, v in kwargs.items()}
+        )
         if self.request.query and "?" not in target:
             target += "?" + self.request.query
+        if (args or kwargs) and not same_origin(target, template_prefix(self._url)):
+            raise HTTPError(404, "redirect target %r would leave the host of %r", target, self._url)
         self.redirect(target, permanent=self._permanent)
 
     head = get

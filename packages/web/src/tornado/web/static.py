@@ -13,6 +13,7 @@ from typing import Any
 from tornado.httputil import format_timestamp, parse_http_date
 from tornado.web.errors import HTTPError
 from tornado.web.handler import RequestHandler
+from tornado.web.redirects import origin
 
 _CHUNK = 64 * 1024
 _TEN_YEARS = 86400 * 365 * 10
@@ -20,6 +21,9 @@ _TEN_YEARS = 86400 * 365 * 10
 
 class StaticFileHandler(RequestHandler):
     """Serve files under ``path``; never anything outside it.
+
+    Symlinks are followed while they resolve inside the root; one that leads outside it
+    (to a file or through a directory) is refused with 403, like a ``..`` path.
 
     With ``?v=`` in the URL (see static_url) the response may be cached for ten years.
     Supports If-None-Match/If-Modified-Since (304), single byte ranges (206/416) and HEAD.
@@ -150,16 +154,21 @@ class StaticFileHandler(RequestHandler):
         abspath = os.path.abspath(os.path.join(root, path))
         if not (abspath + os.sep).startswith(root + os.sep):
             raise HTTPError(403, "%s is not in the static root directory", path)
+        if not _resolves_inside(abspath, root):
+            raise HTTPError(403, "%s leads through a symlink to outside the static root", path)
         if os.path.isdir(abspath):
             if self.default_filename is None:
                 raise HTTPError(403, "%s is a directory", path)
             if not self.request.path.endswith("/"):
-                if self.request.path.startswith("//"):
-                    # "//host/" would be a redirect to another site.
-                    raise HTTPError(403, "cannot redirect path with two initial slashes")
-                self.redirect(self.request.path + "/", permanent=True)
+                target = self.request.path + "/"
+                if origin(target) != ("", None):
+                    # "//host/" (or "/\\host/") would be a redirect to another site.
+                    raise HTTPError(403, "cannot redirect %r: a browser reads it as another host", target)
+                self.redirect(target, permanent=True)
                 return None
             abspath = os.path.join(abspath, self.default_filename)
+            if not _resolves_inside(abspath, root):
+                raise HTTPError(403, "%s leads through a symlink to outside the static root", path)
         if not os.path.exists(abspath):
             raise HTTPError(404)
         if not os.path.isfile(abspath) or not stat.S_ISREG(os.stat(abspath).st_mode):
@@ -199,10 +208,17 @@ class StaticFileHandler(RequestHandler):
             return url
         root = os.path.abspath(settings["static_path"])
         abspath = os.path.abspath(os.path.join(root, path))
-        if not (abspath + os.sep).startswith(root + os.sep):
+        if not (abspath + os.sep).startswith(root + os.sep) or not _resolves_inside(abspath, root):
             return url
         version = cls.get_version(settings, abspath)
         return f"{url}?v={version}" if version else url
+
+
+def _resolves_inside(abspath: str, root: str) -> bool:
+    """True when ``abspath``, with every symlink on its way resolved, is still under ``root``
+    (itself resolved: a root that is a symlink is fine)."""
+    real_root = os.path.realpath(root)
+    return (os.path.realpath(abspath) + os.sep).startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def _parse_range(header: str) -> tuple[int | None, int | None] | None:
