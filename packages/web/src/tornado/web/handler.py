@@ -9,10 +9,8 @@ import hashlib
 import hmac
 import http.cookies
 import logging
-import os
 import re
 import secrets
-import sys
 import time
 import traceback
 import types
@@ -29,6 +27,7 @@ from tornado.web import signing
 from tornado.web.cookies import make_morsel
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError, check_reason
 from tornado.web.redirects import local_path
+from tornado.web.sourcedirs import class_directory
 
 if TYPE_CHECKING:
     from tornado.web.application import Application
@@ -114,8 +113,12 @@ class RequestHandler:
     _hooks_init = False
     _hooks_prepare = False
 
+    # Where templates load from without a template_path: next to the file defining the class.
+    _source_dir: str | None = None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._source_dir = class_directory(cls)
         base = RequestHandler
         cls._hooks_close = cls.on_connection_close is not base.on_connection_close
         cls._hooks_finish = cls.on_finish is not base.on_finish
@@ -424,7 +427,13 @@ class RequestHandler:
         return str(self.application.settings["login_url"])
 
     def get_template_path(self) -> str | None:
-        """Directory templates load from: the ``template_path`` setting by default."""
+        """Directory templates load from: the ``template_path`` setting by default.
+
+        None means the directory of the file containing the handler's class (the class
+        being served, ``type(self)``, even when ``render`` is called from a base class
+        defined elsewhere); a UIModule's ``render_string`` uses the directory of the file
+        containing the UIModule subclass.
+        """
         return self.application.settings.get("template_path")
 
     @property
@@ -684,12 +693,20 @@ class RequestHandler:
 
     def render_string(self, template_name: str, **kwargs: Any) -> bytes:
         """Render a template to bytes with the handler's template namespace."""
+        return self._render_string_for(type(self), template_name, kwargs)
+
+    def _render_string_for(self, owner: type, template_name: str, kwargs: dict[str, Any]) -> bytes:
+        """Render for ``owner`` (this handler's class, or a UIModule class): without a
+        template path, templates load from the directory of the file defining ``owner``,
+        else (a class of tornado.web's own, like TemplateModule) from the handler's."""
         template_path = self.get_template_path()
         if not template_path:
-            frame = sys._getframe(1)
-            while frame.f_code.co_filename == __file__ and frame.f_back is not None:
-                frame = frame.f_back
-            template_path = os.path.dirname(frame.f_code.co_filename)
+            template_path = getattr(owner, "_source_dir", None) or type(self)._source_dir
+            if not template_path:
+                raise ValueError(
+                    f"cannot find the templates of {owner.__qualname__}: its module has no file;"
+                    " set the 'template_path' setting"
+                )
         template = self.application._get_template(template_path, template_name, self)
         namespace = self.get_template_namespace()
         namespace.update(kwargs)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import escape
 from tornado.escape import SafeHTML, to_unicode
+from tornado.web.sourcedirs import class_directory
 
 if TYPE_CHECKING:
     from tornado.web.handler import RequestHandler
@@ -19,6 +20,13 @@ class UIModule:
     One instance per handler and module name; its resources (CSS, JavaScript, head/body
     HTML) are collected from every module used on a page and included once.
     """
+
+    # Where render_string() finds templates without a template_path: next to the subclass's file.
+    _source_dir: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._source_dir = class_directory(cls)
 
     def __init__(self, handler: RequestHandler) -> None:
         self.handler = handler
@@ -59,8 +67,12 @@ class UIModule:
         return None
 
     def render_string(self, path: str, **kwargs: Any) -> bytes:
-        """Render a template with the handler's namespace."""
-        return self.handler.render_string(path, **kwargs)
+        """Render a template with the handler's namespace.
+
+        Without a template path it is looked up next to the file defining this UIModule
+        subclass (for TemplateModule, next to the handler's).
+        """
+        return self.handler._render_string_for(type(self), path, kwargs)
 
 
 class TemplateModule(UIModule):
