@@ -92,6 +92,13 @@ def _raw_verdict(head: bytes) -> tuple[bool, bool, bool, bool]:
 
 _MAX_PAUSED_BUFFER = 256 * 1024
 
+# Lingering close (as nginx does it): after refusing a request whose input is still coming,
+# we half-close and read and discard for at most this long / this many bytes before closing.
+# Closing a socket with unread input makes the kernel send a reset, and a client still
+# sending then loses the response it has not read yet: it sees "connection reset", not 413.
+LINGER_TIME = 5.0
+LINGER_BYTES = 1024 * 1024
+
 # Bytes asked of each recv() on asyncio's own socket transport (uvloop reads into a buffer it
 # reuses).  asyncio asks for 256 KiB: every read allocates a bytes object that size, above
 # glibc's 128 KiB mmap threshold, and unless that threshold has adapted upwards, shrinking it
@@ -152,6 +159,8 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._body_idle = server.body_timeout is None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
+        self._linger_left = -1  # >= 0 while draining input before closing
+        self._linger_timer: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------ asyncio.Protocol
 
@@ -169,6 +178,11 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._set_phase(_IDLE)
 
     def data_received(self, data: bytes) -> None:
+        if self._linger_left >= 0:
+            self._linger_left -= len(data)
+            if self._linger_left < 0:
+                self._end_linger()
+            return
         self._in_receive = True
         self._now = now = self._loop.time()
         try:
@@ -185,6 +199,9 @@ class HTTP1ServerConnection(asyncio.Protocol):
             batch.append(self)
 
     def eof_received(self) -> bool:
+        if self._linger_left >= 0:
+            self._end_linger()
+            return False
         self._in_receive = True
         self._now = self._loop.time()
         try:
@@ -207,6 +224,9 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+            self._linger_timer = None
         self.server._connection_gone(self)
         for fut in self._drain_waiters:
             if not fut.done():
@@ -347,9 +367,38 @@ class HTTP1ServerConnection(asyncio.Protocol):
 
     def _send_error_and_close(self, status: int) -> None:
         self._out.append(format_error_response(status))
-        self._flush()
         self.request = None
-        self.close()
+        self._linger()
+
+    def _linger(self) -> None:
+        """Send what is queued, half-close, and drain the peer's input for a bounded time.
+
+        For a connection closed while the request is not read in full: the client may still
+        be sending, and only after it has stopped can we close without a reset that would
+        destroy the response in its receive buffer.
+        """
+        transport = self.transport
+        if transport is None or transport.is_closing() or self._linger_left >= 0:
+            return
+        self._flush()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._linger_left = LINGER_BYTES
+        self._linger_timer = self._loop.call_later(LINGER_TIME, self._end_linger)
+        if self._reading_paused:
+            self._reading_paused = False
+            transport.resume_reading()
+        if transport.can_write_eof():
+            transport.write_eof()  # FIN after the response: the client knows it is all
+
+    def _end_linger(self) -> None:
+        self._linger_left = -1
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+            self._linger_timer = None
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
 
     def _callback_failed(self, req: HTTPServerRequest) -> None:
         app_log.error("Uncaught exception in request callback for %s %s", req.method, req.uri, exc_info=True)
