@@ -24,7 +24,6 @@ import ipaddress
 import logging
 import re
 import time
-import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +42,7 @@ from tornado.httputil import (
     format_error_response,
 )
 
+from ._gzip import GZIP_CODINGS, GzipBody
 from ._request import HTTPServerRequest
 
 if TYPE_CHECKING:
@@ -160,6 +160,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
         self._linger_left = -1  # >= 0 while draining input before closing
+        self._gzip: GzipBody | None = None
         self._linger_timer: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------ asyncio.Protocol
@@ -264,7 +265,16 @@ class HTTP1ServerConnection(asyncio.Protocol):
             if t is RequestHead:
                 self._on_head(ev)  # type: ignore[arg-type]
             elif t is Data:
-                self._body.append(ev.data)  # type: ignore[union-attr]
+                if self._gzip is None:
+                    self._body.append(ev.data)  # type: ignore[union-attr]
+                else:
+                    try:
+                        piece = self._gzip.feed(ev.data)  # type: ignore[union-attr]
+                    except ProtocolError as e:
+                        self._bad_gzip(e)
+                        return
+                    if piece:
+                        self._body.append(piece)
             elif t is EndOfMessage:
                 self._on_end_of_message()
             elif ev is NEED_DATA:
@@ -303,6 +313,11 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._mode = _NONE
         self._raw_head = b""
         self._raw_keep_alive = None
+        self._gzip = None
+        if server.decompress_request:
+            coding = headers.get("Content-Encoding")
+            if coding is not None and coding.strip(" \t").lower() in GZIP_CODINGS:
+                self._gzip = GzipBody(server.max_body_size)
         if head.expect_continue:
             self._out.append(self.conn.send_continue())
             if not self._in_receive:
@@ -321,9 +336,17 @@ class HTTP1ServerConnection(asyncio.Protocol):
             req.body = body[0] if len(body) == 1 else b"".join(body)
             self._body = []
         self._phase = _HANDLING
-        if self.server.decompress_request and "Content-Encoding" in req.headers:
-            if not self._decompress(req):
+        if self._gzip is not None:
+            try:
+                self._gzip.finish()
+            except ProtocolError as e:
+                self._bad_gzip(e)
                 return
+            self._gzip = None
+            headers = req.headers
+            headers["X-Consumed-Content-Encoding"] = headers["Content-Encoding"]
+            del headers["Content-Encoding"]
+            headers["Content-Length"] = str(len(req.body))
         try:
             result = self.server.request_callback(req)
         except Exception:
@@ -333,28 +356,11 @@ class HTTP1ServerConnection(asyncio.Protocol):
             fut = asyncio.ensure_future(result, loop=self._loop)
             fut.add_done_callback(lambda f: self._async_callback_done(f, req))
 
-    def _decompress(self, req: HTTPServerRequest) -> bool:
-        encoding = req.headers["Content-Encoding"].strip().lower()
-        if encoding != "gzip":
-            return True
-        limit = self.server.max_body_size
-        try:
-            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            data = d.decompress(req.body, limit + 1)
-            if len(data) > limit:
-                raise ProtocolError("decompressed body exceeds max_body_size", 413)
-            if not d.eof:
-                raise ProtocolError("truncated gzip body")
-        except (zlib.error, ProtocolError) as e:
-            status = e.status_code if isinstance(e, ProtocolError) else 400
-            gen_log.info("Bad gzip request body from %s: %s", self.remote_ip, e)
-            self._send_error_and_close(status)
-            return False
-        req.body = data
-        req.headers["X-Consumed-Content-Encoding"] = req.headers["Content-Encoding"]
-        del req.headers["Content-Encoding"]
-        req.headers["Content-Length"] = str(len(data))
-        return True
+    def _bad_gzip(self, e: ProtocolError) -> None:
+        gen_log.info("Bad gzip request body from %s: %s", self.remote_ip, e)
+        self._gzip = None
+        self._body = []
+        self._send_error_and_close(e.status_code)
 
     # ----------------------------------------------------------------------- errors
 
