@@ -32,3 +32,24 @@ def drain_events() -> Callable[[H1Connection], list[Event]]:
 @pytest.fixture
 def feed_one_byte_at_a_time() -> Callable[[H1Connection, bytes], list[Event]]:
     return feed_bytewise
+
+
+def _scaling_ratio(run: Callable[[int], object], n: int, repeats: int = 5) -> float:
+    """time(run(4n)) / time(run(n)), each the best of ``repeats``: about 4 when linear, 16 when quadratic."""
+    import time
+
+    def best(size: int) -> float:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            run(size)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    best(n)  # warm caches
+    return best(4 * n) / best(n)
+
+
+@pytest.fixture
+def scaling_ratio() -> Callable[..., float]:
+    return _scaling_ratio

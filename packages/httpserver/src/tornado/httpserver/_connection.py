@@ -39,6 +39,7 @@ from tornado.httputil import (
     HTTPOutputError,
     ProtocolError,
     RequestHead,
+    count_body_fields,
     format_error_response,
 )
 
@@ -347,6 +348,8 @@ class HTTP1ServerConnection(asyncio.Protocol):
             headers["X-Consumed-Content-Encoding"] = headers["Content-Encoding"]
             del headers["Content-Encoding"]
             headers["Content-Length"] = str(len(req.body))
+        if (req.query or req.body) and not self._within_limits(req):
+            return
         try:
             result = self.server.request_callback(req)
         except Exception:
@@ -355,6 +358,31 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if result is not None and inspect.isawaitable(result):
             fut = asyncio.ensure_future(result, loop=self._loop)
             fut.add_done_callback(lambda f: self._async_callback_done(f, req))
+
+    def _within_limits(self, req: HTTPServerRequest) -> bool:
+        """Refuse (400) a query or form with more fields than the server allows.
+
+        Counted with ``bytes.count`` before the application can parse anything, so an
+        oversized form costs a scan of its bytes, not a parse of every field.
+        """
+        server = self.server
+        what = ""
+        if req.query and req.query.count("&") >= server.max_query_arguments:
+            what = f"more than {server.max_query_arguments} query arguments"
+        elif req.body:
+            ctype = req.headers.get("Content-Type")
+            if ctype is not None:
+                n = count_body_fields(ctype, req.body)
+                if ctype[:9].lower() == "multipart":
+                    if n > server.max_multipart_parts:
+                        what = f"more than {server.max_multipart_parts} multipart parts"
+                elif n > server.max_body_arguments:
+                    what = f"more than {server.max_body_arguments} body arguments"
+        if not what:
+            return True
+        gen_log.info("Malformed HTTP request from %s: %s", self.remote_ip, what)
+        self._send_error_and_close(400)
+        return False
 
     def _bad_gzip(self, e: ProtocolError) -> None:
         gen_log.info("Bad gzip request body from %s: %s", self.remote_ip, e)

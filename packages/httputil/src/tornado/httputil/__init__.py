@@ -10,7 +10,14 @@ from http.client import responses
 
 from ._cookies import parse_cookie
 from ._dates import format_timestamp, parse_http_date
-from ._forms import HTTPFile, parse_body_arguments, parse_multipart_form_data, parse_qs_bytes, url_concat
+from ._forms import (
+    HTTPFile,
+    count_body_fields,
+    parse_body_arguments,
+    parse_multipart_form_data,
+    parse_qs_bytes,
+    url_concat,
+)
 from ._headers import (
     HTTPHeaders,
     HTTPInputError,
@@ -48,6 +55,7 @@ __all__ = [
     "parse_body_arguments",
     "parse_multipart_form_data",
     "parse_qs_bytes",
+    "count_body_fields",
     "url_concat",
     "HTTPHeaders",
     "HTTPInputError",

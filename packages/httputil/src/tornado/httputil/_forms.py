@@ -9,7 +9,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._headers import HTTPHeaders, HTTPInputError
 
-__all__ = ["HTTPFile", "url_concat", "parse_qs_bytes", "parse_body_arguments", "parse_multipart_form_data"]
+__all__ = [
+    "HTTPFile",
+    "url_concat",
+    "parse_qs_bytes",
+    "parse_body_arguments",
+    "parse_multipart_form_data",
+    "count_body_fields",
+]
 
 gen_log = logging.getLogger("tornado.general")
 
@@ -67,12 +74,16 @@ def url_concat(url: str, args: QueryArgs | None) -> str:
 
 
 def parse_qs_bytes(
-    qs: str | bytes, keep_blank_values: bool = False, strict_parsing: bool = False
+    qs: str | bytes,
+    keep_blank_values: bool = False,
+    strict_parsing: bool = False,
+    max_fields: int | None = None,
 ) -> dict[str, list[bytes]]:
     """Parse a query string into ``{name: [raw bytes values]}``.
 
     Values stay bytes because their charset is unknown here (the framework decodes them);
-    names are decoded as UTF-8 (with replacement).
+    names are decoded as UTF-8 (with replacement).  More than ``max_fields`` fields
+    (``&``-separated) raise HTTPInputError before any is parsed.
     """
     if isinstance(qs, bytes):
         qs = qs.decode("latin-1")
@@ -81,6 +92,8 @@ def parse_qs_bytes(
     result: dict[str, list[bytes]] = {}
     if not qs:
         return result
+    if max_fields is not None and qs.count("&") >= max_fields:
+        raise HTTPInputError(f"more than {max_fields} fields in a query string or form body")
     for name, value in parse_qsl(
         qs,
         keep_blank_values=keep_blank_values,
@@ -138,19 +151,25 @@ def parse_body_arguments(
     arguments: dict[str, list[bytes]],
     files: dict[str, list[HTTPFile]],
     headers: HTTPHeaders | None = None,
+    *,
+    max_arguments: int | None = None,
+    max_parts: int | None = None,
 ) -> None:
     """Parse a form body into ``arguments`` and ``files`` (both updated in place).
 
     Handles ``application/x-www-form-urlencoded`` and ``multipart/form-data``; other types
-    are left alone. Raises HTTPInputError for a body that claims a form type but is broken
-    or that uses a Content-Encoding we cannot read.
+    are left alone. Raises HTTPInputError for a body that claims a form type but is broken,
+    that uses a Content-Encoding we cannot read, or that has more than ``max_arguments``
+    urlencoded fields or ``max_parts`` multipart parts.
     """
     if headers is not None and "Content-Encoding" in headers:
         raise HTTPInputError(f"unsupported Content-Encoding: {headers['Content-Encoding']}")
     ctype = content_type.split(";", 1)[0].strip().lower()
     if ctype == "application/x-www-form-urlencoded":
         try:
-            parsed = parse_qs_bytes(body, keep_blank_values=True)
+            parsed = parse_qs_bytes(body, keep_blank_values=True, max_fields=max_arguments)
+        except HTTPInputError:
+            raise
         except Exception as e:
             raise HTTPInputError(f"invalid x-www-form-urlencoded body: {e}") from e
         for name, values in parsed.items():
@@ -160,21 +179,55 @@ def parse_body_arguments(
         boundary = params.get("boundary")
         if not boundary:
             raise HTTPInputError("multipart/form-data body without a boundary parameter")
-        parse_multipart_form_data(boundary.encode("latin-1"), body, arguments, files)
+        parse_multipart_form_data(boundary.encode("latin-1"), body, arguments, files, max_parts=max_parts)
+
+
+def count_body_fields(content_type: str, body: bytes) -> int:
+    """How many fields a form body would parse into, counted without parsing it.
+
+    For ``application/x-www-form-urlencoded`` the ``&``-separated fields, for
+    ``multipart/form-data`` the parts; 0 for other types.  A server compares this with its
+    limits before a handler touches the body, so an oversized form is refused at once.
+    """
+    if not body:
+        return 0
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    if ctype == "application/x-www-form-urlencoded":
+        return body.count(b"&") + 1
+    if ctype == "multipart/form-data":
+        boundary = _parse_header_params(content_type)[1].get("boundary")
+        if not boundary:
+            return 0
+        return max(0, body.count(b"--" + _unquote_boundary(boundary.encode("latin-1"))) - 1)
+    return 0
+
+
+def _unquote_boundary(boundary: bytes) -> bytes:
+    if boundary.startswith(b'"') and boundary.endswith(b'"') and len(boundary) >= 2:
+        return boundary[1:-1]
+    return boundary
 
 
 def parse_multipart_form_data(
-    boundary: bytes, data: bytes, arguments: dict[str, list[bytes]], files: dict[str, list[HTTPFile]]
+    boundary: bytes,
+    data: bytes,
+    arguments: dict[str, list[bytes]],
+    files: dict[str, list[HTTPFile]],
+    *,
+    max_parts: int | None = None,
 ) -> None:
-    """Parse a multipart/form-data body (RFC 7578) into ``arguments`` and ``files``."""
+    """Parse a multipart/form-data body (RFC 7578) into ``arguments`` and ``files``.
+
+    A body with more than ``max_parts`` parts raises HTTPInputError before any is parsed.
+    """
     if not isinstance(boundary, bytes) or not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse_multipart_form_data expects bytes boundary and body")
-    if boundary.startswith(b'"') and boundary.endswith(b'"') and len(boundary) >= 2:
-        boundary = boundary[1:-1]
-    delimiter = b"--" + boundary
+    delimiter = b"--" + _unquote_boundary(boundary)
     end = data.rfind(delimiter + b"--")
     if end < 0:
         raise HTTPInputError("multipart/form-data body has no final boundary")
+    if max_parts is not None and data.count(delimiter, 0, end) > max_parts:
+        raise HTTPInputError(f"more than {max_parts} parts in a multipart/form-data body")
     parts = data[:end].split(delimiter)
     for part in parts[1:]:
         # Each part is CRLF, headers, CRLF CRLF, content, CRLF.

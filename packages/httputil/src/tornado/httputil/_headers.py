@@ -124,11 +124,33 @@ class HTTPHeaders(MutableMapping[str, str]):
         elif not isinstance(text, str):
             raise TypeError(f"HTTPHeaders.parse expects str or bytes, got {type(text).__name__}")
         h = cls()
+        # Continuation lines are collected and joined once per field: appending each to
+        # the growing value would copy it every time (quadratic in the number of lines).
+        pending: list[str] = []
         for line in text.split("\n"):
             line = line.rstrip("\r")
-            if line:
-                h.parse_line(line)
+            if not line:
+                continue
+            if line[:1] in (" ", "\t"):
+                if not pending:
+                    raise HTTPInputError(f"first header line cannot be a continuation: {line!r}")
+                piece = line.strip()
+                if piece:
+                    pending.append(piece)
+                continue
+            if len(pending) > 1:
+                h._join_continuation(pending)
+            pending = []
+            h.parse_line(line)
+            pending.append("")
+        if len(pending) > 1:
+            h._join_continuation(pending)
         return h
+
+    def _join_continuation(self, pieces: list[str]) -> None:
+        last = self._dict[next(reversed(self._dict))]
+        pieces[0] = last[-1]
+        last[-1] = " ".join(p for p in pieces if p).strip()
 
     def copy(self) -> HTTPHeaders:
         """An independent copy (lists are not shared)."""

@@ -559,11 +559,13 @@ class H1Connection:
             if len(buf) > self.max_header_size:
                 raise ProtocolError("request headers too large", 431)
             if self.strict:
-                if buf.count(b"\n") != buf.count(b"\r\n"):
+                # Only the bytes that arrived since the last look: a head trickled in small
+                # pieces must not be rescanned from its start each time (quadratic).
+                if buf.count(b"\n", start + 1) != buf.count(b"\r\n", start):
                     raise ProtocolError("bare LF in message head")
             else:
-                lf = buf.find(b"\n\n")
-                crlf_lf = buf.find(b"\n\r\n")
+                lf = buf.find(b"\n\n", start)
+                crlf_lf = buf.find(b"\n\r\n", start)
                 ends = [(i, n) for i, n in ((lf, 2), (crlf_lf, 3)) if i >= 0]
                 if ends:
                     i, n = min(ends)
@@ -627,8 +629,8 @@ class H1Connection:
                 return _CLOSED
             return NEED_DATA
         # Fast path: a whole head at the start of the buffer, matched by two regexes.
-        idx = buf.find(b"\r\n\r\n")
-        if 0 < idx <= self.max_header_size and buf[0] != 13 and not self._scan:
+        idx = -1 if self._scan else buf.find(b"\r\n\r\n")
+        if 0 < idx <= self.max_header_size and buf[0] != 13:
             head = buf[: idx + 2].decode("latin-1")
             del buf[: idx + 4]
         else:
