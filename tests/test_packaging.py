@@ -30,12 +30,19 @@ def test_wheel_ships_module_and_marker_but_no_namespace_init(name: str, tmp_path
     assert name in mods
     src = PKGS[name].path / "src" / "tornado"
     for m in mods:
-        if not (src / m / "__init__.py").exists():
-            continue  # a namespace directory shared with other distributions (tornado.platform)
-        assert f"tornado/{m}/__init__.py" in files, files
-        # PEP 561: in a namespace package the marker sits in each distribution's own subpackage, so
-        # installing or removing one distribution never touches another's files.
-        assert f"tornado/{m}/py.typed" in files, files
+        if (src / m / "__init__.py").exists():
+            shipped = [m]
+        else:
+            # A namespace directory shared with other distributions (tornado.platform): no
+            # __init__.py of its own, each subpackage in it is this distribution's.
+            assert f"tornado/{m}/__init__.py" not in files, files
+            shipped = [f"{m}/{sub.name}" for sub in sorted((src / m).iterdir()) if (sub / "__init__.py").exists()]
+            assert shipped, f"namespace directory tornado/{m} ships no subpackage"
+        for pkg in shipped:
+            assert f"tornado/{pkg}/__init__.py" in files, files
+            # PEP 561: in a namespace package the marker sits in each distribution's own subpackage, so
+            # installing or removing one distribution never touches another's files.
+            assert f"tornado/{pkg}/py.typed" in files, files
     own = tuple(f"tornado/{m}/" for m in mods) + tuple(f"tornado/{m}.py" for m in mods)
     assert all(f.startswith((*own, f"tornado_{name}-")) for f in files), files
     meta = zipfile.ZipFile(wheel).read(next(f for f in files if f.endswith("METADATA"))).decode()

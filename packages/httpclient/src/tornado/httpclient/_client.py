@@ -294,7 +294,7 @@ class HTTPClient:
 
     def __init__(self, async_client_class: type[AsyncHTTPClient] | None = None, **kwargs: Any) -> None:
         self._closed = True
-        self._io_loop = IOLoop()
+        self._io_loop = IOLoop(make_current=False)
         cls = async_client_class or AsyncHTTPClient
 
         async def make() -> AsyncHTTPClient:

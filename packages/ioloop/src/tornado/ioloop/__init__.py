@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol, TypeVar, Union, overload
 __all__ = [
     "IOLoop",
     "PeriodicCallback",
+    "TimeoutError",
     "chain_callback",
     "new_event_loop",
     "event_loop_name",
@@ -36,6 +37,10 @@ app_log = logging.getLogger("tornado.application")
 gen_log = logging.getLogger("tornado.general")
 
 _T = TypeVar("_T")
+
+# What run_sync raises on timeout: asyncio's TimeoutError (the builtin one on Python 3.11+),
+# the same class as tornado.util.TimeoutError.
+TimeoutError = asyncio.TimeoutError
 
 EVENT_LOOP_ENV = "TORNADO_EVENT_LOOP"
 
@@ -103,9 +108,10 @@ def _log_future_exception(future: asyncio.Future[Any]) -> None:
 class IOLoop:
     """A level-triggered I/O loop, Tornado's API over one asyncio event loop.
 
-    ``IOLoop()`` creates and owns a new asyncio loop; ``IOLoop(asyncio_loop=loop)``
-    wraps an existing one (at most one IOLoop per asyncio loop).  Use
-    :meth:`current` or :meth:`instance` rather than constructing directly.
+    ``IOLoop()`` creates and owns a new asyncio loop and, as in Tornado 6.3+, becomes this
+    thread's current IOLoop unless ``make_current=False``.  ``IOLoop(asyncio_loop=loop)``
+    wraps an existing one (at most one IOLoop per asyncio loop) without making it current
+    unless ``make_current=True``.  Inside running code use :meth:`current`.
     """
 
     # epoll-compatible event masks, as in Tornado 1.0.
@@ -120,7 +126,9 @@ class IOLoop:
     _registry_lock = threading.Lock()
     _local = threading.local()
 
-    def __init__(self, asyncio_loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self, asyncio_loop: asyncio.AbstractEventLoop | None = None, make_current: bool | None = None
+    ) -> None:
         owned = asyncio_loop is None
         loop = new_event_loop() if asyncio_loop is None else asyncio_loop
         if not isinstance(loop, asyncio.AbstractEventLoop):
@@ -138,7 +146,10 @@ class IOLoop:
         self._owns_loop = owned
         self._closed = False
         self._handlers: dict[int, tuple[_FdOrObj, Callable[[Any, int], None], int]] = {}
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._executor: concurrent.futures.Executor | None = None
+        self._owns_executor = False
+        if make_current if make_current is not None else owned:
+            self.make_current()
 
     # -- finding the loop ----------------------------------------------------------
 
@@ -174,7 +185,7 @@ class IOLoop:
         with cls._instance_lock:
             inst = cls._instance
             if inst is None or inst._closed:
-                inst = cls._instance = cls()
+                inst = cls._instance = cls(make_current=False)
         if (
             getattr(cls._local, "current", None) is None
             and threading.current_thread() is threading.main_thread()
@@ -227,9 +238,7 @@ class IOLoop:
             return None
         if threading.current_thread() is threading.main_thread():
             return cls.instance()
-        loop = cls()
-        loop.make_current()
-        return loop
+        return cls(make_current=True)
 
     def make_current(self) -> None:
         """Make this the IOLoop returned by :meth:`current` in this thread."""
@@ -300,9 +309,9 @@ class IOLoop:
                 except OSError:
                     gen_log.debug("error closing fd %r", obj, exc_info=True)
         self._closed = True
-        if self._executor is not None:
+        if self._executor is not None and self._owns_executor:
             self._executor.shutdown(wait=False)
-            self._executor = None
+        self._executor = None
         with IOLoop._registry_lock:
             if IOLoop._by_loop.get(self.asyncio_loop) is self:
                 del IOLoop._by_loop[self.asyncio_loop]
@@ -317,8 +326,8 @@ class IOLoop:
     def run_sync(self, func: Callable[[], Any], timeout: float | None = None) -> Any:
         """Start the loop, run ``func`` in it, and stop when its result is ready.
 
-        ``func`` may return an awaitable (awaited) or a plain value.  With
-        ``timeout`` (seconds) a slow ``func`` raises TimeoutError.
+        ``func`` may return an awaitable (awaited) or a plain value.  With ``timeout``
+        (seconds) a slow ``func`` is cancelled and :data:`TimeoutError` is raised.
         """
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
             raise ValueError(f"timeout must be a non-negative number of seconds, not {timeout!r}")
@@ -335,7 +344,7 @@ class IOLoop:
                 try:
                     return await asyncio.wait_for(fut, timeout)
                 except asyncio.TimeoutError as e:
-                    raise TimeoutError(f"operation timed out after {timeout} seconds") from e
+                    raise TimeoutError(f"Operation timed out after {timeout} seconds") from e
             return result
 
         previous = getattr(IOLoop._local, "current", None)
@@ -451,18 +460,37 @@ class IOLoop:
                 self._executor = concurrent.futures.ThreadPoolExecutor(
                     max_workers=(os.cpu_count() or 1) * 5, thread_name_prefix="tornado-executor"
                 )
+                self._owns_executor = True
             executor = self._executor
         return self.asyncio_loop.run_in_executor(executor, func, *args)
 
     def set_default_executor(self, executor: concurrent.futures.Executor) -> None:
-        """Use ``executor`` when :meth:`run_in_executor` is given None."""
+        """Use ``executor`` when :meth:`run_in_executor` is given None.
+
+        The pool this loop created itself is shut down; one you set stays yours to shut down.
+        """
         if not isinstance(executor, concurrent.futures.Executor):
             raise TypeError(f"executor must be a concurrent.futures.Executor, not {type(executor).__name__}")
-        if self._executor is not None:
+        if self._executor is not None and self._owns_executor:
             self._executor.shutdown(wait=False)
-        self._executor = executor  # type: ignore[assignment]
+        self._executor = executor
+        self._owns_executor = False
 
     # -- file descriptors ----------------------------------------------------------
+
+    def split_fd(self, fd: _FdOrObj) -> tuple[int, _FdOrObj]:
+        """``(fileno, fd)`` for an int or an object with ``fileno()`` (the 6.x helper)."""
+        return self._split_fd(fd), fd
+
+    def close_fd(self, fd: _FdOrObj) -> None:
+        """Close an int fd or an object with ``close()``, ignoring OSError (it may be closed already)."""
+        try:
+            if isinstance(fd, int):
+                os.close(fd)
+            else:
+                fd.close()
+        except OSError:
+            pass
 
     @staticmethod
     def _split_fd(fd: _FdOrObj) -> int:
