@@ -5,14 +5,9 @@ Map URL patterns to RequestHandler subclasses in an Application, then serve it w
 """
 
 from tornado.web.application import Application, GZipContentEncoding
+from tornado.web.decorators import addslash, asynchronous, authenticated, removeslash
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError
-from tornado.web.handler import (
-    RequestHandler,
-    addslash,
-    asynchronous,
-    authenticated,
-    removeslash,
-)
+from tornado.web.handler import RequestHandler
 from tornado.web.handlers import ErrorHandler, FallbackHandler, RedirectHandler
 from tornado.web.routing import URLSpec, url
 from tornado.web.signing import create_signed_value, decode_signed_value

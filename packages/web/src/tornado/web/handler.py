@@ -16,8 +16,7 @@ import traceback
 import types
 from collections.abc import Awaitable, Callable
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any
 
 import tornado.locale
 from tornado import escape
@@ -26,7 +25,6 @@ from tornado.httputil import format_timestamp, responses
 from tornado.web import signing
 from tornado.web.cookies import make_morsel
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError, check_reason
-from tornado.web.redirects import local_path
 from tornado.web.sourcedirs import class_directory
 
 if TYPE_CHECKING:
@@ -916,9 +914,6 @@ class RequestHandler:
             self._handle_request_exception(e)
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
 def _as_awaitable(value: Any) -> Awaitable[None]:
     if value is not None and isawaitable(value):
         return value  # type: ignore[no-any-return]
@@ -946,82 +941,3 @@ _DONE: Any = _Done()
 
 def _spawn(coro: Any) -> asyncio.Future[Any]:
     return asyncio.ensure_future(coro)
-
-
-def asynchronous(method: _F) -> _F:
-    """Keep the request open after the method returns, until the handler calls ``self.finish()``."""
-
-    @functools.wraps(method)
-    def wrapper(self: RequestHandler, *args: Any, **kwargs: Any) -> Any:
-        self._auto_finish = False
-        return method(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def authenticated(method: _F) -> _F:
-    """Require ``current_user``: GET/HEAD redirect to ``login_url`` with ``next=``, others get 403."""
-
-    @functools.wraps(method)
-    def wrapper(self: RequestHandler, *args: Any, **kwargs: Any) -> Any:
-        if not self.current_user:
-            if self.request.method in ("GET", "HEAD"):
-                url = self.get_login_url()
-                if "?" not in url:
-                    from urllib.parse import urlsplit
-
-                    if urlsplit(url).scheme:
-                        next_url = self.request.full_url()
-                    else:
-                        next_url = self.request.uri
-                    url += "?" + urlencode({"next": next_url})
-                self.redirect(url)
-                return None
-            raise HTTPError(403)
-        return method(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _redirect_to_path(handler: RequestHandler, path: str) -> None:
-    """Permanent redirect to ``path`` on this host, keeping the query.  A leading run of
-    slashes, backslashes or controls is collapsed: a browser would read it as another host."""
-    path = local_path(path)
-    if handler.request.query:
-        path += "?" + handler.request.query
-    handler.redirect(path, permanent=True)
-
-
-def removeslash(method: _F) -> _F:
-    """Redirect ``/path/`` to ``/path`` (GET/HEAD; other methods get 404)."""
-
-    @functools.wraps(method)
-    def wrapper(self: RequestHandler, *args: Any, **kwargs: Any) -> Any:
-        path = self.request.path
-        if path.endswith("/"):
-            if self.request.method in ("GET", "HEAD"):
-                target = path.rstrip("/")
-                if target:
-                    _redirect_to_path(self, target)
-                    return None
-            else:
-                raise HTTPError(404)
-        return method(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def addslash(method: _F) -> _F:
-    """Redirect ``/path`` to ``/path/`` (GET/HEAD; other methods get 404)."""
-
-    @functools.wraps(method)
-    def wrapper(self: RequestHandler, *args: Any, **kwargs: Any) -> Any:
-        path = self.request.path
-        if not path.endswith("/"):
-            if self.request.method in ("GET", "HEAD"):
-                _redirect_to_path(self, path + "/")
-                return None
-            raise HTTPError(404)
-        return method(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
