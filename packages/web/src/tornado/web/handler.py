@@ -22,7 +22,7 @@ import tornado.locale
 from tornado import escape
 from tornado.escape import SafeHTML, utf8
 from tornado.httputil import format_timestamp, responses
-from tornado.web import signing
+from tornado.web import rendering, signing
 from tornado.web.cookies import make_morsel
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError, check_reason
 from tornado.web.sourcedirs import class_directory
@@ -680,68 +680,27 @@ class RequestHandler:
         self.set_header("Location", utf8(url))
         self.finish()
 
+    # -- templates: implemented in tornado.web.rendering ----------------------------------------
+
     def render(self, template_name: str, **kwargs: Any) -> Awaitable[None]:
         """Render a template and finish, placing UI module CSS in <head> and JS before </body>."""
-        html = self.render_string(template_name, **kwargs)
-        if self._active_modules:
-            from tornado.web.uimodules import inject_resources
-
-            html = inject_resources(self, html, self._active_modules.values())
-        return self.finish(html)
+        return rendering.render(self, template_name, kwargs)
 
     def render_string(self, template_name: str, **kwargs: Any) -> bytes:
         """Render a template to bytes with the handler's template namespace."""
-        return self._render_string_for(type(self), template_name, kwargs)
+        return rendering.render_string(self, type(self), template_name, kwargs)
 
     def _render_string_for(self, owner: type, template_name: str, kwargs: dict[str, Any]) -> bytes:
-        """Render for ``owner`` (this handler's class, or a UIModule class): without a
-        template path, templates load from the directory of the file defining ``owner``,
-        else (a class of tornado.web's own, like TemplateModule) from the handler's."""
-        template_path = self.get_template_path()
-        if not template_path:
-            template_path = getattr(owner, "_source_dir", None) or type(self)._source_dir
-            if not template_path:
-                raise ValueError(
-                    f"cannot find the templates of {owner.__qualname__}: its module has no file;"
-                    " set the 'template_path' setting"
-                )
-        template = self.application._get_template(template_path, template_name, self)
-        namespace = self.get_template_namespace()
-        namespace.update(kwargs)
-        return template.generate(**namespace)  # type: ignore[no-any-return]
+        """render_string for a UIModule class ``owner`` (its templates live next to its file)."""
+        return rendering.render_string(self, owner, template_name, kwargs)
 
     def create_template_loader(self, template_path: str) -> Any:
         """The loader for ``template_path``: ``template_loader`` setting, else a tornado.template.Loader."""
-        settings = self.application.settings
-        if settings.get("template_loader") is not None:
-            return settings["template_loader"]
-        import tornado.template
-
-        kwargs: dict[str, Any] = {}
-        if "autoescape" in settings:
-            kwargs["autoescape"] = settings["autoescape"]
-        if "template_whitespace" in settings:
-            kwargs["whitespace"] = settings["template_whitespace"]
-        return tornado.template.Loader(template_path, **kwargs)
+        return rendering.create_template_loader(self.application.settings, template_path)
 
     def get_template_namespace(self) -> dict[str, Any]:
         """Names every template sees: handler, request, current_user, locale, _, static_url, ..."""
-        from tornado.web.uimodules import ModuleNamespace
-
-        namespace: dict[str, Any] = {
-            "handler": self,
-            "request": self.request,
-            "current_user": self.current_user,
-            "locale": self.locale,
-            "_": self.locale.translate,
-            "static_url": self.static_url,
-            "xsrf_form_html": self.xsrf_form_html,
-            "reverse_url": self.reverse_url,
-        }
-        namespace["modules"] = ModuleNamespace(self, self.application.ui_modules)
-        for name, method in self.application.ui_methods.items():
-            namespace[name] = functools.partial(method, self)
-        return namespace
+        return rendering.template_namespace(self)
 
     # -- errors -----------------------------------------------------------------------------------
 

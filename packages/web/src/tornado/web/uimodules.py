@@ -6,8 +6,7 @@ import types
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from tornado import escape
-from tornado.escape import SafeHTML, to_unicode
+from tornado.escape import to_unicode
 from tornado.web.sourcedirs import class_directory
 
 if TYPE_CHECKING:
@@ -142,35 +141,6 @@ def _flatten(items: Iterable[Any]) -> list[str]:
     return out
 
 
-class ModuleNamespace:
-    """The ``modules`` object of templates: ``modules.Entry(...)`` renders module ``Entry``."""
-
-    __slots__ = ("_handler", "_modules")
-
-    def __init__(self, handler: RequestHandler, modules: dict[str, type[UIModule]]) -> None:
-        self._handler = handler
-        self._modules = modules
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            cls = self._modules[name]
-        except KeyError:
-            raise AttributeError(f"no UI module named {name!r} (see the 'ui_modules' setting)") from None
-        handler = self._handler
-
-        def render(*args: Any, **kwargs: Any) -> SafeHTML:
-            active = handler._active_modules
-            if active is None:
-                active = handler._active_modules = {}
-            module = active.get(name)
-            if module is None:
-                module = active[name] = cls(handler)
-            result = module.render(*args, **kwargs)
-            return SafeHTML(to_unicode(result) if isinstance(result, bytes) else result)
-
-        return render
-
-
 def _collect(
     value: Any, setting: str, exported: Callable[[Any], bool], problem: Callable[[str, Any], str | None]
 ) -> dict[str, Any]:
@@ -226,74 +196,3 @@ def load_ui_methods(value: Any) -> dict[str, Any]:
         lambda obj: isinstance(obj, types.FunctionType),
         lambda name, obj: None if callable(obj) else f"ui_methods setting: {name!r} is not callable",
     )
-
-
-def _resource_url(handler: RequestHandler, path: str) -> str:
-    if path.startswith("/") or "://" in path:
-        return path
-    return handler.static_url(path)
-
-
-def inject_resources(handler: RequestHandler, html: bytes, modules: Iterable[UIModule]) -> bytes:
-    """Put module CSS/head HTML before </head> and JavaScript/body HTML before </body>, once each."""
-    js_embed: list[str] = []
-    js_files: list[str] = []
-    css_embed: list[str] = []
-    css_files: list[str] = []
-    head_parts: list[str] = []
-    body_parts: list[str] = []
-
-    def add_unique(target: list[str], items: str | Iterable[str] | None) -> None:
-        if not items:
-            return
-        if isinstance(items, (str, bytes)):
-            items = [items]
-        for item in items:
-            item = to_unicode(item)
-            if item not in target:
-                target.append(item)
-
-    for module in modules:
-        add_unique(js_embed, module.embedded_javascript())
-        add_unique(js_files, module.javascript_files())
-        add_unique(css_embed, module.embedded_css())
-        add_unique(css_files, module.css_files())
-        add_unique(head_parts, module.html_head())
-        add_unique(body_parts, module.html_body())
-
-    head: list[str] = []
-    for path in css_files:
-        head.append(
-            '<link href="'
-            + escape.xhtml_escape(_resource_url(handler, path))
-            + '" type="text/css" rel="stylesheet"/>'
-        )
-    if css_embed:
-        head.append('<style type="text/css">\n' + "\n".join(css_embed) + "\n</style>")
-    head.extend(head_parts)
-    body: list[str] = []
-    for path in js_files:
-        body.append(
-            '<script src="'
-            + escape.xhtml_escape(_resource_url(handler, path))
-            + '" type="text/javascript"></script>'
-        )
-    if js_embed:
-        body.append(
-            '<script type="text/javascript">\n//<![CDATA[\n' + "\n".join(js_embed) + "\n//]]>\n</script>"
-        )
-    body.extend(body_parts)
-    if head:
-        html = _insert_before(html, b"</head>", "".join(head).encode("utf-8"))
-    if body:
-        html = _insert_before(html, b"</body>", "".join(body).encode("utf-8"))
-    return html
-
-
-def _insert_before(html: bytes, tag: bytes, content: bytes) -> bytes:
-    i = html.rfind(tag)
-    if i < 0:
-        i = html.lower().rfind(tag)
-    if i < 0:
-        return html + content
-    return html[:i] + content + b"\n" + html[i:]
