@@ -292,3 +292,19 @@ def test_static_url_does_not_hash_a_file_outside_the_root(serve, tmp_path):
     out_url, in_url = s.fetch("/").text.split()
     assert out_url == "/static/out.txt"
     assert in_url.startswith("/static/in.txt?v=")
+
+
+def test_application_computes_static_urls(static_dir):
+    class Versioned(tornado.web.StaticFileHandler):
+        @classmethod
+        def make_static_url(cls, settings, path, include_version=True):
+            return "/cdn/" + path + ("?v=custom" if include_version else "")
+
+    app = tornado.web.Application(static_path=str(static_dir))
+    digest = hashlib.sha1((static_dir / "images" / "logo.png").read_bytes()).hexdigest()
+    assert app.static_url("images/logo.png") == "/static/images/logo.png?v=" + digest[:5]
+    assert app.static_url("images/logo.png", include_version=False) == "/static/images/logo.png"
+    custom = tornado.web.Application(static_path=str(static_dir), static_handler_class=Versioned)
+    assert custom.static_url("a.css") == "/cdn/a.css?v=custom"
+    with pytest.raises(ValueError, match="'static_path' setting"):
+        tornado.web.Application().static_url("a.css")

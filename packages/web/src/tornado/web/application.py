@@ -13,6 +13,7 @@ from typing import Any
 from tornado.web.handler import RequestHandler
 from tornado.web.handlers import ErrorHandler
 from tornado.web.routing import URLSpec
+from tornado.web.static import StaticFileHandler
 from tornado.web.uimodules import TemplateModule, load_ui_methods, load_ui_modules
 
 access_log = logging.getLogger("tornado.access")
@@ -192,13 +193,13 @@ class Application:
         )
         handlers = list(handlers or [])
         static_path = settings.get("static_path")
+        # The class that serves static files also computes their versioned URLs (static_url).
+        self._static_handler_class: type[StaticFileHandler] = (
+            settings.get("static_handler_class") or StaticFileHandler
+        )
         if static_path:
             prefix = settings.get("static_url_prefix", "/static/")
-            static_class = settings.get("static_handler_class")
-            if static_class is None:
-                from tornado.web.static import StaticFileHandler
-
-                static_class = StaticFileHandler
+            static_class = self._static_handler_class
             static_args = dict(settings.get("static_handler_args") or {})
             static_args["path"] = static_path
             handlers[:0] = [
@@ -274,6 +275,18 @@ class Application:
                 continue
             direct[path] = spec
         return direct
+
+    def static_url(self, path: str, include_version: bool = True, **kwargs: Any) -> str:
+        """The URL of static file ``path`` (``/static/path?v=<hash>``), as the static handler class
+        (``static_handler_class`` setting) makes it; handlers' and templates' static_url come here."""
+        if not self.settings.get("static_path"):
+            raise ValueError(
+                "You must define the 'static_path' setting in your application to use static_url"
+            )
+        url = self._static_handler_class.make_static_url(
+            self.settings, path, include_version=include_version, **kwargs
+        )
+        return str(url)
 
     def reverse_url(self, name: str, *args: Any) -> str:
         """The path of the route named ``name`` with ``args`` filled into its groups."""

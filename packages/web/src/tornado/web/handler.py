@@ -530,21 +530,17 @@ class RequestHandler:
     def static_url(self, path: str, include_host: bool | None = None, **kwargs: Any) -> str:
         """The URL of static file ``path`` with a ``?v=`` content hash so browsers may cache it forever.
 
+        The application computes it (Application.static_url); this adds the host when asked.
         The result is a URL, not markup: autoescape in an attribute escapes it exactly once,
         which is correct HTML.
         """
         self.require_setting("static_path", "static_url")
-        handler_class = self.application.settings.get("static_handler_class")
-        if handler_class is None:
-            from tornado.web.static import StaticFileHandler
-
-            handler_class = StaticFileHandler
-        url = handler_class.make_static_url(self.application.settings, path, **kwargs)
+        url = self.application.static_url(path, **kwargs)
         if include_host is None:
             include_host = getattr(self, "include_host", False)
         if include_host:
             return f"{self.request.protocol}://{self.request.host}{url}"
-        return str(url)
+        return url
 
     # -- output ----------------------------------------------------------------------------------
 
