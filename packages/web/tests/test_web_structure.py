@@ -152,3 +152,76 @@ def test_public_names_are_importable_from_tornado_web():
     assert names <= set(tornado.web.__all__)
     for name in names:
         assert getattr(tornado.web, name) is not None
+
+
+class _BufferConnection:
+    """A second server side, in memory: keeps what the application sends."""
+
+    def __init__(self) -> None:
+        self.parts: list[object] = []
+
+    def write_response(self, status, headers, body, reason, request, /):
+        self.parts.append(("response", status, reason, dict(headers), body))
+
+    def write_headers(self, status, headers, chunk, reason, /):
+        self.parts.append(("headers", status, reason, dict(headers), chunk))
+
+    def write(self, chunk, /):
+        self.parts.append(("chunk", chunk))
+
+    def finish(self, request, /):
+        self.parts.append(("finish",))
+
+    def flush(self):
+        return None
+
+
+class _PlainRequest:
+    """The members of tornado.web._types.Request, and nothing from tornado.httpserver."""
+
+    def __init__(self, uri: str, connection: _BufferConnection) -> None:
+        from tornado.httputil import HTTPHeaders
+
+        self.method, self.uri, self.version = "GET", uri, "HTTP/1.1"
+        self.path, _, self.query = uri.partition("?")
+        self.headers = HTTPHeaders({"Host": "example.test"})
+        self.body, self.remote_ip, self.protocol, self.host = b"", "192.0.2.1", "http", "example.test"
+        self.query_arguments = {"name": [b"ann"]} if self.query else {}
+        self.arguments, self.body_arguments, self.files, self.cookies = self.query_arguments, {}, {}, {}
+        self.connection = connection
+
+    def full_url(self) -> str:
+        return "http://example.test" + self.uri
+
+    def request_time(self) -> float:
+        return 0.001
+
+
+def test_any_server_with_the_request_and_connection_members_can_run_an_application():
+    class Hello(tornado.web.RequestHandler):
+        def get(self):
+            self.write("Hello, " + self.get_argument("name", "world"))
+
+    class Streamed(tornado.web.RequestHandler):
+        async def get(self):
+            self.write("part one, ")
+            await self.flush()
+            self.write("part two")
+
+    app = tornado.web.Application([(r"/", Hello), (r"/stream", Streamed)])
+    conn = _BufferConnection()
+    assert app(_PlainRequest("/?name=ann", conn)) is None
+    ((kind, status, reason, headers, body),) = conn.parts
+    assert (kind, status, reason, body) == ("response", 200, "OK", b"Hello, ann")
+    assert headers["Content-Length"] == "10"
+
+    import asyncio
+
+    conn = _BufferConnection()
+    asyncio.run(_serve(app, _PlainRequest("/stream", conn)))
+    assert [p[0] for p in conn.parts] == ["headers", "chunk", "finish"]
+    assert conn.parts[0][4] == b"part one, " and conn.parts[1] == ("chunk", b"part two")
+
+
+async def _serve(app, request):
+    await app(request)

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tornado.web._types import Request
 from tornado.web.handler import RequestHandler
 from tornado.web.handlers import ErrorHandler
 from tornado.web.routing import URLSpec
@@ -65,7 +66,7 @@ class GZipContentEncoding:
     )
     MIN_LENGTH = 1024
 
-    def __init__(self, request: Any) -> None:
+    def __init__(self, request: Request) -> None:
         self._gzipping = "gzip" in (request.headers.get("Accept-Encoding") or "")
         self._compressor: Any = None
 
@@ -294,7 +295,7 @@ class Application:
             raise KeyError(f"{name} not found in named urls")
         return self.named_handlers[name].reverse(*args)
 
-    def _host_routes(self, request: Any) -> list[_HostRoutes]:
+    def _host_routes(self, request: Request) -> list[_HostRoutes]:
         hosts = self._hosts
         if len(hosts) == 1 and hosts[0].host_regex.pattern == ".*$":
             return hosts
@@ -308,7 +309,7 @@ class Application:
             matches = [h for h in hosts if h.host_regex.match(self.default_host)]
         return matches
 
-    def find_handler(self, request: Any) -> tuple[type, dict[str, Any], list[str], dict[str, str]]:
+    def find_handler(self, request: Request) -> tuple[type, dict[str, Any], list[str], dict[str, str]]:
         """The handler class, its initialize kwargs and the path arguments for ``request``."""
         path = request.path
         for routes in self._host_routes(request):
@@ -327,7 +328,7 @@ class Application:
         cls, kwargs = self._default_handler
         return cls, kwargs, [], {}
 
-    def __call__(self, request: Any) -> Any:
+    def __call__(self, request: Request) -> Any:
         """Serve one request (the HTTPServer callback); returns an awaitable while it is pending."""
         direct = self._direct_routes
         spec = direct.get(request.path) if direct is not None else None

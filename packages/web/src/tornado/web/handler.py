@@ -14,15 +14,16 @@ import secrets
 import time
 import traceback
 import types
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import tornado.locale
 from tornado import escape
 from tornado.escape import SafeHTML, utf8
 from tornado.httputil import format_timestamp, responses
 from tornado.web import rendering, signing
+from tornado.web._types import ClosableConnection, Request, ResponseHeaders
 from tornado.web.cookies import make_morsel
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError, check_reason
 from tornado.web.sourcedirs import class_directory
@@ -124,7 +125,7 @@ class RequestHandler:
         cls._hooks_init = cls.initialize is not base.initialize
         cls._hooks_prepare = cls.prepare is not base.prepare
 
-    def __init__(self, application: Application, request: Any, **kwargs: Any) -> None:
+    def __init__(self, application: Application, request: Request, **kwargs: Any) -> None:
         self.application = application
         self.request = request
         self.settings = application.settings
@@ -241,7 +242,7 @@ class RequestHandler:
             lname = name.lower()
             self._extra_headers = [(n, v) for n, v in self._extra_headers if n.lower() != lname]
 
-    def _response_headers(self) -> Any:
+    def _response_headers(self) -> ResponseHeaders:
         if not self._extra_headers and not self._new_cookie and not self._transforms:
             return self._headers  # the server renders a dict as-is: no list to build
         headers = list(self._headers.items())
@@ -275,7 +276,7 @@ class RequestHandler:
     def get_body_arguments(self, name: str, strip: bool = True) -> list[str]:
         return self._get_arguments(name, self.request.body_arguments, strip)
 
-    def _get_argument(self, name: str, default: Any, source: dict[str, list[Any]], strip: bool) -> Any:
+    def _get_argument(self, name: str, default: Any, source: Mapping[str, Sequence[Any]], strip: bool) -> Any:
         values = source.get(name)
         if not values:
             if default is _ARG_DEFAULT:
@@ -283,7 +284,7 @@ class RequestHandler:
             return default
         return self._clean_argument(name, values[-1], strip)
 
-    def _get_arguments(self, name: str, source: dict[str, list[Any]], strip: bool) -> list[str]:
+    def _get_arguments(self, name: str, source: Mapping[str, Sequence[Any]], strip: bool) -> list[str]:
         if not isinstance(name, str):
             raise TypeError(f"argument name must be a str, got {type(name).__name__}")
         return [self._clean_argument(name, v, strip) for v in source.get(name, ())]
@@ -571,6 +572,8 @@ class RequestHandler:
         chunk = buf[0] if len(buf) == 1 else b"".join(buf)
         self._write_buffer = []
         conn = self.request.connection
+        if conn is None:
+            raise RuntimeError("the request has no connection to send the response on")
         if not self._headers_written:
             self._headers_written = True
             status = self._status_code
@@ -627,7 +630,7 @@ class RequestHandler:
         result = self._flush(True)
         self._finished = True
         if self._close_callback_set:
-            self.request.connection.set_close_callback(None)
+            cast("ClosableConnection", self.request.connection).set_close_callback(None)
         self.application.log_request(self)
         if self._hooks_finish:
             self.on_finish()
