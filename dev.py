@@ -63,7 +63,12 @@ def ensure(stamp: str, reqs: list[str]) -> None:
 def imports_ok(reqs: list[str]) -> bool:
     """True when every tornado module among ``reqs`` imports in .venv."""
     pkgs = localpkgs.load()
-    mods = [f"tornado.{n}" for n in pkgs if n != localpkgs.META and str(pkgs[n].path) in reqs]
+    mods = [
+        f"tornado.{m}" if m else "tornado"
+        for n in pkgs
+        if n != localpkgs.META and str(pkgs[n].path) in reqs
+        for m in (pkgs[n].modules or [""])
+    ]
     if not mods:
         return True
     code = "import importlib, sys; [importlib.import_module(m) for m in sys.argv[1:]]"

@@ -25,8 +25,16 @@ def test_wheel_ships_module_and_marker_but_no_namespace_init(name: str, tmp_path
         iter(WheelBuilder(str(PKGS[name].path)).build(directory=str(tmp_path), versions=["standard"]))
     )
     files = zipfile.ZipFile(wheel).namelist()
-    assert "tornado/__init__.py" not in files
     mods = PKGS[name].modules
+    if name == localpkgs.INIT_PKG:
+        # The one distribution that owns the package itself: __init__.py and its marker, nothing else.
+        assert mods == []
+        assert sorted(f for f in files if not f.startswith("tornado_")) == [
+            "tornado/__init__.py",
+            "tornado/py.typed",
+        ]
+        return
+    assert "tornado/__init__.py" not in files
     assert name in mods
     src = PKGS[name].path / "src" / "tornado"
     for m in mods:
@@ -36,7 +44,9 @@ def test_wheel_ships_module_and_marker_but_no_namespace_init(name: str, tmp_path
             # A namespace directory shared with other distributions (tornado.platform): no
             # __init__.py of its own, each subpackage in it is this distribution's.
             assert f"tornado/{m}/__init__.py" not in files, files
-            shipped = [f"{m}/{sub.name}" for sub in sorted((src / m).iterdir()) if (sub / "__init__.py").exists()]
+            shipped = [
+                f"{m}/{sub.name}" for sub in sorted((src / m).iterdir()) if (sub / "__init__.py").exists()
+            ]
             assert shipped, f"namespace directory tornado/{m} ships no subpackage"
         for pkg in shipped:
             assert f"tornado/{pkg}/__init__.py" in files, files
@@ -59,6 +69,11 @@ def test_closure_lists_dependencies_before_dependents() -> None:
     assert order[-1] == "httpserver"
     assert order.index("escape") < order.index("httputil")
     assert order.index("ioloop") < order.index("iostream")
+
+
+def test_only_the_init_distribution_ships_tornado_init() -> None:
+    assert [n for n, p in PKGS.items() if p.ships_init] == [localpkgs.INIT_PKG]
+    assert localpkgs.owners(PKGS)["version_info"] == [localpkgs.INIT_PKG]
 
 
 def test_import_check_sees_every_import_form() -> None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from localpkgs import META, load, owners  # noqa: E402
+from localpkgs import INIT_PKG, META, load, owners  # noqa: E402
 
 
 def tornado_imports(tree: ast.AST) -> set[str]:
@@ -44,7 +44,7 @@ def main() -> int:
         # A package may import the modules it ships and those its declared dependencies ship
         # (a dependency's own dependencies are not enough: declare what you import).
         direct = {name, *pkg.local_deps}
-        allowed = direct | {m for d in direct for m in pkgs[d].modules}
+        allowed = direct | {m for d in direct for m in pkgs[d].provides}
         for f in sorted(pkg.path.rglob("*.py")):
             used = tornado_imports(ast.parse(f.read_text(), str(f)))
             for mod in sorted(used - allowed):
@@ -53,8 +53,11 @@ def main() -> int:
                     f"{f.relative_to(pkg.path.parent.parent)}: imports tornado.{mod} (shipped by {where}), "
                     f"which {pkg.dist} does not declare in its dependencies"
                 )
-        if (pkg.path / "src" / "tornado" / "__init__.py").exists():
-            errors.append(f"{pkg.dist} ships tornado/__init__.py: tornado must stay a namespace package")
+        if pkg.ships_init and name != INIT_PKG:
+            errors.append(
+                f"{pkg.dist} ships tornado/__init__.py: only tornado-{INIT_PKG} may; for every other "
+                "distribution tornado is a namespace package"
+            )
     for e in errors:
         print(e)
     if not errors:

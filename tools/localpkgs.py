@@ -27,6 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "packages"
 PREFIX = "tornado-"
 META = "full"  # the meta distribution: depends on everything, has no module
+# The one distribution that ships tornado/__init__.py (``import tornado``, lazy submodules,
+# version_info); without it ``tornado`` is a namespace package.  It has no module of its own,
+# only these attributes of the package.
+INIT_PKG = "root"
+INIT_NAMES = ["version", "version_info"]
 # Packages whose tests run a second time with uvloop installed and selected.
 UVLOOP_SUITES = [
     n for n in ("ioloop", "iostream", "httpserver", "web") if (PACKAGES / n / "pyproject.toml").exists()
@@ -44,6 +49,16 @@ class Package:
     @property
     def path(self) -> Path:
         return PACKAGES / self.name
+
+    @property
+    def ships_init(self) -> bool:
+        return (self.path / "src" / "tornado" / "__init__.py").exists()
+
+    @property
+    def provides(self) -> list[str]:
+        """What ``from tornado import X`` may name from this distribution: its modules, or the
+        package attributes when it is the one that ships ``tornado/__init__.py``."""
+        return self.modules + (INIT_NAMES if self.name == INIT_PKG else [])
 
     @property
     def modules(self) -> list[str]:
@@ -130,7 +145,7 @@ def owners(pkgs: dict[str, Package]) -> dict[str, list[str]]:
     """Map each ``tornado.<module>`` to the distributions that ship it (a namespace dir may have several)."""
     out: dict[str, list[str]] = {}
     for n, p in pkgs.items():
-        for m in p.modules:
+        for m in p.provides:
             out.setdefault(m, []).append(n)
     return out
 

@@ -222,7 +222,9 @@ def test_queue_timeout_counts_toward_request_timeout(
         client = impl(force_instance=True, max_clients=1)
         try:
             slow = client.fetch(srv.url + "/slow", raise_error=False, request_timeout=1.5)
-            queued = client.fetch(srv.url + "/fast", raise_error=False, request_timeout=0.3, connect_timeout=5)
+            queued = client.fetch(
+                srv.url + "/fast", raise_error=False, request_timeout=0.3, connect_timeout=5
+            )
             q = await queued
             gate.set()
             return await slow, q
@@ -235,7 +237,9 @@ def test_queue_timeout_counts_toward_request_timeout(
     assert queued.code == 599 and "timeout" in str(queued.error).lower()
 
 
-def test_max_clients_queues_and_all_complete(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
+def test_max_clients_queues_and_all_complete(
+    run: Any, impl: type[AsyncHTTPClient], script_server: Any
+) -> None:
     inflight = 0
     peak = 0
     lock = threading.Lock()
