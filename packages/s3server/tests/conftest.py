@@ -86,7 +86,12 @@ class LiveS3:
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
             region_name="us-east-1",
-            config=Config(s3={"addressing_style": addressing}, retries={"max_attempts": 1}, **config),
+            config=Config(
+                s3={"addressing_style": addressing},
+                signature_version="s3v4",
+                retries={"max_attempts": 1},
+                **config,
+            ),
         )
         if addressing == "virtual":
             client.meta.events.register("before-send.s3", self._connect_to_loopback)
@@ -134,3 +139,9 @@ def s3(s3server: LiveS3) -> Any:
     client = s3server.client()
     client.create_bucket(Bucket="test")
     return client
+
+
+@pytest.fixture
+def signed_s3(start_s3: Callable[..., LiveS3]) -> LiveS3:
+    """A server that requires Signature V4 with ACCESS_KEY/SECRET_KEY (the clients' defaults)."""
+    return start_s3(access_key=ACCESS_KEY, secret_key=SECRET_KEY)

@@ -91,6 +91,8 @@ class S3Handler(RequestHandler):
             if host.endswith("." + domain):
                 return host[: -len(domain) - 1], path[1:]
         bucket, _, key = path[1:].partition("/")
+        if key and not bucket:
+            raise S3Error("InvalidURI")
         return bucket, key
 
     def prepare(self) -> None:

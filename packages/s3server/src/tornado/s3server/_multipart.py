@@ -167,15 +167,16 @@ class Uploads:
             previous = number
         have = dict(self.parts(upload))
         chosen: list[tuple[int, ObjectInfo]] = []
-        for i, (number, etag) in enumerate(requested):
+        for number, etag in requested:
             info = have.get(number)
             if info is None or normalize_etag(etag) != info.etag:
                 raise S3Error("InvalidPart", UploadId=upload.upload_id, PartNumber=str(number))
-            if info.size < MIN_PART_SIZE and i != len(requested) - 1:
+            chosen.append((number, info))
+        for _, info in chosen[:-1]:
+            if info.size < MIN_PART_SIZE:
                 raise S3Error(
                     "EntityTooSmall", ProposedSize=str(info.size), MinSizeAllowed=str(MIN_PART_SIZE)
                 )
-            chosen.append((number, info))
         temp = self.storage.new_temp()
         try:
             fd = self._open(upload.upload_id)
