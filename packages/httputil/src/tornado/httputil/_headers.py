@@ -1,12 +1,22 @@
-"""HTTP header containers, start lines and the error types shared by server and client."""
+"""HTTP header containers and start lines (the grammar itself is in :mod:`._grammar`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any, NamedTuple, Union
 
+from ._errors import HTTPInputError, HTTPOutputError, ProtocolError
+from ._grammar import (
+    TOKEN_RE,
+    check_field_name,
+    normalize_header_name,
+    parse_version,
+    split_request_line,
+    split_status_line,
+)
+
 __all__ = [
+    "TOKEN_RE",
     "HTTPInputError",
     "HTTPOutputError",
     "HTTPHeaders",
@@ -16,31 +26,6 @@ __all__ = [
     "parse_response_start_line",
     "normalize_header_name",
 ]
-
-
-class HTTPInputError(Exception):
-    """Raised when the peer sent something that is not valid HTTP."""
-
-
-class HTTPOutputError(Exception):
-    """Raised when our side tries to send something that is not valid HTTP."""
-
-
-# Token characters of RFC 9110 section 5.6.2.
-TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-
-_NORMALIZED: dict[str, str] = {}
-_NORMALIZED_MAX = 1024
-
-
-def normalize_header_name(name: str) -> str:
-    """Return ``name`` in Http-Header-Case so lookups and output look the same everywhere."""
-    norm = _NORMALIZED.get(name)
-    if norm is None:
-        norm = "-".join(w.capitalize() for w in name.split("-"))
-        if len(_NORMALIZED) < _NORMALIZED_MAX:
-            _NORMALIZED[name] = norm
-    return norm
 
 
 HeaderSource = Union["HTTPHeaders", Mapping[str, str], Iterable[tuple[str, str]]]
@@ -112,8 +97,12 @@ class HTTPHeaders(MutableMapping[str, str]):
             last[-1] = (last[-1] + " " + line.strip(" \t")).strip()
             return
         name, sep, value = line.partition(":")
-        if not sep or not name or not TOKEN_RE.fullmatch(name):
+        if not sep or not name:
             raise HTTPInputError(f"malformed header line: {line!r}")
+        try:
+            check_field_name(name)
+        except ProtocolError:
+            raise HTTPInputError(f"malformed header line: {line!r}") from None
         self.add(name, value.strip(" \t\r"))
 
     @classmethod
@@ -220,25 +209,15 @@ class ResponseStartLine(NamedTuple):
     reason: str
 
 
-_VERSION_RE = re.compile(r"HTTP/1\.[0-9]")
-_RESPONSE_LINE_RE = re.compile(r"(HTTP/1\.[0-9]) ([0-9]{3})(?: (.*))?")
-
-
 def parse_request_start_line(line: str) -> RequestStartLine:
-    """Split ``GET /path HTTP/1.1``; raises HTTPInputError when it is not one."""
-    parts = line.split(" ")
-    if len(parts) != 3 or not parts[0] or not parts[1]:
-        raise HTTPInputError(f"malformed HTTP request line: {line!r}")
-    if not TOKEN_RE.fullmatch(parts[0]):
-        raise HTTPInputError(f"malformed HTTP method: {parts[0]!r}")
-    if not _VERSION_RE.fullmatch(parts[2]):
-        raise HTTPInputError(f"malformed HTTP version in request line: {line!r}")
-    return RequestStartLine(parts[0], parts[1], parts[2])
+    """Split ``GET /path HTTP/1.1``; raises HTTPInputError when it is not one (or not HTTP/1.x)."""
+    method, path, version = split_request_line(line)
+    parse_version(version)
+    return RequestStartLine(method, path, version)
 
 
 def parse_response_start_line(line: str) -> ResponseStartLine:
-    """Split ``HTTP/1.1 200 OK``; raises HTTPInputError when it is not one."""
-    m = _RESPONSE_LINE_RE.fullmatch(line)
-    if m is None:
-        raise HTTPInputError(f"malformed HTTP response line: {line!r}")
-    return ResponseStartLine(m.group(1), int(m.group(2)), m.group(3) or "")
+    """Split ``HTTP/1.1 200 OK``; raises HTTPInputError when it is not one (or not HTTP/1.x)."""
+    version, code, reason = split_status_line(line)
+    parse_version(version)
+    return ResponseStartLine(version, code, reason)

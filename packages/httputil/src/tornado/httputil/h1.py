@@ -23,12 +23,27 @@ then).
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Mapping
 from http.client import responses
 from typing import Final, Union
 
-from ._headers import TOKEN_RE, HTTPHeaders, HTTPInputError, HTTPOutputError
+from ._errors import HTTPOutputError, ProtocolError
+from ._grammar import (
+    CHUNK_SIZE_RE,
+    CTL_RE,
+    FIELD_NAMES,
+    FIELD_RE,
+    REQUEST_LINE_RE,
+    TOKEN_RE,
+    check_field_name,
+    connection_tokens,
+    content_length,
+    parse_version,
+    split_request_line,
+    split_status_line,
+    transfer_codings,
+)
+from ._headers import HTTPHeaders
 
 __all__ = [
     "Role",
@@ -47,14 +62,6 @@ __all__ = [
     "Event",
     "format_error_response",
 ]
-
-
-class ProtocolError(HTTPInputError):
-    """The peer broke HTTP/1.1; ``status_code`` is the status a server should reply with."""
-
-    def __init__(self, message: str, status_code: int = 400) -> None:
-        super().__init__(message)
-        self.status_code = status_code
 
 
 class Role(enum.Enum):
@@ -193,98 +200,17 @@ _W_UNTIL_CLOSE = 3
 _W_NO_BODY = 4  # HEAD response or 204/304: data is not sent
 _W_DONE = 5
 
-_CTL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_VERSION_RE = re.compile(r"HTTP/([0-9])\.([0-9])")
-# chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 7.1).  The size is bare hex digits: no
-# sign, no 0x, no whitespace after it unless an extension follows (BWS ";"), and at most
-# 16 digits.  Extensions must follow the grammar (token [= token / quoted-string]).
-_QUOTED = rb'"(?:[\t \x21\x23-\x5b\x5d-\x7e]|\\[\t \x21-\x7e])*"'
-_TOKEN_B = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-_CHUNK_SIZE_RE = re.compile(
-    rb"([0-9A-Fa-f]{1,16})((?:[ \t]*;[ \t]*"
-    + _TOKEN_B
-    + rb"(?:[ \t]*=[ \t]*(?:"
-    + _TOKEN_B
-    + rb"|"
-    + _QUOTED
-    + rb"))?)*)"
-)
-_STATUS_RE = re.compile(r"([0-9]{3})")
-_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-# The fast path: a request line and header fields that are plainly valid.  Anything these
-# do not match goes through the slower line-by-line parser, which names the problem.
-_REQUEST_LINE_RE = re.compile("(" + _TOKEN + r") ([\x21-\x7e\x80-\xff]+) (HTTP/[0-9]\.[0-9])\r\n")
-_FIELD_RE = re.compile("^(" + _TOKEN + r"):[ \t]*([\t\x20-\x7e\x80-\xff]*)\r\n", re.M)
 _WS = (" ", "\t")
-_KNOWN_METHODS = frozenset(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"])
 _MAX_CHUNK_LINE = 4096
 # Chunk extensions carry nothing we use; their total size per message is bounded so tiny
 # chunks with long extensions cannot make a body cost far more than its size.
 _MAX_CHUNK_EXT_TOTAL = 4096
-
-# Wire name -> normalized name, for names already checked to be tokens.
-_NAMES: dict[str, str] = {}
-_NAMES_MAX = 2048
-
 
 # Response header lines already validated, keyed by (name, value).  Servers send the same
 # Server/Content-Type/Date lines over and over; framing headers (Content-Length,
 # Transfer-Encoding, Connection) are never cached because they change the message state.
 _LINES: dict[tuple[str, str], str] = {}
 _LINES_MAX = 1024
-
-
-def _check_name(name: str) -> str:
-    norm = _NAMES.get(name)
-    if norm is not None:
-        return norm
-    if name[:1] in (" ", "\t"):
-        raise ProtocolError("obsolete line folding (obs-fold) is not allowed")
-    if name[-1:] in (" ", "\t"):
-        raise ProtocolError(f"whitespace before colon in header {name!r}")
-    if not TOKEN_RE.fullmatch(name):
-        raise ProtocolError(f"invalid header name {name!r}")
-    norm = "-".join(w.capitalize() for w in name.split("-"))
-    if len(_NAMES) < _NAMES_MAX:
-        _NAMES[name] = norm
-    return norm
-
-
-def _connection_tokens(values: list[str]) -> set[str]:
-    return {t.strip().lower() for v in values for t in v.split(",")}
-
-
-def _transfer_codings(values: list[str]) -> list[str]:
-    """The transfer-codings of Transfer-Encoding fields, lower-cased.
-
-    Each list element may only be padded with spaces and tabs, and must be a token:
-    anything else around ``chunked`` (other whitespace, non-ASCII bytes, empty elements)
-    could be read differently by another hop, so it is a 400, not a 501.
-    """
-    codings = []
-    for v in values:
-        for c in v.split(","):
-            c = c.strip(" \t")
-            if not c.isascii() or not TOKEN_RE.fullmatch(c):
-                raise ProtocolError(f"malformed Transfer-Encoding {v[:60]!r}")
-            codings.append(c.lower())
-    return codings
-
-
-def _content_length(values: list[str]) -> int:
-    if len(values) == 1:
-        v = values[0]
-        if v.isdigit() and v.isascii() and len(v) < 19:
-            return int(v)
-    items = {i.strip() for v in values for i in v.split(",")}
-    if len(items) != 1:
-        raise ProtocolError(f"conflicting Content-Length values: {values!r}")
-    v = items.pop()
-    if not (v.isdigit() and v.isascii()):
-        raise ProtocolError(f"invalid Content-Length: {values!r}")
-    if len(v) >= 19:
-        raise ProtocolError("Content-Length too large", 413)
-    return int(v)
 
 
 _STATUS_LINES: dict[int, str] = {}
@@ -488,7 +414,7 @@ class H1Connection:
                     del buf[: idx + 2]
                     if b"\n" in line:
                         raise ProtocolError("bare LF in chunk size line")
-                m = _CHUNK_SIZE_RE.fullmatch(line)
+                m = CHUNK_SIZE_RE.fullmatch(line)
                 if m is None:
                     raise ProtocolError(f"invalid chunk size line {line[:40]!r}")
                 ext = m.end(2) - m.start(2)
@@ -593,7 +519,7 @@ class H1Connection:
             if self.strict or head.count("\r") != n:
                 raise ProtocolError("bare CR or LF in message head")
             lines = [line.rstrip("\r") for line in head.split("\n")]
-        if _CTL_RE.search(head):
+        if CTL_RE.search(head):
             raise ProtocolError("control character in message head")
         return lines
 
@@ -601,7 +527,7 @@ class H1Connection:
         headers = HTTPHeaders.__new__(HTTPHeaders)
         d: dict[str, list[str]] = {}
         headers._dict = d
-        names = _NAMES
+        names = FIELD_NAMES
         for i in range(start, len(lines)):
             line = lines[i]
             colon = line.find(":")
@@ -612,7 +538,7 @@ class H1Connection:
             name = line[:colon]
             norm = names.get(name)
             if norm is None:
-                norm = _check_name(name)
+                norm = check_field_name(name)
             value = line[colon + 1 :].strip(" \t")
             lst = d.get(norm)
             if lst is None:
@@ -640,19 +566,19 @@ class H1Connection:
                     self._rstate = _R_CLOSED
                     return _CLOSED
                 return NEED_DATA
-        m = _REQUEST_LINE_RE.match(head)
+        m = REQUEST_LINE_RE.match(head)
         if m is not None:
-            fields = _FIELD_RE.findall(head, m.end())
+            fields = FIELD_RE.findall(head, m.end())
             if len(fields) == head.count("\n") - 1:
                 method, target, version = m.groups()
                 headers = HTTPHeaders.__new__(HTTPHeaders)
                 d: dict[str, list[str]] = {}
                 headers._dict = d
-                names = _NAMES
+                names = FIELD_NAMES
                 for name, value in fields:
                     norm = names.get(name)
                     if norm is None:
-                        norm = _check_name(name)
+                        norm = check_field_name(name)
                     if value[-1:] in _WS:
                         value = value.rstrip(" \t")
                     lst = d.get(norm)
@@ -662,16 +588,7 @@ class H1Connection:
                         lst.append(value)
                 return self._request_head(method, target, version, headers)
         lines = self._split_head(head)
-        parts = lines[0].split(" ")
-        if len(parts) != 3:
-            if self.strict or len(lines[0].split()) != 3:
-                raise ProtocolError(f"malformed request line {lines[0][:80]!r}")
-            parts = lines[0].split()
-        method, target, version = parts
-        if method not in _KNOWN_METHODS and not TOKEN_RE.fullmatch(method):
-            raise ProtocolError(f"invalid method {method[:40]!r}")
-        if not target:
-            raise ProtocolError("empty request target")
+        method, target, version = split_request_line(lines[0], self.strict)
         return self._request_head(method, target, version, self._parse_fields(lines, 1))
 
     def _request_head(self, method: str, target: str, version: str, headers: HTTPHeaders) -> RequestHead:
@@ -680,11 +597,7 @@ class H1Connection:
         elif version == "HTTP/1.0":
             http11 = False
         else:
-            m = _VERSION_RE.fullmatch(version)
-            if m is None:
-                raise ProtocolError(f"malformed HTTP version {version[:20]!r}")
-            if m.group(1) != "1":
-                raise ProtocolError(f"HTTP version not supported: {version}", 505)
+            parse_version(version)
             http11 = True
         d = headers._dict
         if http11 and self.strict:
@@ -698,7 +611,7 @@ class H1Connection:
                 raise ProtocolError("both Content-Length and Transfer-Encoding")
             if not http11:
                 raise ProtocolError("Transfer-Encoding in an HTTP/1.0 request")
-            codings = _transfer_codings(te)
+            codings = transfer_codings(te)
             for c in codings:
                 if c != "chunked":
                     raise ProtocolError(f"unsupported transfer-coding {c!r}", 501)
@@ -708,7 +621,7 @@ class H1Connection:
             self._body_size = 0
             self._ext_size = 0
         elif cl is not None:
-            n = _content_length(cl)
+            n = content_length(cl)
             if n > self.max_body_size:
                 raise ProtocolError("Content-Length exceeds max_body_size", 413)
             self._remaining = n
@@ -719,7 +632,7 @@ class H1Connection:
         if conn is None:
             keep_alive = http11
         else:
-            tokens = _connection_tokens(conn)
+            tokens = connection_tokens(conn)
             keep_alive = "close" not in tokens and (http11 or "keep-alive" in tokens)
         expect_continue = False
         expect = d.get("Expect")
@@ -751,18 +664,9 @@ class H1Connection:
                 raise ProtocolError("connection closed before a response was received")
             return NEED_DATA
         lines = self._split_head(head)
-        parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not _STATUS_RE.fullmatch(parts[1]):
-            raise ProtocolError(f"malformed status line {lines[0][:80]!r}")
-        version = parts[0]
-        m = _VERSION_RE.fullmatch(version)
-        if m is None:
-            raise ProtocolError(f"malformed HTTP version {version[:20]!r}")
-        if m.group(1) != "1":
-            raise ProtocolError(f"HTTP version not supported: {version}", 505)
+        version, status, reason = split_status_line(lines[0])
+        parse_version(version)
         http11 = version != "HTTP/1.0"
-        status = int(parts[1])
-        reason = parts[2] if len(parts) == 3 else ""
         headers = self._parse_fields(lines, 1)
         d = headers._dict
         if status < 200:
@@ -781,7 +685,7 @@ class H1Connection:
         elif te is not None:
             if cl is not None:
                 raise ProtocolError("both Content-Length and Transfer-Encoding")
-            codings = _transfer_codings(te)
+            codings = transfer_codings(te)
             if codings[-1] == "chunked":
                 if len(codings) != 1:
                     raise ProtocolError(f"unsupported transfer-coding {codings[0]!r}", 501)
@@ -792,7 +696,7 @@ class H1Connection:
                 self._rstate = _R_UNTIL_CLOSE
                 self.keep_alive = False
         elif cl is not None:
-            n = _content_length(cl)
+            n = content_length(cl)
             if n > self.max_body_size:
                 raise ProtocolError("Content-Length exceeds max_body_size", 413)
             self._remaining = n
@@ -802,7 +706,7 @@ class H1Connection:
             self.keep_alive = False
         conn = d.get("Connection")
         if conn is not None:
-            tokens = _connection_tokens(conn)
+            tokens = connection_tokens(conn)
             if "close" in tokens or (not http11 and "keep-alive" not in tokens):
                 self.keep_alive = False
         elif not http11:
@@ -858,7 +762,7 @@ class H1Connection:
             items = headers.items()
         else:
             items = headers
-        names = _NAMES
+        names = FIELD_NAMES
         lines = _LINES
         for name, value in items:
             if type(value) is str and type(name) is str:
@@ -871,7 +775,7 @@ class H1Connection:
                 if not isinstance(name, str):
                     raise HTTPOutputError(f"header name must be str, got {type(name).__name__}")
                 try:
-                    norm = _check_name(name)
+                    norm = check_field_name(name)
                 except ProtocolError:
                     raise HTTPOutputError(f"invalid header name {name!r}") from None
             if type(value) is not str:
@@ -892,7 +796,7 @@ class H1Connection:
                     raise HTTPOutputError(f"unsupported Transfer-Encoding {value!r}")
                 chunked = True
             elif norm == "Connection":
-                if "close" in _connection_tokens([value]):
+                if "close" in connection_tokens([value]):
                     close = True
             else:
                 line = f"{name}: {value}\r\n"
@@ -1007,7 +911,7 @@ class H1Connection:
         if (
             not isinstance(target, str)
             or not target
-            or _CTL_RE.search(target)
+            or CTL_RE.search(target)
             or " " in target
             or "\r" in target
             or "\n" in target
