@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import ipaddress
 import logging
-import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tornado.httputil import (
     NEED_DATA,
@@ -39,15 +37,15 @@ from tornado.httputil import (
     HTTPOutputError,
     ProtocolError,
     RequestHead,
-    count_body_fields,
     format_error_response,
 )
 
 from ._gzip import GZIP_CODINGS, GzipBody
+from ._limits import fields_over_limit
+from ._owner import ConnectionOwner
+from ._raw import raw_keeps_alive
 from ._request import HTTPServerRequest
-
-if TYPE_CHECKING:
-    from ._server import HTTPServer
+from ._xheaders import apply_xheaders
 
 app_log = logging.getLogger("tornado.application")
 gen_log = logging.getLogger("tornado.general")
@@ -66,30 +64,6 @@ _HANDLING = 3  # the application has the request; no timeout
 _NONE = 0
 _RAW = 1
 _FRAMED = 2
-
-_RAW_CONNECTION_RE = re.compile(rb"\r\nconnection:([^\r\n]*)")
-_RAW_VERDICTS: dict[bytes, tuple[bool, bool, bool, bool]] = {}
-
-
-def _raw_verdict(head: bytes) -> tuple[bool, bool, bool, bool]:
-    """(says close, says keep-alive, has Content-Length/chunked, status has no body) of a raw head.
-
-    Applications tend to send the same few heads over and over, so verdicts are cached.
-    """
-    lower = head.lower()
-    m = _RAW_CONNECTION_RE.search(lower)
-    tokens = m.group(1) if m else b""
-    status = head[9:12]
-    verdict = (
-        b"close" in tokens,
-        b"keep-alive" in tokens,
-        b"\r\ncontent-length:" in lower or b"\r\ntransfer-encoding:" in lower,
-        status in (b"204", b"304") or status.startswith(b"1"),
-    )
-    if len(_RAW_VERDICTS) < 512:
-        _RAW_VERDICTS[head] = verdict
-    return verdict
-
 
 _MAX_PAUSED_BUFFER = 256 * 1024
 
@@ -123,7 +97,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
     ``HEAD`` responses lose their body and ``204``/``304`` never get one.
     """
 
-    def __init__(self, server: HTTPServer) -> None:
+    def __init__(self, server: ConnectionOwner) -> None:
         self.server = server
         self.conn = H1Connection(
             SERVER, max_header_size=server.max_header_size, max_body_size=server.max_body_size
@@ -131,7 +105,8 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.request: HTTPServerRequest | None = None
         self.remote_ip = "0.0.0.0"
-        self._loop = asyncio.get_running_loop() if server._loop is None else server._loop
+        loop = server.loop
+        self._loop = asyncio.get_running_loop() if loop is None else loop
         self._protocol = server.protocol
         self._body: list[bytes] = []
         self._out: list[bytes] = []
@@ -175,7 +150,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
             self.remote_ip = peer[0]
         if self._protocol is None:
             self._protocol = "https" if transport.get_extra_info("sslcontext") is not None else "http"
-        self.server._connections.add(self)
+        self.server.connection_opened(self)
         self._now = self._loop.time()
         self._set_phase(_IDLE)
 
@@ -195,10 +170,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
         finally:
             self._in_receive = False
         if self._out:
-            batch = self.server._unflushed
-            if not batch:
-                self._loop.call_soon(self.server._flush_unflushed)
-            batch.append(self)
+            self.server.flush_soon(self)
 
     def eof_received(self) -> bool:
         if self._linger_left >= 0:
@@ -229,7 +201,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if self._linger_timer is not None:
             self._linger_timer.cancel()
             self._linger_timer = None
-        self.server._connection_gone(self)
+        self.server.connection_closed(self)
         for fut in self._drain_waiters:
             if not fut.done():
                 fut.set_result(None)
@@ -302,7 +274,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
         protocol = self._protocol
         headers = head.headers
         if server.xheaders:
-            remote_ip, protocol = _apply_xheaders(
+            remote_ip, protocol = apply_xheaders(
                 headers,
                 remote_ip,
                 protocol,  # type: ignore[arg-type]
@@ -360,25 +332,8 @@ class HTTP1ServerConnection(asyncio.Protocol):
             fut.add_done_callback(lambda f: self._async_callback_done(f, req))
 
     def _within_limits(self, req: HTTPServerRequest) -> bool:
-        """Refuse (400) a query or form with more fields than the server allows.
-
-        Counted with ``bytes.count`` before the application can parse anything, so an
-        oversized form costs a scan of its bytes, not a parse of every field.
-        """
-        server = self.server
-        what = ""
-        if req.query and req.query.count("&") >= server.max_query_arguments:
-            what = f"more than {server.max_query_arguments} query arguments"
-        elif req.body:
-            ctype = req.headers.get("Content-Type")
-            if ctype is not None:
-                n = count_body_fields(ctype, req.body)
-                if ctype[:9].lower() == "multipart":
-                    if n > server.max_multipart_parts:
-                        what = f"more than {server.max_multipart_parts} multipart parts"
-                elif n > server.max_body_arguments:
-                    what = f"more than {server.max_body_arguments} body arguments"
-        if not what:
+        what = fields_over_limit(req, self.server)
+        if what is None:
             return True
         gen_log.info("Malformed HTTP request from %s: %s", self.remote_ip, what)
         self._send_error_and_close(400)
@@ -530,22 +485,12 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if end < 0:
             self._raw_head = head[:65536]
             return
-        head = head[: end + 2]
         self._raw_head = b""
         ka = self.conn.keep_alive
         if ka:
-            verdict = _RAW_VERDICTS.get(head)
-            if verdict is None:
-                verdict = _raw_verdict(head)
-            close, keep_alive_token, framed, bodiless = verdict
             req = self.request
             assert req is not None
-            if close:
-                ka = False
-            elif req.version == "HTTP/1.0" and not keep_alive_token:
-                ka = False
-            elif not framed and not bodiless and req.method != "HEAD":
-                ka = False
+            ka = raw_keeps_alive(head[: end + 2], req.version, req.method)
         self._raw_keep_alive = ka
 
     def write_headers(
@@ -656,6 +601,8 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if not self._closed and self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
+    send_pending = _flush  # for the server's batched send
+
     def flush(self) -> asyncio.Future[None]:
         """Send what is queued; the future resolves once the kernel is accepting data again."""
         self._flush()
@@ -683,7 +630,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
                 self._flush()
             self.transport.close()
 
-    def _start_closing(self) -> None:
+    def close_gracefully(self) -> None:
         """Graceful shutdown: finish the request in flight, then close."""
         self._closing = True
         if self.request is None:
@@ -691,40 +638,3 @@ class HTTP1ServerConnection(asyncio.Protocol):
             self.close()
         elif not self.conn.response_started and self._mode == _NONE:
             self.conn.keep_alive = False
-
-
-def _valid_ip(ip: str) -> bool:
-    try:
-        ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return True
-
-
-def _apply_xheaders(
-    headers: HTTPHeaders, remote_ip: str, protocol: str, trusted: frozenset[str] = frozenset()
-) -> tuple[str, str]:
-    """Client address and scheme as reported by a reverse proxy in front of us.
-
-    ``X-Real-IP`` wins; otherwise the rightmost valid address of ``X-Forwarded-For`` is
-    used, because that is the one our own proxy appended; entries to its left were sent by
-    the client and can be forged.  Addresses in ``trusted`` (further proxies of ours) are
-    skipped.  ``X-Scheme`` / ``X-Forwarded-Proto`` give the scheme.
-    """
-    real = headers.get("X-Real-IP")
-    if real is not None and _valid_ip(real.strip()):
-        remote_ip = real.strip()
-    else:
-        fwd = headers.get("X-Forwarded-For")
-        if fwd is not None:
-            for cand in reversed(fwd.split(",")):
-                cand = cand.strip()
-                if cand not in trusted and _valid_ip(cand):
-                    remote_ip = cand
-                    break
-    scheme = headers.get("X-Scheme") or headers.get("X-Forwarded-Proto")
-    if scheme is not None:
-        scheme = scheme.split(",")[-1].strip().lower()
-        if scheme in ("http", "https"):
-            protocol = scheme
-    return remote_ip, protocol

@@ -391,12 +391,27 @@ class HTTPServer:
     def _make_connection(self) -> HTTP1ServerConnection:
         return HTTP1ServerConnection(self)
 
+    # ----------------------------------------------- what connections tell us
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._loop
+
+    def connection_opened(self, conn: HTTP1ServerConnection) -> None:
+        self._connections.add(conn)
+
+    def flush_soon(self, conn: HTTP1ServerConnection) -> None:
+        batch = self._unflushed
+        if not batch:
+            (self._loop or asyncio.get_running_loop()).call_soon(self._flush_unflushed)
+        batch.append(conn)
+
     def _flush_unflushed(self) -> None:
         conns, self._unflushed = self._unflushed, []
         for conn in conns:
-            conn._flush()
+            conn.send_pending()
 
-    def _connection_gone(self, conn: HTTP1ServerConnection) -> None:
+    def connection_closed(self, conn: HTTP1ServerConnection) -> None:
         self._connections.discard(conn)
         if not self._connections and self._all_closed is not None and not self._all_closed.done():
             self._all_closed.set_result(None)
@@ -427,7 +442,7 @@ class HTTPServer:
             self._all_closed = loop.create_future()
         waiter = self._all_closed
         for conn in list(self._connections):
-            conn._start_closing()
+            conn.close_gracefully()
         await waiter
 
     @property
