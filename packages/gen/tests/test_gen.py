@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import datetime
+import re
 from collections.abc import Generator
 from typing import Any
 
@@ -241,24 +242,30 @@ def test_contextvars_follow_the_coroutine(io_loop: IOLoop) -> None:
     io_loop.run_sync(main)
 
 
-def test_cancelled_result_closes_the_generator(io_loop: IOLoop) -> None:
-    cleaned: list[str] = []
+def test_cancelled_result_lets_the_generator_finish(
+    io_loop: IOLoop, caplog: pytest.LogCaptureFixture
+) -> None:
+    steps: list[str] = []
 
     @gen.coroutine
-    def f() -> Generator[Any, Any, None]:
-        try:
-            yield later(None, 0.01)
-            cleaned.append("continued")
-        finally:
-            cleaned.append("finally")
+    def f(fail: bool) -> Generator[Any, Any, str]:
+        yield later(None, 0.005)
+        steps.append("continued")
+        if fail:
+            raise KeyError("after cancel")
+        return "dropped"
 
     async def main() -> None:
-        fut = f()
-        fut.cancel()
-        await gen.sleep(0.03)
+        for fail in (False, True):
+            fut = f(fail)
+            fut.cancel()
+            await gen.sleep(0.02)
+            assert fut.cancelled()
 
-    io_loop.run_sync(main)
-    assert cleaned == ["finally"]
+    with caplog.at_level("ERROR", logger="tornado.application"):
+        io_loop.run_sync(main)
+    assert steps == ["continued", "continued"]
+    assert "Exception after Future was cancelled" in caplog.text and "after cancel" in caplog.text
 
 
 # -- sleep, multi ---------------------------------------------------------------------
@@ -342,7 +349,9 @@ def test_with_timeout_does_not_cancel_and_logs_late_failure(
 
     with caplog.at_level("ERROR", logger="tornado.application"):
         io_loop.run_sync(main)
-    assert "Exception in Future after timeout" in caplog.text
+    assert re.search(
+        r"Exception in Future <Future finished exception=KeyError\(.late.\)> after timeout", caplog.text
+    )
     assert "KeyError: 'late'" in caplog.text
     assert "hush" not in caplog.text
 

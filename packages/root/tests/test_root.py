@@ -56,4 +56,3 @@ def test_missing_submodule_is_an_attribute_error_naming_it() -> None:
 def test_error_inside_a_submodule_is_not_hidden(portion: Path) -> None:
     with pytest.raises(ModuleNotFoundError, match="no_such_dependency_xyz"):
         tornado.broken  # type: ignore[attr-defined]  # noqa: B018
-

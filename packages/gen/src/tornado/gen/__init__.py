@@ -113,11 +113,9 @@ class _Runner:
         self.io_loop = IOLoop.current()
 
     def step(self, value: Any = None, exc: BaseException | None = None) -> None:
+        # As in Tornado, cancelling the result Future does not stop the generator: it runs
+        # on and its outcome is dropped (an exception is logged).
         while True:
-            if self.result_future.done():
-                # Cancelled from outside: let the generator's finally blocks run, and stop.
-                self.ctx.run(self.gen.close)
-                return
             try:
                 if exc is not None:
                     yielded = self.ctx.run(self.gen.throw, exc)
@@ -314,7 +312,7 @@ def with_timeout(
             def log_late(f: Any) -> None:
                 _, exc = _value_or_exc(f)
                 if exc is not None:
-                    _log_unless_quiet(exc, quiet_exceptions, "Exception in Future after timeout")
+                    _log_unless_quiet(exc, quiet_exceptions, f"Exception in Future {f!r} after timeout")
 
             future_add_done_callback(inner, log_late)
 
