@@ -127,7 +127,7 @@ def test_malformed_responses_are_599_and_pool_stays_healthy(
     for path in bad:
         urls += [srv.url + path, srv.url + "/good"]
     rs = run(fetch_all(impl, urls, client_kw={"max_clients": 1}))
-    for path, r in zip(bad, rs[0::2]):
+    for path, r in zip(bad, rs[0::2], strict=True):
         assert r.code == 599, (path, r)
         assert r.error is not None
     for r in rs[1::2]:

@@ -70,8 +70,11 @@ class S3Handler(RequestHandler):
         values = self.request.query_arguments.get(name)
         if not values:
             return None
+        value = values[-1]
+        if isinstance(value, str):
+            return value
         try:
-            return values[-1].decode("utf-8")  # type: ignore[no-any-return]
+            return value.decode("utf-8")
         except UnicodeDecodeError:
             raise S3Error("InvalidArgument", f"The {name} parameter is not valid UTF-8.") from None
 

@@ -203,7 +203,7 @@ async def _stream(h: S3Handler, fd: int, start: int, length: int) -> None:
         offset, end = start, start + length
         conn = h.request.connection
         while offset < end:
-            if conn is not None and conn.closed:
+            if conn is not None and getattr(conn, "closed", False):
                 return
             data = os.pread(fd, min(READ_SIZE, end - offset), offset)
             if not data:

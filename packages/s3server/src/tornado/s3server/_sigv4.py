@@ -14,11 +14,19 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import quote, unquote_to_bytes
 
-from tornado.httputil import HTTPHeaders
-
 from ._errors import S3Error
+
+
+class _Headers(Protocol):
+    """What signing reads from request headers (HTTPHeaders, or any server's equivalent)."""
+
+    def get(self, name: str, default: Any = None, /) -> Any: ...
+
+    def get_list(self, name: str, /) -> list[str]: ...
+
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -101,7 +109,7 @@ def canonical_query(pairs: list[tuple[str, str]], exclude: str = "") -> str:
     return "&".join(f"{n}={v}" for n, v in encoded)
 
 
-def canonical_headers(headers: HTTPHeaders, signed: list[str]) -> str:
+def canonical_headers(headers: _Headers, signed: list[str]) -> str:
     get_list = headers.get_list
     lines = []
     for name in signed:
@@ -160,7 +168,7 @@ class Verifier:
             raise S3Error("InvalidAccessKeyId", AWSAccessKeyId=access_key)
         return secret
 
-    def verify(self, method: str, raw_path: str, raw_query: str, headers: HTTPHeaders) -> SigningContext:
+    def verify(self, method: str, raw_path: str, raw_query: str, headers: _Headers) -> SigningContext:
         """The request's signing context; raises S3Error (403/400) when it is not properly signed."""
         get = headers.get
         auth = get("Authorization")
@@ -187,7 +195,7 @@ class Verifier:
         return hmac.new(key, sts.encode("utf-8"), hashlib.sha256).hexdigest(), key
 
     def _verify_header(
-        self, method: str, raw_path: str, pairs: list[tuple[str, str]], headers: HTTPHeaders, auth: str
+        self, method: str, raw_path: str, pairs: list[tuple[str, str]], headers: _Headers, auth: str
     ) -> SigningContext:
         get = headers.get
         fields = _parse_authorization(auth)
@@ -228,7 +236,7 @@ class Verifier:
         raw_path: str,
         pairs: list[tuple[str, str]],
         query: dict[str, str],
-        headers: HTTPHeaders,
+        headers: _Headers,
     ) -> SigningContext:
         for name in (
             "X-Amz-Credential",

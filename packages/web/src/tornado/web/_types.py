@@ -7,7 +7,7 @@ Members are read-only properties here, so a plain attribute satisfies them as we
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Union
 
 # A response's headers: a dict, or (name, value) pairs when a name repeats (Set-Cookie).
@@ -20,6 +20,12 @@ class RequestHeaders(Protocol):
     def get(self, name: str, default: Any = None, /) -> Any: ...
 
     def __contains__(self, name: object, /) -> bool: ...
+
+    def __getitem__(self, name: str, /) -> str: ...
+
+    def get_list(self, name: str, /) -> list[str]: ...
+
+    def get_all(self) -> Iterable[tuple[str, str]]: ...
 
 
 class Connection(Protocol):
@@ -83,6 +89,9 @@ class Request(Protocol):
 
     @property
     def host(self) -> str: ...
+
+    @property
+    def host_name(self) -> str: ...
 
     @property
     def arguments(self) -> Mapping[str, Sequence[bytes | str]]: ...
