@@ -7,30 +7,23 @@ Members are read-only properties here, so a plain attribute satisfies them as we
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, Union
+
+from tornado.httputil import HTTPFile, HTTPHeaders
 
 # A response's headers: a dict, or (name, value) pairs when a name repeats (Set-Cookie).
 ResponseHeaders = Union[dict[str, str], list[tuple[str, str]]]
 
 
-class RequestHeaders(Protocol):
-    """Case-insensitive request headers (tornado.httputil.HTTPHeaders, for one)."""
-
-    def get(self, name: str, default: Any = None, /) -> Any: ...
-
-    def __contains__(self, name: object, /) -> bool: ...
-
-    def __getitem__(self, name: str, /) -> str: ...
-
-    def get_list(self, name: str, /) -> list[str]: ...
-
-    def get_all(self) -> Iterable[tuple[str, str]]: ...
-
-
 class Connection(Protocol):
     """Where a response goes: whole (``write_response``) or streamed (``write_headers``,
-    ``write``..., ``finish``). ``request`` is the request object the server handed over."""
+    ``write``..., ``finish``). ``request`` is the request object the server handed over.
+
+    ``set_close_callback`` (for ``on_connection_close``) and ``close`` (to drop a response
+    that failed after its headers went out) are part of the contract, but web looks them up
+    with ``getattr`` and does without them when a server lacks them.
+    """
 
     def write_response(
         self, status: int, headers: ResponseHeaders, body: bytes, reason: str | None, request: Any, /
@@ -46,11 +39,8 @@ class Connection(Protocol):
 
     def flush(self) -> Awaitable[None] | None: ...
 
-
-class ClosableConnection(Connection, Protocol):
-    """The optional extras: a close callback (for ``on_connection_close``) and ``close()``
-    (to drop a response that failed after its headers went out). web looks them up with
-    ``getattr`` and does without when a server lacks them."""
+    @property
+    def closed(self) -> bool: ...
 
     def set_close_callback(self, callback: Callable[[], Any] | None, /) -> None: ...
 
@@ -58,7 +48,8 @@ class ClosableConnection(Connection, Protocol):
 
 
 class Request(Protocol):
-    """One HTTP request as a handler sees it; argument values are bytes (or str) lists."""
+    """One HTTP request as a handler sees it (``self.request``): Tornado's documented request
+    attributes, with headers as tornado.httputil.HTTPHeaders and argument values as bytes."""
 
     @property
     def method(self) -> str: ...
@@ -76,7 +67,7 @@ class Request(Protocol):
     def version(self) -> str: ...
 
     @property
-    def headers(self) -> RequestHeaders: ...
+    def headers(self) -> HTTPHeaders: ...
 
     @property
     def body(self) -> bytes: ...
@@ -94,16 +85,16 @@ class Request(Protocol):
     def host_name(self) -> str: ...
 
     @property
-    def arguments(self) -> Mapping[str, Sequence[bytes | str]]: ...
+    def arguments(self) -> dict[str, list[bytes]]: ...
 
     @property
-    def query_arguments(self) -> Mapping[str, Sequence[bytes | str]]: ...
+    def query_arguments(self) -> dict[str, list[bytes]]: ...
 
     @property
-    def body_arguments(self) -> Mapping[str, Sequence[bytes | str]]: ...
+    def body_arguments(self) -> dict[str, list[bytes]]: ...
 
     @property
-    def files(self) -> Mapping[str, Sequence[Any]]: ...
+    def files(self) -> dict[str, list[HTTPFile]]: ...
 
     @property
     def cookies(self) -> Mapping[str, Any]: ...
@@ -121,4 +112,4 @@ if TYPE_CHECKING:
 
     def _our_server_fits(request: HTTPServerRequest, connection: HTTP1ServerConnection) -> None:
         _request: Request = request
-        _connection: ClosableConnection = connection
+        _connection: Connection = connection

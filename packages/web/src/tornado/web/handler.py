@@ -23,7 +23,7 @@ from tornado import escape
 from tornado.escape import SafeHTML, utf8
 from tornado.httputil import format_timestamp, responses
 from tornado.web import rendering, signing
-from tornado.web._types import ClosableConnection, Request, ResponseHeaders
+from tornado.web._types import Connection, Request, ResponseHeaders
 from tornado.web.cookies import make_morsel
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError, check_reason
 from tornado.web.sourcedirs import class_directory
@@ -630,7 +630,7 @@ class RequestHandler:
         result = self._flush(True)
         self._finished = True
         if self._close_callback_set:
-            cast("ClosableConnection", self.request.connection).set_close_callback(None)
+            cast("Connection", self.request.connection).set_close_callback(None)
         self.application.log_request(self)
         if self._hooks_finish:
             self.on_finish()
