@@ -47,14 +47,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(params=["simple"])
+@pytest.fixture(params=["simple", "curl"])
 def impl(request: pytest.FixtureRequest) -> type[AsyncHTTPClient]:
     """The client class under test: the pure-Python backend, then the curl backend."""
     if request.param == "simple":
         from tornado.simple_httpclient import SimpleAsyncHTTPClient
 
         return SimpleAsyncHTTPClient
-    raise AssertionError(f"unknown backend {request.param}")
+    try:
+        import pycurl  # noqa: F401
+    except ImportError:
+        _missing("pycurl is not installed (pip install 'tornado-httpclient[curl]')")
+    from tornado.curl_httpclient import CurlAsyncHTTPClient
+
+    return CurlAsyncHTTPClient
 
 
 @pytest.fixture
@@ -220,7 +226,7 @@ http {{
     gzip_types text/plain application/json;
     types {{ text/plain txt; application/json json; application/octet-stream bin; }}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{listen_opts};
         {tls}
         root {root}/www;
         add_header X-Conn $connection always;
@@ -229,6 +235,12 @@ http {{
         location = /close {{ keepalive_timeout 0; default_type text/plain; return 200 "bye"; }}
         location = /redirect {{ return 302 /small; }}
         location = /echo {{ default_type text/plain; return 200 "$request_method $http_x_test"; }}
+        location = /via {{ default_type text/plain; return 200 "via=$http_via auth=$http_authorization"; }}
+        location = /client-cert {{
+            default_type text/plain;
+            if ($ssl_client_verify != SUCCESS) {{ return 403 "no client certificate"; }}
+            return 200 "client $ssl_client_s_dn";
+        }}
     }}
 }}
 """
@@ -259,7 +271,8 @@ def start_nginx(root: Path, tls: str = "") -> tuple[subprocess.Popen[bytes], Ngi
     port = free_port()
     user = "user root;" if os.geteuid() == 0 else ""
     conf = root / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(root=root, port=port, user=user, tls=tls))
+    opts = " ssl" if tls else ""
+    conf.write_text(NGINX_CONF.format(root=root, port=port, user=user, tls=tls, listen_opts=opts))
     proc = subprocess.Popen(
         [binary, "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")],
         stdout=subprocess.DEVNULL,
@@ -291,3 +304,103 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
 
 def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data)
+
+
+# --------------------------------------------------------------------- TLS (trustme)
+
+
+@dataclass
+class TLSInfo:
+    nginx: Nginx
+    ca_file: str
+    client_cert: str
+    client_key: str
+    other_ca_file: str
+
+
+@pytest.fixture(scope="session")
+def tls_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TLSInfo]:
+    """nginx serving HTTPS with a certificate from a throwaway trustme CA (for 127.0.0.1 and
+    localhost); it accepts client certificates from the same CA."""
+    trustme = pytest.importorskip("trustme")
+    root = tmp_path_factory.mktemp("nginx-tls")
+    ca = trustme.CA()
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    client = ca.issue_cert("client@example.com")
+    server.private_key_and_cert_chain_pem.write_to_path(str(root / "server.pem"))
+    ca.cert_pem.write_to_path(str(root / "ca.pem"))
+    client.private_key_pem.write_to_path(str(root / "client.key"))
+    client.cert_chain_pems[0].write_to_path(str(root / "client.crt"))
+    trustme.CA().cert_pem.write_to_path(str(root / "other-ca.pem"))
+    tls = (
+        f"ssl_certificate {root}/server.pem; ssl_certificate_key {root}/server.pem; "
+        f"ssl_client_certificate {root}/ca.pem; ssl_verify_client optional;"
+    )
+    proc, info = start_nginx(root, tls=tls)
+    yield TLSInfo(
+        info,
+        str(root / "ca.pem"),
+        str(root / "client.crt"),
+        str(root / "client.key"),
+        str(root / "other-ca.pem"),
+    )
+    proc.terminate()
+    proc.wait(10)
+
+
+# ------------------------------------------------------------------- forward proxy
+
+TINYPROXY_CONF = """
+Port {port}
+Listen 127.0.0.1
+Timeout 30
+MaxClients 100
+LogLevel Error
+LogFile "{root}/tinyproxy.log"
+PidFile "{root}/tinyproxy.pid"
+Allow 127.0.0.1
+{auth}
+"""
+
+
+@dataclass
+class Proxy:
+    port: int
+    username: str | None
+    password: str | None
+
+
+def _start_tinyproxy(root: Path, auth: tuple[str, str] | None) -> tuple[subprocess.Popen[bytes], Proxy]:
+    binary = shutil.which("tinyproxy")
+    if binary is None:
+        _missing("tinyproxy not found (install Debian's tinyproxy package)")
+    port = free_port()
+    conf = root / "tinyproxy.conf"
+    conf.write_text(
+        TINYPROXY_CONF.format(port=port, root=root, auth=f"BasicAuth {auth[0]} {auth[1]}" if auth else "")
+    )
+    proc = subprocess.Popen(
+        [binary, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"tinyproxy exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        raise RuntimeError("tinyproxy did not start listening")
+    return proc, Proxy(port, *(auth or (None, None)))
+
+
+@pytest.fixture(scope="session")
+def tinyproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    """Debian's tinyproxy on a free loopback port, requiring basic proxy authentication."""
+    proc, info = _start_tinyproxy(tmp_path_factory.mktemp("tinyproxy"), ("proxyuser", "proxy-secret"))
+    yield info
+    proc.terminate()
+    proc.wait(10)

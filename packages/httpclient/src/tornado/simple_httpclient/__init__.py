@@ -235,13 +235,15 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         ex.timer = None
         if ex.done:
             return
-        now = self._loop.time()
-        if not ex.connected and now >= ex.connect_deadline:
+        connecting = not ex.connected and ex.connect_deadline < ex.deadline
+        due = ex.connect_deadline if connecting else ex.deadline
+        # The loop may run a timer up to its clock resolution early.
+        if self._loop.time() + 0.002 < due:
+            self._arm(ex, due)
+        elif connecting:
             self._exchange_failed(ex, "Timeout while connecting", retry=False)
-        elif now >= ex.deadline:
-            self._exchange_failed(ex, "Timeout during request", retry=False)
         else:
-            self._arm(ex, ex.deadline)
+            self._exchange_failed(ex, "Timeout during request", retry=False)
 
     def _send(self, conn: Connection, ex: Exchange) -> None:
         try:

@@ -1,0 +1,257 @@
+"""HTTPRequest options -> libcurl options, and libcurl results -> HTTPResponse pieces.
+
+A handle is ``reset()`` before every request, so nothing set for one request (a proxy,
+a body, credentials) can leak into the next one that reuses the handle.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import pycurl
+from tornado.httpclient import will_follow
+from tornado.httputil import HTTPHeaders
+
+__all__ = ["setup_curl", "parse_headers", "describe_error", "Transfer", "BodyTooLarge"]
+
+_CAUSES = {
+    pycurl.E_COULDNT_RESOLVE_HOST: "DNS lookup failed",
+    pycurl.E_COULDNT_RESOLVE_PROXY: "DNS lookup of the proxy failed",
+    pycurl.E_COULDNT_CONNECT: "Could not connect (connection refused or unreachable)",
+    pycurl.E_OPERATION_TIMEDOUT: "Timeout",
+    pycurl.E_SSL_CONNECT_ERROR: "TLS handshake failed",
+    pycurl.E_PEER_FAILED_VERIFICATION: "TLS certificate verification failed",
+    pycurl.E_GOT_NOTHING: "Server closed the connection without a response",
+    pycurl.E_PARTIAL_FILE: "Malformed HTTP response (body shorter than its Content-Length)",
+    pycurl.E_RECV_ERROR: "Malformed HTTP response or connection error",
+    pycurl.E_BAD_CONTENT_ENCODING: "Bad compressed response body",
+    pycurl.E_SEND_ERROR: "Could not send the request",
+    8: "Malformed HTTP response",  # CURLE_WEIRD_SERVER_REPLY
+    100: "Malformed HTTP response (headers too large)",  # CURLE_TOO_LARGE
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def describe_error(errnum: int, errmsg: str) -> str:
+    cause = _CAUSES.get(errnum, f"curl error {errnum}")
+    if errnum == pycurl.E_OPERATION_TIMEDOUT and "connect" in errmsg.lower():
+        cause = "Timeout while connecting"
+    elif errnum == pycurl.E_OPERATION_TIMEDOUT:
+        cause = "Timeout during request"
+    return f"{cause}: {errmsg}"
+
+
+class Transfer:
+    """The state of one request on one curl handle."""
+
+    __slots__ = (
+        "request",
+        "callback",
+        "curl",
+        "lines",
+        "chunks",
+        "limit",
+        "size",
+        "error",
+        "follow",
+        "streaming",
+        "timer",
+        "upload",
+        "upload_done",
+        "task",
+        "paused",
+    )
+
+    def __init__(self, request: Any, callback: Callable[..., None]) -> None:
+        self.request = request
+        self.callback = callback
+        self.curl: Any = None
+        self.lines: list[bytes] = []
+        self.chunks: list[bytes] = []
+        self.limit = 0
+        self.size = 0
+        self.error: str | None = None
+        self.follow = False
+        self.streaming = request.streaming_callback
+        self.timer: Any = None
+        self.upload: list[bytes] = []
+        self.upload_done = False
+        self.task: Any = None
+        self.paused = False
+
+    def header_line(self, line: bytes) -> None:
+        if line[:5] == b"HTTP/":
+            self.lines = [line]
+        else:
+            self.lines.append(line)
+        cb = self.request.header_callback
+        if cb is not None:
+            cb(line.decode("latin-1"))
+        if line == b"\r\n" and self.streaming is not None:
+            code, _, headers = parse_headers(self.lines)
+            self.follow = will_follow(self.request, code, headers.get("Location"))
+
+    def write(self, data: bytes) -> int | None:
+        self.size += len(data)
+        if self.size > self.limit:
+            self.error = f"response body exceeds max_body_size ({self.limit} bytes)"
+            return 0  # aborts the transfer (CURLE_WRITE_ERROR)
+        if self.streaming is None:
+            self.chunks.append(data)
+        elif not self.follow:
+            try:
+                self.streaming(data)
+            except Exception as e:
+                self.error = f"streaming_callback raised {e!r}"
+                return 0
+        return None
+
+    def read(self, size: int) -> bytes | int:
+        buf = self.upload
+        if not buf:
+            if self.upload_done:
+                return b""
+            self.paused = True
+            return pycurl.READFUNC_PAUSE
+        chunk = buf[0]
+        if len(chunk) <= size:
+            buf.pop(0)
+            return chunk
+        buf[0] = chunk[size:]
+        return chunk[:size]
+
+
+def parse_headers(lines: list[bytes]) -> tuple[int, str, HTTPHeaders]:
+    headers = HTTPHeaders()
+    if not lines:
+        return 0, "", headers
+    status = lines[0].decode("latin-1").rstrip("\r\n").split(" ", 2)
+    try:
+        code = int(status[1])
+    except (IndexError, ValueError):
+        code = 0
+    reason = status[2] if len(status) > 2 else ""
+    for raw in lines[1:]:
+        line = raw.decode("latin-1").rstrip("\r\n")
+        if line:
+            name, sep, value = line.partition(":")
+            if sep:
+                headers.add(name.strip(), value.strip())
+    return code, reason, headers
+
+
+def _ssl(curl: Any, request: Any) -> None:
+    opts = request.ssl_options
+    verify = bool(request.validate_cert)
+    ca = request.ca_certs
+    cert, key = request.client_cert, request.client_key
+    if opts is not None:
+        if isinstance(opts, ssl.SSLContext):
+            raise ValueError(
+                "ssl_options as an ssl.SSLContext is not supported by the curl client (use a dict)"
+            )
+        ca = opts.get("ca_certs", ca)
+        cert = opts.get("certfile", cert)
+        key = opts.get("keyfile", key)
+        if opts.get("cert_reqs") == ssl.CERT_NONE:
+            verify = False
+        if "ciphers" in opts:
+            curl.setopt(pycurl.SSL_CIPHER_LIST, opts["ciphers"])
+    curl.setopt(pycurl.SSL_VERIFYPEER, 1 if verify else 0)
+    curl.setopt(pycurl.SSL_VERIFYHOST, 2 if verify else 0)
+    if ca is not None:
+        curl.setopt(pycurl.CAINFO, ca)
+    if cert is not None:
+        curl.setopt(pycurl.SSLCERT, cert)
+    if key is not None:
+        curl.setopt(pycurl.SSLKEY, key)
+
+
+def _auth_mode(name: str, mode: str | None) -> int:
+    if mode in (None, "basic"):
+        return int(pycurl.HTTPAUTH_BASIC)
+    if mode == "digest":
+        return int(pycurl.HTTPAUTH_DIGEST)
+    raise ValueError(f"unsupported {name} {mode!r}")
+
+
+def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int) -> None:
+    """Configure a reset handle for ``t.request``; ``timeout`` is what is left of request_timeout."""
+    req = t.request
+    curl.reset()
+    setopt = curl.setopt
+    setopt(pycurl.URL, req.request.url)
+    setopt(pycurl.NOSIGNAL, 1)
+    setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
+    setopt(pycurl.FOLLOWLOCATION, 0)
+    headers = req.request.headers
+    lines = [f"{n}: {v}" for n, v in headers.get_all()] if headers else []
+    has = headers.__contains__ if headers else (lambda name: False)
+    if not has("Expect"):
+        lines.append("Expect: 100-continue" if req.expect_100_continue else "Expect:")
+    if not has("Accept"):
+        lines.append("Accept:")
+    t.limit = max_body_size
+    if req.header_callback is not None or t.streaming is not None:
+        setopt(pycurl.HEADERFUNCTION, t.header_line)
+    else:
+        setopt(pycurl.HEADERFUNCTION, t.lines.append)
+    setopt(pycurl.WRITEFUNCTION, t.write)
+    if req.connect_timeout:
+        setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(1000 * req.connect_timeout)))
+    if timeout is not None:
+        setopt(pycurl.TIMEOUT_MS, max(1, int(1000 * timeout)))
+    if req.user_agent:
+        setopt(pycurl.USERAGENT, req.user_agent)
+    if req.decompress_response:
+        setopt(pycurl.ACCEPT_ENCODING, "gzip,deflate")
+    if req.proxy_host:
+        if req.proxy_port is None:
+            raise ValueError("proxy_port is required with proxy_host")
+        setopt(pycurl.PROXY, req.proxy_host)
+        setopt(pycurl.PROXYPORT, req.proxy_port)
+        setopt(pycurl.PROXYTYPE, pycurl.PROXYTYPE_HTTP)
+        if req.proxy_username is not None:
+            setopt(pycurl.PROXYUSERPWD, f"{req.proxy_username}:{req.proxy_password or ''}")
+            setopt(pycurl.PROXYAUTH, _auth_mode("proxy_auth_mode", req.proxy_auth_mode))
+    else:
+        setopt(pycurl.PROXY, "")
+    if req.request.url[:6].lower() == "https:":
+        _ssl(curl, req)
+    if not req.allow_ipv6:
+        setopt(pycurl.IPRESOLVE, pycurl.IPRESOLVE_V4)
+    if req.network_interface:
+        setopt(pycurl.INTERFACE, req.network_interface)
+    if req.auth_username is not None:
+        setopt(pycurl.HTTPAUTH, _auth_mode("auth_mode", req.auth_mode))
+        setopt(pycurl.USERPWD, f"{req.auth_username}:{req.auth_password or ''}")
+    method = req.method
+    body = req.body
+    if req.body_producer is not None:
+        setopt(pycurl.UPLOAD, 1)
+        setopt(pycurl.READFUNCTION, t.read)
+        length = headers.get("Content-Length") if headers else None
+        if length is not None:
+            setopt(pycurl.INFILESIZE_LARGE, int(length))
+        elif not has("Transfer-Encoding"):
+            lines.append("Transfer-Encoding: chunked")
+        setopt(pycurl.CUSTOMREQUEST, method)
+    elif body is not None:
+        setopt(pycurl.POSTFIELDSIZE_LARGE, len(body))
+        setopt(pycurl.POSTFIELDS, body)
+        if method != "POST":
+            setopt(pycurl.CUSTOMREQUEST, method)
+            if not has("Content-Type"):
+                lines.append("Content-Type:")
+    elif method == "HEAD":
+        setopt(pycurl.NOBODY, 1)
+    elif method != "GET":
+        setopt(pycurl.CUSTOMREQUEST, method)
+    setopt(pycurl.HTTPHEADER, lines)
+    if req.prepare_curl_callback is not None:
+        req.prepare_curl_callback(curl)
