@@ -1,0 +1,169 @@
+"""The HTTP client against our own HTTPServer and tornado.web, on one IOLoop.
+
+Includes the Tornado 1.0 overview's asynchronous example, verbatim except for the feed URL,
+which points at a local JSON feed served by the same application.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import tornado.escape
+import tornado.httpclient
+import tornado.web
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+from tornado.httpserver import HTTPServer, bind_sockets
+from tornado.ioloop import IOLoop, new_event_loop
+
+FEED_URL = "http://127.0.0.1:0/v2/feed/bret"  # the port is filled in once the server listens
+
+
+# --- the overview's example, with only the feed URL changed -------------------------------
+class MainHandler(tornado.web.RequestHandler):
+    @tornado.web.asynchronous
+    def get(self):  # type: ignore[no-untyped-def]
+        http = tornado.httpclient.AsyncHTTPClient()
+        http.fetch(FEED_URL, callback=self.async_callback(self.on_response))
+
+    def on_response(self, response):  # type: ignore[no-untyped-def]
+        if response.error:
+            raise tornado.web.HTTPError(500)
+        json = tornado.escape.json_decode(response.body)
+        self.write("Fetched " + str(len(json["entries"])) + " entries from the FriendFeed API")
+        self.finish()
+
+
+# ------------------------------------------------------------------------------------------
+
+
+class FeedHandler(tornado.web.RequestHandler):
+    def get(self, name: str) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.write(json.dumps({"entries": [{"id": i, "user": name} for i in range(7)]}))
+
+
+class ConnHandler(tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.write(str(id(self.request.connection)))
+
+
+class StreamHandler(tornado.web.RequestHandler):
+    async def get(self) -> None:
+        for i in range(50):
+            self.write(b"%05d" % i * 2000)
+            await self.flush()
+
+
+class EchoHandler(tornado.web.RequestHandler):
+    def post(self) -> None:
+        self.write(self.request.body)
+
+    def put(self) -> None:
+        self.write(str(len(self.request.body)))
+
+
+@pytest.fixture(params=["simple", "curl"])
+def impl(request: pytest.FixtureRequest) -> str:
+    if request.param == "curl":
+        pytest.importorskip("pycurl")
+        return "tornado.curl_httpclient.CurlAsyncHTTPClient"
+    return "tornado.simple_httpclient.SimpleAsyncHTTPClient"
+
+
+@pytest.fixture
+def served(impl: str) -> Iterator[Callable[[Callable[[str], Any]], Any]]:
+    """Run ``body(base_url)`` on a fresh loop with the test application listening."""
+    loop = new_event_loop()
+    io_loop = IOLoop(asyncio_loop=loop)
+    AsyncHTTPClient.configure(impl)
+
+    def run(body: Callable[[str], Any]) -> Any:
+        async def main() -> Any:
+            global FEED_URL
+            app = tornado.web.Application(
+                [
+                    (r"/", MainHandler),
+                    (r"/v2/feed/(\w+)", FeedHandler),
+                    (r"/conn", ConnHandler),
+                    (r"/stream", StreamHandler),
+                    (r"/echo", EchoHandler),
+                ]
+            )
+            server = HTTPServer(app)
+            socks = bind_sockets(0, "127.0.0.1")
+            server.add_sockets(socks)
+            base = f"http://127.0.0.1:{socks[0].getsockname()[1]}"
+            FEED_URL = base + "/v2/feed/bret"
+            try:
+                return await asyncio.wait_for(body(base), 30)
+            finally:
+                AsyncHTTPClient().close()
+                server.stop()
+                await server.close_all_connections()
+
+        return loop.run_until_complete(main())
+
+    try:
+        yield run
+    finally:
+        AsyncHTTPClient.configure(None)
+        io_loop.close()
+        loop.close()
+
+
+def test_overview_async_example(served: Any) -> None:
+    async def body(base: str) -> Any:
+        return await AsyncHTTPClient().fetch(base + "/")
+
+    r = served(body)
+    assert r.code == 200
+    assert r.body == b"Fetched 7 entries from the FriendFeed API"
+
+
+def test_overview_example_feed_failure_gives_500(served: Any) -> None:
+    async def body(base: str) -> Any:
+        global FEED_URL
+        FEED_URL = base + "/no-such-feed"
+        return await AsyncHTTPClient().fetch(base + "/", raise_error=False)
+
+    assert served(body).code == 500
+
+
+def test_keep_alive_against_httpserver(served: Any) -> None:
+    async def body(base: str) -> list[bytes]:
+        client = AsyncHTTPClient(force_instance=True, max_clients=1)
+        try:
+            return [(await client.fetch(base + "/conn")).body for _ in range(4)]
+        finally:
+            client.close()
+
+    ids = served(body)
+    assert len(set(ids)) == 1
+
+
+def test_chunked_stream_and_bodies(served: Any) -> None:
+    async def body(base: str) -> tuple[Any, Any, Any]:
+        client = AsyncHTTPClient()
+        a = await client.fetch(base + "/stream")
+        b = await client.fetch(base + "/echo", method="POST", body=b"x" * 300_000)
+        c = await client.fetch(base + "/echo", method="PUT", body=b"y" * 1_000_000)
+        return a, b, c
+
+    a, b, c = served(body)
+    assert a.body == b"".join(b"%05d" % i * 2000 for i in range(50))
+    assert b.body == b"x" * 300_000
+    assert c.body == b"1000000"
+
+
+def test_http_errors_from_the_framework(served: Any) -> None:
+    async def body(base: str) -> HTTPClientError:
+        with pytest.raises(HTTPClientError) as info:
+            await AsyncHTTPClient().fetch(base + "/missing")
+        return info.value
+
+    err = served(body)
+    assert err.code == 404 and err.response is not None
