@@ -23,18 +23,21 @@ FEED_URL = "http://127.0.0.1:0/v2/feed/bret"  # the port is filled in once the s
 
 
 # --- the overview's example, with only the feed URL changed -------------------------------
+# fmt: off
 class MainHandler(tornado.web.RequestHandler):
     @tornado.web.asynchronous
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         http = tornado.httpclient.AsyncHTTPClient()
         http.fetch(FEED_URL, callback=self.async_callback(self.on_response))
 
-    def on_response(self, response):  # type: ignore[no-untyped-def]
+    def on_response(self, response):
         if response.error:
             raise tornado.web.HTTPError(500)
         json = tornado.escape.json_decode(response.body)
-        self.write("Fetched " + str(len(json["entries"])) + " entries from the FriendFeed API")
+        self.write("Fetched " + str(len(json["entries"])) + " entries "
+                   "from the FriendFeed API")
         self.finish()
+# fmt: on
 
 
 # ------------------------------------------------------------------------------------------
