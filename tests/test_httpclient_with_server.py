@@ -7,6 +7,7 @@ which points at a local JSON feed served by the same application.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -79,12 +80,14 @@ def impl(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def served(impl: str) -> Iterator[Callable[[Callable[[str], Any]], Any]]:
-    """Run ``body(base_url)`` on a fresh loop with the test application listening."""
-    loop = new_event_loop()
-    io_loop = IOLoop(asyncio_loop=loop)
+    """Run ``body(base_url)`` on a fresh loop, in a thread of its own (other integration tests
+    may hold a running loop in the main thread), with the test application listening."""
     AsyncHTTPClient.configure(impl)
 
-    def run(body: Callable[[str], Any]) -> Any:
+    def in_thread(body: Callable[[str], Any]) -> Any:
+        loop = new_event_loop()
+        io_loop = IOLoop(asyncio_loop=loop)
+
         async def main() -> Any:
             global FEED_URL
             app = tornado.web.Application(
@@ -108,14 +111,20 @@ def served(impl: str) -> Iterator[Callable[[Callable[[str], Any]], Any]]:
                 server.stop()
                 await server.close_all_connections()
 
-        return loop.run_until_complete(main())
+        try:
+            return loop.run_until_complete(main())
+        finally:
+            io_loop.close()
+            loop.close()
+
+    def run(body: Callable[[str], Any]) -> Any:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(in_thread, body).result(60)
 
     try:
         yield run
     finally:
         AsyncHTTPClient.configure(None)
-        io_loop.close()
-        loop.close()
 
 
 def test_overview_async_example(served: Any) -> None:
