@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from tornado.websocket import NEED_DATA, ProtocolError, WebSocketProtocol
+
+# Shared helpers for the live-server tests (imported as a plain module).
+sys.path.insert(0, os.path.dirname(__file__))
 
 
 class Raw:

@@ -630,6 +630,34 @@ class HTTP1ServerConnection(asyncio.Protocol):
                 self._flush()
             self.transport.close()
 
+    def detach(self) -> tuple[asyncio.Transport, bytes]:
+        """Give the transport to another protocol, for an upgrade (WebSocket after its handshake).
+
+        HTTP serving stops for good: queued output is sent, the timers and the close callback
+        are dropped, and the server no longer counts (or gracefully closes) this connection.
+        Returns the transport and the bytes that arrived after the current request, which are
+        the new protocol's first input.  The caller writes its own ``101 Switching Protocols``
+        answer and installs itself with ``transport.set_protocol(new_protocol)``.
+        """
+        transport = self.transport
+        if self._closed or transport is None or transport.is_closing():
+            raise HTTPOutputError("cannot detach a closed connection")
+        self._flush()
+        self._closed = True  # ends _process() if we are inside data_received
+        for timer in (self._timer, self._linger_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timer = self._linger_timer = None
+        self._close_callback = None
+        self.server.connection_closed(self)
+        data, _eof = self.conn.trailing_data
+        self.request = None
+        self.transport = None
+        if self._reading_paused:
+            self._reading_paused = False
+            transport.resume_reading()
+        return transport, data
+
     def close_gracefully(self) -> None:
         """Graceful shutdown: finish the request in flight, then close."""
         self._closing = True

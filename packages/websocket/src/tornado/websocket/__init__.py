@@ -1,5 +1,6 @@
 """WebSocket for tornado (RFC 6455, with permessage-deflate from RFC 7692).
 
+:class:`WebSocketHandler` serves WebSocket endpoints in a ``tornado.web`` application.
 The protocol itself lives in an I/O-free core, :class:`WebSocketProtocol` (bytes in, events
 out, bytes to send), with the opening handshake's helpers beside it; the server handler and
 the client drive the same core, and so do the tests and fuzzers.
@@ -7,6 +8,7 @@ the client drive the same core, and so do the tests and fuzzers.
 
 from __future__ import annotations
 
+from ._connection import WebSocketConnection
 from ._deflate import (
     DeflateParams,
     PerMessageDeflate,
@@ -16,6 +18,7 @@ from ._deflate import (
     validate_compression_options,
 )
 from ._errors import HandshakeError, ProtocolError, WebSocketClosedError, WebSocketError
+from ._handler import WebSocketHandler
 from ._handshake import (
     WEBSOCKET_GUID,
     WEBSOCKET_VERSION,
@@ -46,6 +49,8 @@ from ._protocol import (
 )
 
 __all__ = [
+    "WebSocketHandler",
+    "WebSocketConnection",
     "WebSocketProtocol",
     "Role",
     "SERVER",

@@ -1,0 +1,302 @@
+"""An asyncio Protocol that drives the protocol core over a transport, for either role.
+
+The server handler and the client both hand their transport to a :class:`WebSocketConnection`
+once the opening handshake is done; it feeds received bytes to the core, answers pings and
+close frames as RFC 6455 requires, runs the keep-alive pings, and reports messages to its
+*owner* (the handler or the client object) through four methods:
+``_ws_message(data)`` (may return an awaitable: the next message waits for it),
+``_ws_ping(data)``, ``_ws_pong(data)`` and ``_ws_closed()``, which runs exactly once.
+
+Writes go straight to the transport.  :meth:`WebSocketConnection.write_message` returns a
+future that is already done unless the transport's buffer is above its high-water mark, in
+which case it resolves when asyncio calls ``resume_writing``; awaiting it is how a sender is
+slowed down to the pace of a slow reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from ._errors import ProtocolError, WebSocketClosedError
+from ._protocol import CLIENT, Close, Message, Ping, Pong, WebSocketProtocol
+
+gen_log = logging.getLogger("tornado.general")
+app_log = logging.getLogger("tornado.application")
+
+__all__ = ["WebSocketConnection", "CLOSE_TIMEOUT"]
+
+CLOSE_TIMEOUT = 5.0
+"""Seconds to wait for the peer's answer to our close frame before dropping the connection."""
+
+# While a message handler is still running, at most this much further input is read.
+_MAX_PENDING_INPUT = 1024 * 1024
+
+
+class WebSocketConnection(asyncio.Protocol):
+    """One open WebSocket over an asyncio transport."""
+
+    __slots__ = (
+        "ws",
+        "transport",
+        "owner",
+        "close_code",
+        "close_reason",
+        "_loop",
+        "_busy",
+        "_reading_paused",
+        "_write_paused",
+        "_drain",
+        "_lost",
+        "_reported",
+        "_ping_interval",
+        "_ping_timeout",
+        "_ping_since",
+        "_next_ping",
+        "_ping_timer",
+        "_close_timer",
+    )
+
+    def __init__(
+        self,
+        ws: WebSocketProtocol,
+        transport: asyncio.Transport,
+        owner: Any,
+        ping_interval: float | None = None,
+        ping_timeout: float | None = None,
+    ) -> None:
+        self.ws = ws
+        self.transport = transport
+        self.owner = owner
+        self.close_code: int | None = None
+        self.close_reason: str | None = None
+        self._loop = asyncio.get_running_loop()
+        self._busy = True  # until start(): the owner's open() may still be running
+        self._reading_paused = False
+        low_high = transport.get_write_buffer_limits()
+        self._write_paused = transport.get_write_buffer_size() > low_high[1]
+        self._drain: list[asyncio.Future[None]] | None = None
+        self._lost = False
+        self._reported = False
+        self._ping_interval = ping_interval if ping_interval else None
+        self._ping_timeout = ping_timeout
+        self._ping_since: float | None = None
+        self._next_ping = 0.0
+        self._ping_timer: asyncio.TimerHandle | None = None
+        self._close_timer: asyncio.TimerHandle | None = None
+        if self._ping_interval:
+            if self._ping_timeout is None:
+                self._ping_timeout = max(3 * self._ping_interval, 30.0)
+            self._next_ping = self._loop.time() + self._ping_interval
+            self._ping_timer = self._loop.call_at(self._next_ping, self._on_ping_timer)
+
+    # ----------------------------------------------------------------- asyncio.Protocol
+
+    def data_received(self, data: bytes) -> None:
+        self.ws.receive_data(data)
+        if not self._busy:
+            self._process()
+        elif self.ws.buffered > _MAX_PENDING_INPUT and not self._reading_paused and not self._lost:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def eof_received(self) -> bool:
+        self.ws.receive_data(b"")
+        if not self._busy:
+            self._process()
+        return False  # asyncio closes the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        for t in (self._ping_timer, self._close_timer):
+            if t is not None:
+                t.cancel()
+        self._ping_timer = self._close_timer = None
+        self._wake_writers()
+        self._report_closed()
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._wake_writers()
+
+    def _wake_writers(self) -> None:
+        waiters = self._drain
+        if waiters:
+            self._drain = None
+            for fut in waiters:
+                if not fut.done():
+                    fut.set_result(None)
+
+    # ------------------------------------------------------------------------ input
+
+    def start(self, data: bytes = b"") -> None:
+        """Begin delivering messages (after the owner's ``open``); ``data`` came with the handshake."""
+        if data:
+            self.ws.receive_data(data)
+        self._busy = False
+        self._process()
+
+    def _process(self) -> None:
+        ws = self.ws
+        owner = self.owner
+        while not self._lost:
+            try:
+                ev = ws.next_event()
+            except ProtocolError as e:
+                gen_log.info("WebSocket protocol error from peer: %s", e)
+                self._fail(e.code, e.reason)
+                return
+            t = type(ev)
+            if t is Message:
+                try:
+                    result = owner._ws_message(ev.data)  # type: ignore[union-attr]
+                except Exception:
+                    app_log.exception("Uncaught exception in WebSocket message handler")
+                    self._fail(1011, "")
+                    return
+                if result is not None and hasattr(result, "__await__"):
+                    self._busy = True
+                    fut = asyncio.ensure_future(result)
+                    fut.add_done_callback(self._message_done)
+                    return
+            elif t is Ping:
+                if not ws.close_sent:
+                    self.transport.write(ws.send_pong(ev.payload))  # type: ignore[union-attr]
+                self._call(owner._ws_ping, ev.payload)  # type: ignore[union-attr]
+            elif t is Pong:
+                self._ping_since = None
+                self._call(owner._ws_pong, ev.payload)  # type: ignore[union-attr]
+            elif t is Close:
+                self._on_close_frame(ev)  # type: ignore[arg-type]
+                return
+            else:  # NEED_DATA
+                if self._reading_paused:
+                    self._reading_paused = False
+                    self.transport.resume_reading()
+                return
+
+    def _call(self, fn: Any, arg: Any) -> None:
+        try:
+            fn(arg)
+        except Exception:
+            app_log.exception("Uncaught exception in WebSocket callback")
+
+    def _message_done(self, fut: asyncio.Future[Any]) -> None:
+        self._busy = False
+        if not fut.cancelled() and fut.exception() is not None:
+            exc = fut.exception()
+            app_log.error("Uncaught exception in WebSocket message handler", exc_info=exc)
+            self._fail(1011, "")
+            return
+        if not self._lost:
+            self._process()
+
+    def _on_close_frame(self, ev: Close) -> None:
+        if ev.code == 1006:  # the input ended without a close frame
+            self._abort()
+            return
+        if self.close_code is None and ev.code != 1005:
+            self.close_code = ev.code
+            self.close_reason = ev.reason
+        ws = self.ws
+        if not ws.close_sent:
+            self.transport.write(ws.send_close(None if ev.code == 1005 else ev.code))
+        self._finish_closing()
+
+    def _finish_closing(self) -> None:
+        """Both close frames are out: the server closes TCP; the client waits for it, briefly."""
+        if self.ws.role is CLIENT:
+            self._arm_close_timer(CLOSE_TIMEOUT)
+        else:
+            self.transport.close()
+            self._arm_close_timer(CLOSE_TIMEOUT)  # close() waits for the buffer to drain
+
+    def _fail(self, code: int, reason: str) -> None:
+        ws = self.ws
+        if not ws.close_sent and not self._lost:
+            try:
+                self.transport.write(ws.send_close(code, reason[:100]))
+            except ValueError:
+                self.transport.write(ws.send_close(code))
+        self.transport.close()
+        self._arm_close_timer(CLOSE_TIMEOUT)
+
+    def _abort(self) -> None:
+        if not self._lost:
+            self.transport.abort()
+
+    def _arm_close_timer(self, delay: float) -> None:
+        if self._close_timer is None and not self._lost:
+            self._close_timer = self._loop.call_later(delay, self._abort)
+
+    def _report_closed(self) -> None:
+        if not self._reported:
+            self._reported = True
+            try:
+                self.owner._ws_closed()
+            except Exception:
+                app_log.exception("Uncaught exception in WebSocket close handler")
+
+    # ----------------------------------------------------------------------- output
+
+    @property
+    def closing(self) -> bool:
+        """Our close frame was sent, or the connection is gone: no more messages can be sent."""
+        return self._lost or self.ws.close_sent
+
+    def write_message(self, message: str | bytes, binary: bool = False) -> asyncio.Future[None]:
+        """Send one message; the future waits while the transport's buffer is over its high-water mark."""
+        if self._lost:
+            raise WebSocketClosedError("the WebSocket connection is closed")
+        self.transport.write(self.ws.send_message(message, binary=binary))
+        fut: asyncio.Future[None] = self._loop.create_future()
+        if self._write_paused:
+            if self._drain is None:
+                self._drain = []
+            self._drain.append(fut)
+        else:
+            fut.set_result(None)
+        return fut
+
+    def ping(self, data: bytes | str = b"") -> None:
+        if self._lost:
+            raise WebSocketClosedError("the WebSocket connection is closed")
+        self.transport.write(self.ws.send_ping(data))
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        """Start the closing handshake (a code of None and a reason means 1000)."""
+        if self._lost or self.ws.close_sent:
+            return
+        if code is None and reason:
+            code = 1000
+        self.transport.write(self.ws.send_close(code, reason or ""))
+        if self.ws.close_received:
+            self._finish_closing()
+        else:
+            self._arm_close_timer(CLOSE_TIMEOUT)
+
+    # ------------------------------------------------------------------------ pings
+
+    def _on_ping_timer(self) -> None:
+        self._ping_timer = None
+        if self._lost or self.ws.close_sent:
+            return
+        interval, timeout = self._ping_interval, self._ping_timeout
+        assert interval is not None and timeout is not None
+        now = self._loop.time()
+        since = self._ping_since
+        if since is not None and now >= since + timeout:
+            gen_log.info("WebSocket peer did not answer a ping within %.1f s; closing", timeout)
+            self._abort()
+            return
+        if now >= self._next_ping:
+            self.transport.write(self.ws.send_ping(b""))
+            if since is None:
+                self._ping_since = since = now
+            self._next_ping = now + interval
+        wake = self._next_ping if since is None else min(self._next_ping, since + timeout)
+        self._ping_timer = self._loop.call_at(wake, self._on_ping_timer)
