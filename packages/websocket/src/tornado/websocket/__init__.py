@@ -1,6 +1,7 @@
 """WebSocket for tornado (RFC 6455, with permessage-deflate from RFC 7692).
 
-:class:`WebSocketHandler` serves WebSocket endpoints in a ``tornado.web`` application.
+:class:`WebSocketHandler` serves WebSocket endpoints in a ``tornado.web`` application;
+:func:`websocket_connect` is the client.
 The protocol itself lives in an I/O-free core, :class:`WebSocketProtocol` (bytes in, events
 out, bytes to send), with the opening handshake's helpers beside it; the server handler and
 the client drive the same core, and so do the tests and fuzzers.
@@ -8,6 +9,7 @@ the client drive the same core, and so do the tests and fuzzers.
 
 from __future__ import annotations
 
+from ._client import WebSocketClientConnection, websocket_connect
 from ._connection import WebSocketConnection
 from ._deflate import (
     DeflateParams,
@@ -51,6 +53,8 @@ from ._protocol import (
 __all__ = [
     "WebSocketHandler",
     "WebSocketConnection",
+    "websocket_connect",
+    "WebSocketClientConnection",
     "WebSocketProtocol",
     "Role",
     "SERVER",
