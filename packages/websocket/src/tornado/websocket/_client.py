@@ -107,7 +107,9 @@ class WebSocketClientConnection:
 
     # -- writing --------------------------------------------------------------------------
 
-    def write_message(self, message: str | bytes | dict[str, Any], binary: bool = False) -> asyncio.Future[None]:
+    def write_message(
+        self, message: str | bytes | dict[str, Any], binary: bool = False
+    ) -> asyncio.Future[None]:
         """Send a message (a dict as JSON); the future waits while the send buffer is full."""
         conn = self.protocol
         if conn is None or conn.closing:
@@ -222,7 +224,12 @@ def _http_url(url: str) -> tuple[str, bool, str, int, str, str]:
     """(http(s) URL, tls, host, port, request target, Host header) of a ws(s) or http(s) URL."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    schemes = {"ws": ("http", False), "wss": ("https", True), "http": ("http", False), "https": ("https", True)}
+    schemes = {
+        "ws": ("http", False),
+        "wss": ("https", True),
+        "http": ("http", False),
+        "https": ("https", True),
+    }
     if scheme not in schemes:
         raise ValueError(f"unsupported URL scheme {parts.scheme!r} in {url!r} (ws or wss)")
     http_scheme, tls = schemes[scheme]
@@ -334,7 +341,9 @@ def websocket_connect(
     ):
         raise ValueError(f"max_message_size must be a non-negative int or None, not {max_message_size!r}")
     for name, value in (("ping_interval", ping_interval), ("ping_timeout", ping_timeout)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+        ):
             raise ValueError(f"{name} must be a non-negative number of seconds, not {value!r}")
     fut = asyncio.ensure_future(
         _connect(

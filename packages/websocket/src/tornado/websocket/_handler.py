@@ -151,7 +151,7 @@ class WebSocketHandler(RequestHandler):
     def get(self, *args: Any, **kwargs: Any) -> None:
         self.open_args = args
         self.open_kwargs = kwargs
-        headers = self.request.headers
+        headers: Any = self.request.headers  # an HTTPHeaders (multi-valued) from tornado.httpserver
         try:
             key = check_request(self.request.method, headers)
         except HandshakeError as e:
@@ -191,7 +191,7 @@ class WebSocketHandler(RequestHandler):
             if params is not None:
                 deflate = PerMessageDeflate(True, params, options)
                 extensions = params.header()
-        conn = self.request.connection
+        conn: Any = self.request.connection
         if not hasattr(conn, "detach"):
             raise RuntimeError("WebSocketHandler needs tornado.httpserver's connections (detach())")
         ws = WebSocketProtocol(SERVER, max_message_size=self.max_message_size, deflate=deflate)
