@@ -445,6 +445,26 @@ class HTTPServer:
             conn.close_gracefully()
         await waiter
 
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Stop accepting, answer the requests in flight, close idle keep-alive connections.
+
+        The graceful exit of a frontend behind a load balancer (await it on SIGTERM): new
+        connections go to the other frontends while this one finishes what it started.
+        Requests that never end by themselves (long polls) should be answered by the
+        application meanwhile.  After ``timeout`` seconds the connections still open are
+        closed abruptly.  Returns True when every connection ended gracefully.
+        """
+        if timeout is not None:
+            _positive("drain_timeout", timeout, allow_zero=True)
+        self.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.close_all_connections()), timeout)
+            return True
+        except asyncio.TimeoutError:
+            for conn in list(self._connections):
+                conn.close()
+            return False
+
     @property
     def connections(self) -> int:
         """How many client connections are open."""
