@@ -103,30 +103,44 @@ def start_server(python: Path, server_file: Path, loop: str, tag: str, timeout: 
 
 
 def fetch(
-    port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 10.0
+    port: int,
+    path: str,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> tuple[int, bytes, http.client.HTTPMessage]:
     """One request on a new connection: (status, body, response headers)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path, headers=headers or {})
+        conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
         return resp.status, resp.read(), resp.msg
     finally:
         conn.close()
 
 
-def verify(server: Server, path: str, headers: dict[str, str], status: int, body: bytes | None) -> bytes:
+def verify(
+    server: Server,
+    path: str,
+    headers: dict[str, str],
+    status: int,
+    body: bytes | None,
+    method: str = "GET",
+    request_body: bytes | None = None,
+) -> bytes:
     """Refuse to measure a server that does not give the expected answer; return the body.
 
     ``body=None`` accepts any body (the caller checks it).
     """
     try:
-        got_status, got_body, _ = fetch(server.port, path, headers)
+        got_status, got_body, _ = fetch(server.port, path, headers, method=method, body=request_body)
     except (OSError, http.client.HTTPException) as e:
-        raise ServerUnavailable(f"no valid answer to GET {path}: {e!r}") from e
+        raise ServerUnavailable(f"no valid answer to {method} {path}: {e!r}") from e
     if got_status != status or (body is not None and got_body != body):
         raise ServerUnavailable(
-            f"wrong answer to GET {path}: {got_status} {got_body[:60]!r}, expected {status} {(body or b'')[:60]!r}"
+            f"wrong answer to {method} {path}: {got_status} {got_body[:60]!r}, "
+            f"expected {status} {(body or b'')[:60]!r}"
         )
     return got_body
 
@@ -152,6 +166,19 @@ def write_lua(base: Path | None, headers: dict[str, str], dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text("\n".join(lines) + "\n")
     return dest
+
+
+def lua_method_body(lua: Path | None) -> tuple[str, bytes | None]:
+    """The method and body a wrk script sets (``wrk.method = "..."``, ``wrk.body = "..."`` lines)."""
+    if lua is None:
+        return "GET", None
+    text = lua.read_text()
+    method = re.search(r'^wrk\.method\s*=\s*"([A-Z]+)"\s*$', text, re.M)
+    body = re.search(r'^wrk\.body\s*=\s*"(.*)"\s*$', text, re.M)
+    return (
+        method.group(1) if method else "GET",
+        re.sub(r"\\(.)", r"\1", body.group(1)).encode() if body else None,
+    )
 
 
 def lua_headers(lua: Path | None) -> dict[str, str]:

@@ -123,6 +123,7 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
     for scenario in SCENARIOS:
         lua = scenario.lua_path()
         headers = procs.lua_headers(lua)
+        method, request_body = procs.lua_method_body(lua)
         for loop in args.loops:
             # All frameworks of a scenario and loop are up at once (an idle server costs nothing)
             # and the rounds alternate between them, so a burst from a neighbour on this shared
@@ -154,7 +155,13 @@ def run_throughput(args: argparse.Namespace, pythons: dict[str, Path | str]) -> 
                                 lua, {"Cookie": cookie}, procs.LOGS / f"{item.replace('/', '_')}.lua"
                             )
                         body = procs.verify(
-                            server, scenario.path, run_headers, scenario.expect_status, scenario.expect_body
+                            server,
+                            scenario.path,
+                            run_headers,
+                            scenario.expect_status,
+                            scenario.expect_body,
+                            method,
+                            request_body,
                         )
                         if scenario.expect_body is None:
                             check_same_page(scenario.name, fw.key, body, reference)

@@ -76,6 +76,14 @@ SCENARIOS: list[Scenario] = [
         expect_body=None,
         login="/login",
     ),
+    Scenario(
+        "post",
+        "post",
+        "POST /form, a 2 KB urlencoded form of 32 escaped fields (wrk/post.lua), each read with get_argument",
+        path="/form",
+        lua="post.lua",
+        expect_body=b"fields=32 chars=1462",
+    ),
 ]
 
 # The idle-connection memory run uses this server for every framework that has it.
