@@ -91,6 +91,7 @@ class Request:
     headers: HTTPHeaders
     body: bytes
     connection: int
+    peer: str = ""
 
 
 Handler = Callable[[Request], "bytes | None"]
@@ -110,6 +111,9 @@ class ScriptServer:
     connections: int = 0
     requests: list[Request] = field(default_factory=list)
     close_after: bool = False
+    early: Callable[[RequestHead], bytes | None] | None = None
+    closed_by_client: int = 0
+    after_early: list[bytes] = field(default_factory=list)
     _sock: socket.socket | None = None
     _stop: bool = False
 
@@ -140,6 +144,18 @@ class ScriptServer:
             self.connections += 1
             threading.Thread(target=self._serve, args=(c, self.connections), daemon=True).start()
 
+    def _answer_early(self, c: socket.socket, out: bytes) -> None:
+        """Send a final response instead of 100 Continue, then record whatever still arrives."""
+        c.sendall(out)
+        c.settimeout(5)
+        got = []
+        while True:
+            data = c.recv(65536)
+            if not data:
+                break
+            got.append(data)
+        self.after_early.append(b"".join(got))
+
     def _serve(self, c: socket.socket, number: int) -> None:
         h1 = H1Connection(SERVER)
         c.settimeout(30)
@@ -152,18 +168,25 @@ class ScriptServer:
                     data = c.recv(65536)
                     h1.receive_data(data)
                     if not data:
+                        self.closed_by_client += 1
                         return
                     continue
                 if isinstance(ev, RequestHead):
                     head = ev
                     body = []
+                    if ev.expect_continue and self.early is not None:
+                        out = self.early(ev)
+                        if out is not None:
+                            self._answer_early(c, out)
+                            return
                     if ev.expect_continue:
                         c.sendall(h1.send_continue())
                 elif isinstance(ev, Data):
                     body.append(ev.data)
                 elif isinstance(ev, EndOfMessage):
                     assert head is not None
-                    req = Request(head.method, head.target, head.headers, b"".join(body), number)
+                    peer = c.getpeername()[0]
+                    req = Request(head.method, head.target, head.headers, b"".join(body), number, peer)
                     self.requests.append(req)
                     out = self.handler(req)
                     if out is None:
@@ -234,6 +257,7 @@ http {{
         location = /small {{ default_type text/plain; return 200 "hello world"; }}
         location = /close {{ keepalive_timeout 0; default_type text/plain; return 200 "bye"; }}
         location = /redirect {{ return 302 /small; }}
+        location = /sni {{ default_type text/plain; return 200 "sni=$ssl_server_name"; }}
         location = /echo {{ default_type text/plain; return 200 "$request_method $http_x_test"; }}
         location = /via {{ default_type text/plain; return 200 "via=$http_via auth=$http_authorization"; }}
         location = /client-cert {{

@@ -39,7 +39,11 @@ _INFO = {
 
 class CurlAsyncHTTPClient(AsyncHTTPClient):
     """AsyncHTTPClient over libcurl; the same options as the pure client plus
-    ``auth_mode="digest"``, ``proxy_auth_mode="digest"`` and ``prepare_curl_callback``."""
+    ``auth_mode="digest"``, ``proxy_auth_mode="digest"`` and ``prepare_curl_callback``.
+
+    ``max_connections_per_host`` caps the connections libcurl opens to one host (requests
+    beyond it wait inside libcurl, still bounded by their ``request_timeout``).
+    """
 
     def initialize(  # type: ignore[override]
         self,
@@ -48,13 +52,18 @@ class CurlAsyncHTTPClient(AsyncHTTPClient):
         max_body_size: int | None = None,
         max_buffer_size: int = 104857600,
         max_header_size: int | None = None,
+        max_connections_per_host: int | None = None,
     ) -> None:
         super().initialize(defaults)
         for name, value in (("max_clients", max_clients), ("max_buffer_size", max_buffer_size)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if max_body_size is not None and (not isinstance(max_body_size, int) or max_body_size <= 0):
-            raise ValueError(f"max_body_size must be a positive int, got {max_body_size!r}")
+        for name, opt in (
+            ("max_body_size", max_body_size),
+            ("max_connections_per_host", max_connections_per_host),
+        ):
+            if opt is not None and (isinstance(opt, bool) or not isinstance(opt, int) or opt <= 0):
+                raise ValueError(f"{name} must be a positive int, got {opt!r}")
         self.max_clients = max_clients
         self.max_buffer_size = max_buffer_size
         self.max_body_size = max_body_size or max_buffer_size
@@ -62,6 +71,8 @@ class CurlAsyncHTTPClient(AsyncHTTPClient):
         self._multi = pycurl.CurlMulti()
         self._multi.setopt(pycurl.M_TIMERFUNCTION, self._set_timeout)
         self._multi.setopt(pycurl.M_SOCKETFUNCTION, self._handle_socket)
+        if max_connections_per_host is not None:
+            self._multi.setopt(pycurl.M_MAX_HOST_CONNECTIONS, max_connections_per_host)
         self._curls = [pycurl.Curl() for _ in range(max_clients)]
         self._free = list(self._curls)
         self._queue: collections.deque[Transfer] = collections.deque()
