@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any, Union
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, AnyStr, Union
+from urllib.parse import unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from ._headers import HTTPHeaders, HTTPInputError
 
@@ -16,7 +17,11 @@ __all__ = [
     "parse_body_arguments",
     "parse_multipart_form_data",
     "count_body_fields",
+    "split_host_and_port",
+    "qs_to_qsl",
 ]
+
+_HOST_PORT_RE = re.compile(r"^(.+):(\d+)$")
 
 gen_log = logging.getLogger("tornado.general")
 
@@ -73,6 +78,24 @@ def url_concat(url: str, args: QueryArgs | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+def split_host_and_port(netloc: str) -> tuple[str, int | None]:
+    """``"host:port"`` as ``(host, port)``; the port is None when ``netloc`` has none.
+
+    An IPv6 literal keeps its brackets (``"[::1]:80"`` gives ``("[::1]", 80)``).
+    """
+    m = _HOST_PORT_RE.match(netloc)
+    if m is None:
+        return netloc, None
+    return m.group(1), int(m.group(2))
+
+
+def qs_to_qsl(qs: Mapping[str, Iterable[AnyStr]]) -> Iterator[tuple[str, AnyStr]]:
+    """``{name: [values]}`` (as from :func:`parse_qs_bytes`) back to ``(name, value)`` pairs."""
+    for k, vs in qs.items():
+        for v in vs:
+            yield k, v
+
+
 def parse_qs_bytes(
     qs: str | bytes,
     keep_blank_values: bool = False,
@@ -83,26 +106,49 @@ def parse_qs_bytes(
 
     Values stay bytes because their charset is unknown here (the framework decodes them);
     names are decoded as UTF-8 (with replacement).  More than ``max_fields`` fields
-    (``&``-separated) raise HTTPInputError before any is parsed.
+    (``&``-separated) raise HTTPInputError before any is parsed.  The rules are
+    ``urllib.parse.parse_qsl``'s, applied to bytes: a form body is split once and only the
+    fields holding ``+`` or ``%`` are unescaped (this is the whole cost of a form POST).
     """
-    if isinstance(qs, bytes):
-        qs = qs.decode("latin-1")
-    elif not isinstance(qs, str):
+    if isinstance(qs, str):
+        try:
+            data = qs.encode("latin-1")
+        except UnicodeEncodeError:
+            data = qs.encode("utf-8")
+    elif isinstance(qs, (bytes, bytearray, memoryview)):
+        data = bytes(qs)
+    else:
         raise TypeError(f"parse_qs_bytes expects str or bytes, got {type(qs).__name__}")
     result: dict[str, list[bytes]] = {}
-    if not qs:
+    if not data:
         return result
-    if max_fields is not None and qs.count("&") >= max_fields:
+    if max_fields is not None and data.count(b"&") >= max_fields:
         raise HTTPInputError(f"more than {max_fields} fields in a query string or form body")
-    for name, value in parse_qsl(
-        qs,
-        keep_blank_values=keep_blank_values,
-        strict_parsing=strict_parsing,
-        encoding="latin-1",
-        errors="strict",
-    ):
-        key = name.encode("latin-1").decode("utf-8", "replace")
-        result.setdefault(key, []).append(value.encode("latin-1"))
+    for field in data.split(b"&"):
+        if not field and not strict_parsing:
+            continue
+        name, eq, value = field.partition(b"=")
+        if not eq:
+            if strict_parsing:
+                raise ValueError(f"bad query field: {field!r}")
+            if not keep_blank_values:
+                continue
+        elif not value and not keep_blank_values:
+            continue
+        if b"+" in name:
+            name = name.replace(b"+", b" ")
+        if b"%" in name:
+            name = unquote_to_bytes(name)
+        if b"+" in value:
+            value = value.replace(b"+", b" ")
+        if b"%" in value:
+            value = unquote_to_bytes(value)
+        key = name.decode("utf-8", "replace")
+        values = result.get(key)
+        if values is None:
+            result[key] = [value]
+        else:
+            values.append(value)
     return result
 
 
