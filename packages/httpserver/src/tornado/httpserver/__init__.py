@@ -15,9 +15,12 @@ Tornado 1.0::
 
 from __future__ import annotations
 
+from tornado.httputil import HTTPServerRequest
+
 from ._connection import HTTP1ServerConnection
-from ._request import HTTPRequest, HTTPServerRequest
 from ._server import HTTPServer, bind_sockets, fork_processes, ssl_options_to_context, task_id
+
+HTTPRequest = HTTPServerRequest
 
 __all__ = [
     "HTTPServer",

@@ -44,7 +44,7 @@ from ._gzip import GZIP_CODINGS, GzipBody
 from ._limits import fields_over_limit
 from ._owner import ConnectionOwner
 from ._raw import raw_keeps_alive
-from ._request import HTTPServerRequest
+from tornado.httputil import HTTPServerRequest
 from ._xheaders import apply_xheaders
 
 app_log = logging.getLogger("tornado.application")
@@ -280,8 +280,8 @@ class HTTP1ServerConnection(asyncio.Protocol):
                 protocol,  # type: ignore[arg-type]
                 server.trusted_downstream,
             )
-        self.request = HTTPServerRequest(
-            head.method, head.target, head.version, headers, None, remote_ip, protocol, None, None, self
+        self.request = HTTPServerRequest._for_server(
+            head.method, head.target, head.version, headers, remote_ip, protocol, self
         )
         self._mode = _NONE
         self._raw_head = b""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tornado.httputil import count_body_fields
 
 from ._owner import ConnectionOwner
-from ._request import HTTPServerRequest
+from tornado.httputil import HTTPServerRequest
 
 __all__ = ["fields_over_limit"]
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._request import HTTPServerRequest
+from tornado.httputil import HTTPServerRequest
 
 if TYPE_CHECKING:
     from ._connection import HTTP1ServerConnection

@@ -18,7 +18,7 @@ from typing import Any, Union
 from tornado.ioloop import IOLoop
 
 from ._connection import READ_SIZE, HTTP1ServerConnection
-from ._request import HTTPServerRequest
+from tornado.httputil import HTTPServerRequest
 
 gen_log = logging.getLogger("tornado.general")
 

@@ -1,7 +1,9 @@
 """HTTP utilities shared by the server, the client and the framework.
 
 Headers (:class:`HTTPHeaders`), URL and form-body parsing, cookies, HTTP dates, status
-reasons, and the I/O-free HTTP/1.1 protocol core (:mod:`tornado.httputil.h1`).
+reasons, the request object (:class:`HTTPServerRequest`), the delegate interfaces between a
+server and an application (:class:`HTTPServerConnectionDelegate`, :class:`HTTPMessageDelegate`,
+:class:`HTTPConnection`), and the I/O-free HTTP/1.1 protocol core (:mod:`tornado.httputil.h1`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from ._forms import (
     parse_body_arguments,
     parse_multipart_form_data,
     parse_qs_bytes,
+    qs_to_qsl,
+    split_host_and_port,
     url_concat,
 )
 from ._headers import (
@@ -28,6 +32,8 @@ from ._headers import (
     parse_request_start_line,
     parse_response_start_line,
 )
+from ._interfaces import HTTPConnection, HTTPMessageDelegate, HTTPServerConnectionDelegate
+from ._request import HTTPServerRequest
 from .h1 import (
     CLIENT,
     NEED_DATA,
@@ -57,6 +63,12 @@ __all__ = [
     "parse_qs_bytes",
     "count_body_fields",
     "url_concat",
+    "split_host_and_port",
+    "qs_to_qsl",
+    "HTTPServerRequest",
+    "HTTPConnection",
+    "HTTPMessageDelegate",
+    "HTTPServerConnectionDelegate",
     "HTTPHeaders",
     "HTTPInputError",
     "HTTPOutputError",

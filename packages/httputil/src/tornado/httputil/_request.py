@@ -1,27 +1,25 @@
-"""The request object handed to request callbacks."""
+"""The request object a server hands to its application (``HTTPServerRequest``).
+
+It lives here, below the server, so that routers, frameworks and tests can build and use
+requests without depending on a particular server.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from http.cookies import CookieError, Morsel, SimpleCookie
-from typing import TYPE_CHECKING
+from typing import Any
 
-from tornado.httputil import (
-    HTTPFile,
-    HTTPHeaders,
-    HTTPInputError,
-    parse_body_arguments,
-    parse_cookie,
-    parse_qs_bytes,
-)
-
-if TYPE_CHECKING:
-    from ._connection import HTTP1ServerConnection
+from ._cookies import parse_cookie
+from ._errors import HTTPInputError
+from ._forms import HTTPFile, parse_body_arguments, parse_qs_bytes, split_host_and_port
+from ._headers import HTTPHeaders, RequestStartLine
+from ._interfaces import HTTPConnection
 
 gen_log = logging.getLogger("tornado.general")
 
-__all__ = ["HTTPServerRequest", "HTTPRequest"]
+__all__ = ["HTTPServerRequest"]
 
 
 class HTTPServerRequest:
@@ -49,7 +47,9 @@ class HTTPServerRequest:
         "remote_ip",
         "protocol",
         "host",
+        "_host_name",
         "connection",
+        "server_connection",
         "_start_time",
         "_finish_time",
         "path",
@@ -64,18 +64,30 @@ class HTTPServerRequest:
 
     def __init__(
         self,
-        method: str,
-        uri: str,
+        method: str | None = None,
+        uri: str | None = None,
         version: str = "HTTP/1.0",
         headers: HTTPHeaders | None = None,
         body: bytes | None = None,
-        remote_ip: str | None = None,
-        protocol: str | None = None,
         host: str | None = None,
         files: dict[str, list[HTTPFile]] | None = None,
-        connection: HTTP1ServerConnection | None = None,
+        connection: HTTPConnection | None = None,
+        start_line: RequestStartLine | None = None,
+        server_connection: object | None = None,
+        *,
+        remote_ip: str | None = None,
+        protocol: str | None = None,
         start_time: float | None = None,
     ) -> None:
+        if start_line is not None:
+            method, uri, version = start_line
+        if method is None or uri is None:
+            raise TypeError("HTTPServerRequest needs method and uri (or start_line)")
+        context = getattr(connection, "context", None)
+        if remote_ip is None:
+            remote_ip = getattr(context, "remote_ip", None)
+        if protocol is None:
+            protocol = getattr(context, "protocol", None)
         self.method = method
         self.uri = uri
         self.version = version
@@ -84,7 +96,9 @@ class HTTPServerRequest:
         self.remote_ip = remote_ip or "127.0.0.1"
         self.protocol = protocol or "http"
         self.host = host or self.headers.get("Host") or "127.0.0.1"
+        self._host_name: str | None = None
         self.connection = connection
+        self.server_connection = server_connection
         self._start_time = time.time() if start_time is None else start_time
         self._finish_time: float | None = None
         path, sep, query = uri.partition("?")
@@ -96,15 +110,59 @@ class HTTPServerRequest:
         self._arguments: dict[str, list[bytes]] | None = None
         self._cookies: SimpleCookie | None = None
 
+    @classmethod
+    def _for_server(
+        cls,
+        method: str,
+        uri: str,
+        version: str,
+        headers: HTTPHeaders,
+        remote_ip: str,
+        protocol: str,
+        connection: Any,
+    ) -> HTTPServerRequest:
+        """What a server builds per request: the constructor's work without its checks and lookups."""
+        self = cls.__new__(cls)
+        self.method = method
+        self.uri = uri
+        self.version = version
+        self.headers = headers
+        self.body = b""
+        self.remote_ip = remote_ip
+        self.protocol = protocol
+        d = headers._dict
+        hosts = d.get("Host")
+        self.host = (
+            hosts[0] if hosts is not None and len(hosts) == 1 else (headers.get("Host") or "127.0.0.1")
+        )
+        self._host_name = None
+        self.connection = connection
+        self.server_connection = connection
+        self._start_time = time.time()
+        self._finish_time = None
+        path, sep, query = uri.partition("?")
+        self.path = path
+        self.query = query
+        self._query_arguments = None
+        self._body_arguments = None
+        self._files = None
+        self._arguments = None
+        self._cookies = None
+        return self
+
     # --------------------------------------------------------------- parsed on demand
 
     @property
     def host_name(self) -> str:
-        """``host`` without the port."""
-        host = self.host
-        if host.startswith("["):
-            return host[1:].partition("]")[0]
-        return host.rpartition(":")[0] if host.count(":") == 1 else host
+        """``host`` lower-cased and without the port (an IPv6 address keeps its brackets)."""
+        name = self._host_name
+        if name is None:
+            name = self._host_name = split_host_and_port(self.host.lower())[0]
+        return name
+
+    @host_name.setter
+    def host_name(self, value: str) -> None:
+        self._host_name = value
 
     @property
     def query_arguments(self) -> dict[str, list[bytes]]:
@@ -189,6 +247,22 @@ class HTTPServerRequest:
         """The URL the client asked for, rebuilt from protocol, Host and URI."""
         return f"{self.protocol}://{self.host}{self.uri}"
 
+    def get_ssl_certificate(self, binary_form: bool = False) -> Any:
+        """The client's certificate, when TLS verified one (see :meth:`ssl.SSLSocket.getpeercert`).
+
+        None without TLS or without a client certificate; ``binary_form`` gives it DER-encoded.
+        """
+        get_info = getattr(self.connection, "get_extra_info", None)
+        if get_info is None:
+            return None
+        ssl_object = get_info("ssl_object")
+        if ssl_object is None:
+            return None
+        try:
+            return ssl_object.getpeercert(binary_form=binary_form)
+        except ValueError:  # the handshake is not complete
+            return None
+
     def request_time(self) -> float:
         """Seconds the request took (so far, while it is not finished)."""
         end = self._finish_time if self._finish_time is not None else time.time()
@@ -196,7 +270,7 @@ class HTTPServerRequest:
 
     # ------------------------------------------------------------------- answering
 
-    def _conn(self) -> HTTP1ServerConnection:
+    def _conn(self) -> Any:
         conn = self.connection
         if conn is None:
             raise RuntimeError("this request has no connection to answer on")
@@ -211,14 +285,14 @@ class HTTPServerRequest:
             if not isinstance(chunk, (bytes, bytearray, memoryview)):
                 raise TypeError(f"write() expects bytes or str, got {type(chunk).__name__}")
             chunk = bytes(chunk)
-        conn = self.connection
+        conn: Any = self.connection
         if conn is None:
             raise RuntimeError("this request has no connection to answer on")
-        conn.write_raw(chunk, self)  # type: ignore[arg-type]
+        conn.write_raw(chunk, self)
 
     def finish(self) -> None:
         """End the response; the connection then serves the next request or closes."""
-        conn = self.connection
+        conn: Any = self.connection
         if conn is None:
             raise RuntimeError("this request has no connection to answer on")
         conn.finish(self)
@@ -247,6 +321,3 @@ class HTTPServerRequest:
             f"method={self.method!r}, uri={self.uri!r}, version={self.version!r}, "
             f"remote_ip={self.remote_ip!r})"
         )
-
-
-HTTPRequest = HTTPServerRequest
