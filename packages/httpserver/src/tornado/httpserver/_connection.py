@@ -35,6 +35,7 @@ from tornado.httputil import (
     H1Connection,
     HTTPHeaders,
     HTTPOutputError,
+    HTTPServerRequest,
     ProtocolError,
     RequestHead,
     format_error_response,
@@ -44,7 +45,6 @@ from ._gzip import GZIP_CODINGS, GzipBody
 from ._limits import fields_over_limit
 from ._owner import ConnectionOwner
 from ._raw import raw_keeps_alive
-from tornado.httputil import HTTPServerRequest
 from ._xheaders import apply_xheaders
 
 app_log = logging.getLogger("tornado.application")

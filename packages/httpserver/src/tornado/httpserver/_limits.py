@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tornado.httputil import count_body_fields
+from tornado.httputil import HTTPServerRequest, count_body_fields
 
 from ._owner import ConnectionOwner
-from tornado.httputil import HTTPServerRequest
 
 __all__ = ["fields_over_limit"]
 

@@ -15,10 +15,10 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Union
 
+from tornado.httputil import HTTPServerRequest
 from tornado.ioloop import IOLoop
 
 from ._connection import READ_SIZE, HTTP1ServerConnection
-from tornado.httputil import HTTPServerRequest
 
 gen_log = logging.getLogger("tornado.general")
 
