@@ -160,8 +160,10 @@ class CurlAsyncHTTPClient(AsyncHTTPClient):
                 self._deliver(t, failure(req, "Timeout in request queue", req._start, self._loop.time()))
                 return
         curl = self._free.pop()
-        limit = (
-            self.max_body_size if t.streaming is not None else min(self.max_body_size, self.max_buffer_size)
+        streamed = t.streaming is not None
+        limit = self.max_body_size if streamed else min(self.max_body_size, self.max_buffer_size)
+        t.limit_name = (
+            "max_body_size" if streamed or self.max_body_size <= self.max_buffer_size else "max_buffer_size"
         )
         try:
             setup_curl(curl, t, left, limit)

@@ -56,6 +56,7 @@ class Transfer:
         "lines",
         "chunks",
         "limit",
+        "limit_name",
         "size",
         "error",
         "follow",
@@ -74,6 +75,7 @@ class Transfer:
         self.lines: list[bytes] = []
         self.chunks: list[bytes] = []
         self.limit = 0
+        self.limit_name = "max_body_size"
         self.size = 0
         self.error: str | None = None
         self.follow = False
@@ -99,7 +101,7 @@ class Transfer:
     def write(self, data: bytes) -> int | None:
         self.size += len(data)
         if self.size > self.limit:
-            self.error = f"response body exceeds max_body_size ({self.limit} bytes)"
+            self.error = f"response body exceeds {self.limit_name} ({self.limit} bytes)"
             return 0  # aborts the transfer (CURLE_WRITE_ERROR)
         if self.streaming is None:
             self.chunks.append(data)

@@ -19,9 +19,9 @@ class BodyTooLarge(Exception):
 class Decompressor:
     """Inflate ``gzip`` or ``deflate`` (zlib-wrapped or raw) data, at most ``limit`` bytes in all."""
 
-    __slots__ = ("_z", "_limit", "_out", "_encoding", "_first")
+    __slots__ = ("_z", "_limit", "_out", "_encoding", "_first", "_name")
 
-    def __init__(self, encoding: str, limit: int) -> None:
+    def __init__(self, encoding: str, limit: int, name: str = "max_body_size") -> None:
         self._encoding = encoding
         # gzip: 16 + MAX_WBITS; deflate: 32 + MAX_WBITS detects a zlib header, raw deflate is
         # retried on the first chunk when that fails.
@@ -30,6 +30,7 @@ class Decompressor:
         self._limit = limit
         self._out = 0
         self._first = True
+        self._name = name
 
     def decompress(self, data: bytes) -> bytes:
         z = self._z
@@ -44,14 +45,14 @@ class Decompressor:
         self._first = False
         self._out += len(out)
         if self._out > self._limit or z.unconsumed_tail:
-            raise BodyTooLarge(f"decompressed body exceeds max_body_size ({self._limit} bytes)")
+            raise BodyTooLarge(f"decompressed body exceeds {self._name} ({self._limit} bytes)")
         return out
 
     def flush(self) -> bytes:
         out = self._z.flush()
         self._out += len(out)
         if self._out > self._limit:
-            raise BodyTooLarge(f"decompressed body exceeds max_body_size ({self._limit} bytes)")
+            raise BodyTooLarge(f"decompressed body exceeds {self._name} ({self._limit} bytes)")
         return out
 
     @property

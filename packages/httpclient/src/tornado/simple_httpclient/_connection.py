@@ -77,6 +77,7 @@ class Exchange:
         "body_pending",
         "task",
         "started",
+        "limit",
     )
 
     def __init__(
@@ -110,6 +111,14 @@ class Exchange:
         self.body_pending = False
         self.task: asyncio.Future[Any] | None = None
         self.started = False
+        # A streamed body is never held: only max_body_size bounds it.
+        streamed = request.streaming_callback is not None
+        self.limit = client.max_body_size if streamed else min(client.max_body_size, client.max_buffer_size)
+
+    def limit_name(self) -> str:
+        c = self.client
+        streamed = self.request.streaming_callback is not None
+        return "max_body_size" if streamed or c.max_body_size <= c.max_buffer_size else "max_buffer_size"
 
     # ------------------------------------------------------------------ request side
 
@@ -179,7 +188,7 @@ class Exchange:
                     enc = enc.strip().lower()
                     if enc in ("gzip", "deflate", "x-gzip"):
                         self.decompressor = Decompressor(
-                            "deflate" if enc == "deflate" else "gzip", self.client.max_body_size
+                            "deflate" if enc == "deflate" else "gzip", self.limit, self.limit_name()
                         )
                         headers["X-Consumed-Content-Encoding"] = headers["Content-Encoding"]
                         del headers["Content-Encoding"]
@@ -308,6 +317,7 @@ class Connection(asyncio.Protocol):
         """Write the request of ``ex``; a streamed or 100-continue body follows later."""
         self.exchange = ex
         ex.conn = self
+        self.h1.max_body_size = ex.limit
         head, body = ex.request_head(self.h1, self.proxied)
         transport = self.transport
         assert transport is not None
@@ -379,7 +389,13 @@ class Connection(asyncio.Protocol):
                 elif ev is PAUSED or cls is ConnectionClosed:
                     return
         except ProtocolError as e:
-            self._fail(ex, f"Malformed HTTP response: {e}")
+            if e.status_code == 413:
+                self._fail(ex, f"response body exceeds {ex.limit_name()} ({ex.limit} bytes)")
+            elif e.status_code == 431:
+                limit = self.client.max_header_size
+                self._fail(ex, f"response headers exceed max_header_size ({limit} bytes)")
+            else:
+                self._fail(ex, f"Malformed HTTP response: {e}")
         except BodyTooLarge as e:
             self._fail(ex, str(e))
         except HTTPOutputError as e:
