@@ -257,3 +257,41 @@ def test_max_clients_queues_and_all_complete(
     assert [r.body for r in rs] == [f"/{i}".encode() for i in range(12)]
     assert peak <= 3
     assert srv.connections <= 3
+
+
+@pytest.mark.parametrize(
+    ("response", "named"),
+    [
+        (b"HTTP/1.1 200 OK\nContent-Length: 0\n\n", "bare"),
+        (b"HTTP/1.1 200 OK\r\nX-A: a\r\n folded\r\nContent-Length: 0\r\n\r\n", "obs-fold"),
+        (b"HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n", "version"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "content-length"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "content-length"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\n", "chunk"),
+        (b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 0\r\n\r\n", "control character"),
+        (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", "101"),
+        (b"HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n", "header"),
+    ],
+    ids=[
+        "bare-lf",
+        "obs-fold",
+        "http2",
+        "two-lengths",
+        "negative-length",
+        "chunk-overflow",
+        "nul",
+        "101",
+        "name",
+    ],
+)
+def test_pure_client_names_each_protocol_error(
+    run: Any, script_server: Any, response: bytes, named: str
+) -> None:
+    from tornado.simple_httpclient import SimpleAsyncHTTPClient
+
+    srv = script_server(lambda req: response if req.target == "/bad" else ok(b"fine"))
+    bad, good = run(fetch_all(SimpleAsyncHTTPClient, [srv.url + "/bad", srv.url + "/good"]))
+    assert bad.code == 599
+    assert "Malformed HTTP response" in str(bad.error) and named in str(bad.error).lower(), bad.error
+    assert good.code == 200 and good.body == b"fine"
+    assert srv.requests[1].connection != srv.requests[0].connection

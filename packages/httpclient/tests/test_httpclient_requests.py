@@ -371,3 +371,32 @@ def test_every_resolved_address_is_tried(run: Any) -> None:
         s6.close()
     assert r.code == 200 and r.body == b"v6"
     assert asked == [("dual.test", port, 0)]
+
+
+def test_curl_tries_every_address(run: Any) -> None:
+    """libcurl, given IPv4 then IPv6 for one name, falls through to the address that answers."""
+    import pycurl
+    from tornado.curl_httpclient import CurlAsyncHTTPClient
+
+    try:
+        s6, port = _v6_server()
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+
+    def pin(curl: Any) -> None:
+        curl.setopt(pycurl.RESOLVE, [f"dual.test:{port}:127.0.0.1,::1"])
+
+    try:
+        (r,) = run(
+            fetch_many(CurlAsyncHTTPClient, [(f"http://dual.test:{port}/", {"prepare_curl_callback": pin})])
+        )
+        (r4,) = run(
+            fetch_many(
+                CurlAsyncHTTPClient,
+                [(f"http://dual.test:{port}/", {"prepare_curl_callback": pin, "allow_ipv6": False})],
+            )
+        )
+    finally:
+        s6.close()
+    assert r.code == 200 and r.body == b"v6"
+    assert r4.code == 599
