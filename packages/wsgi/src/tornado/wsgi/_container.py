@@ -1,0 +1,262 @@
+"""WSGIContainer: any WSGI application served by tornado's HTTPServer.
+
+The WSGI application runs on an executor (a thread pool unless told otherwise), so a slow
+view blocks one worker thread and not the IOLoop.  The worker hands each piece of the
+response to the loop thread, which alone touches the connection:
+
+- a list or tuple body is joined in the worker and sent as one response with its length;
+- any other iterable is streamed, each chunk written as it is produced, and the worker waits
+  until the connection has taken it (back-pressure) before asking the iterable for more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._environ import WSGIApp, WSGIEnviron, environ_from_request
+
+app_log = logging.getLogger("tornado.application")
+access_log = logging.getLogger("tornado.access")
+
+_default_executor: concurrent.futures.ThreadPoolExecutor | None = None
+_default_lock = threading.Lock()
+
+
+def _shared_executor() -> concurrent.futures.ThreadPoolExecutor:
+    global _default_executor
+    with _default_lock:
+        if _default_executor is None:
+            _default_executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="tornado-wsgi")
+        return _default_executor
+
+
+class _ClientGone(Exception):
+    pass
+
+
+def _parse_status(status: Any) -> tuple[int, str]:
+    if not isinstance(status, str) or len(status) < 4 or not status[:3].isdigit() or status[3] != " ":
+        raise ValueError(f"WSGI status must be a str like '200 OK', got {status!r}")
+    return int(status[:3]), status[4:]
+
+
+class _Exchange:
+    """One request's trip through the WSGI application (worker side and loop side)."""
+
+    def __init__(self, container: WSGIContainer, request: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.container = container
+        self.request = request
+        self.conn = request.connection
+        self.loop = loop
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.status = 0
+        self.reason = ""
+        self.headers: list[tuple[str, str]] | None = None
+        self.started = False  # headers handed to the connection (loop side)
+        self.headers_sent = False  # worker side: a body chunk has gone, headers are final
+        self.gone = False
+        self.start_time = time.time()
+        set_cb = getattr(self.conn, "set_close_callback", None)
+        if set_cb is not None:
+            set_cb(self._on_close)
+
+    # ------------------------------------------------------------------ worker thread
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None:
+            try:
+                if self.headers_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.headers is not None:
+            raise AssertionError("start_response was called twice without exc_info (PEP 3333)")
+        code, reason = _parse_status(status)
+        if not isinstance(headers, list) or not all(
+            isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str) and isinstance(h[1], str)
+            for h in headers
+        ):
+            raise TypeError(f"WSGI response headers must be a list of (str, str) tuples, got {headers!r}")
+        self.status, self.reason, self.headers = code, reason, headers
+        return self._write
+
+    def _write(self, data: bytes) -> None:
+        """The legacy write() callable start_response returns."""
+        self._send(data, False)
+
+    def _send(self, data: bytes, end: bool) -> None:
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError(f"WSGI body chunks must be bytes, got {type(data).__name__}")
+        if self.headers is None:
+            raise AssertionError("the WSGI application sent body data before calling start_response")
+        self.headers_sent = True
+        fut = asyncio.run_coroutine_threadsafe(self._send_part(bytes(data), end), self.loop)
+        if not fut.result():
+            raise _ClientGone()
+
+    def run(self, environ: WSGIEnviron) -> None:
+        result: Any = None
+        try:
+            result = self.container.wsgi_application(environ, self.start_response)
+            if isinstance(result, (list, tuple)):
+                for chunk in result:
+                    if not isinstance(chunk, (bytes, bytearray)):
+                        raise TypeError(f"WSGI body chunks must be bytes, got {type(chunk).__name__}")
+                body = b"".join(result)
+                if self.headers is None:
+                    raise AssertionError("the WSGI application returned without calling start_response")
+                if self.headers_sent:
+                    self._send(body, True)
+                else:
+                    self.loop.call_soon_threadsafe(self._whole, self.status, self.headers, body, self.reason)
+                return
+            for chunk in result:
+                if chunk:
+                    self._send(chunk, False)
+            if self.headers is None:
+                raise AssertionError("the WSGI application returned without calling start_response")
+            self._send(b"", True)
+        except _ClientGone:
+            self.loop.call_soon_threadsafe(self._finished)
+        except Exception:
+            app_log.error("Uncaught exception in WSGI application for %s", self._summary(), exc_info=True)
+            self.loop.call_soon_threadsafe(self._failed)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    app_log.error(
+                        "Exception closing the WSGI response for %s", self._summary(), exc_info=True
+                    )
+
+    # -------------------------------------------------------------------- loop thread
+
+    def _on_close(self) -> None:
+        self.gone = True
+        self._finished()
+
+    def _summary(self) -> str:
+        r = self.request
+        return f"{r.method} {r.uri} ({r.remote_ip})"
+
+    def _whole(self, status: int, headers: list[tuple[str, str]], body: bytes, reason: str) -> None:
+        if self.gone or self.conn.closed:
+            self._finished()
+            return
+        self.started = True
+        try:
+            self.conn.write_response(status, headers, body, reason, self.request)
+        except Exception:
+            app_log.error("Bad WSGI response for %s", self._summary(), exc_info=True)
+            self.conn.close()
+        self._finished()
+
+    async def _send_part(self, chunk: bytes, end: bool) -> bool:
+        conn = self.conn
+        if self.gone or conn.closed:
+            return False
+        try:
+            if not self.started:
+                self.started = True
+                if end:
+                    conn.write_response(self.status, self.headers, chunk, self.reason, self.request)
+                    self._finished()
+                    return True
+                conn.write_headers(self.status, self.headers, chunk, self.reason)
+            elif chunk:
+                conn.write(chunk)
+            if end:
+                conn.finish(self.request)
+                self._finished()
+                return True
+            waiter = conn.flush()
+            if waiter is not None:
+                await waiter
+        except Exception:
+            app_log.error("Bad WSGI response for %s", self._summary(), exc_info=True)
+            conn.close()
+            self._finished()
+            return False
+        return not (self.gone or conn.closed)
+
+    def _failed(self) -> None:
+        if not self.started and not self.gone and not self.conn.closed:
+            self.started = True
+            self.status = 500
+            body = b"<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
+            try:
+                self.conn.write_response(
+                    500, [("Content-Type", "text/html; charset=UTF-8")], body, None, self.request
+                )
+            except Exception:
+                self.conn.close()
+        elif self.started:
+            self.conn.close()  # the response is cut short: the client must not take it as complete
+        self._finished()
+
+    def _finished(self) -> None:
+        if self.done.done():
+            return
+        set_cb = getattr(self.conn, "set_close_callback", None)
+        if set_cb is not None and not self.gone:
+            set_cb(None)
+        self.done.set_result(None)
+        self.container._log(self.status, self.request, 1000.0 * (time.time() - self.start_time))
+
+
+class WSGIContainer:
+    """Makes a WSGI application an HTTPServer request callback.
+
+    ``HTTPServer(WSGIContainer(flask_app))``, or inside a tornado.web application::
+
+        Application([(r"/api/.*", MyHandler), (r".*", FallbackHandler, {"fallback": container})])
+
+    ``executor`` runs the application (any concurrent.futures.Executor); by default a thread
+    pool shared by every container, so the IOLoop keeps serving while a view works.
+    """
+
+    def __init__(
+        self, wsgi_application: WSGIApp, executor: concurrent.futures.Executor | None = None
+    ) -> None:
+        if not callable(wsgi_application):
+            raise TypeError(f"WSGIContainer needs a WSGI callable, got {wsgi_application!r}")
+        self.wsgi_application = wsgi_application
+        self.executor = executor
+
+    def environ(self, request: Any) -> WSGIEnviron:
+        """The PEP 3333 environ for ``request`` (an HTTPServerRequest)."""
+        return environ_from_request(request)
+
+    def __call__(self, request: Any) -> asyncio.Future[None]:
+        """Serve ``request``; the returned future resolves when the response is complete."""
+        loop = asyncio.get_running_loop()
+        exchange = _Exchange(self, request, loop)
+        environ = self.environ(request)
+        executor = self.executor if self.executor is not None else _shared_executor()
+        try:
+            executor.submit(exchange.run, environ)
+        except RuntimeError:  # the executor was shut down
+            app_log.error("WSGIContainer executor refused %s", exchange._summary(), exc_info=True)
+            exchange._failed()
+        return exchange.done
+
+    def _log(self, status: int, request: Any, request_time_ms: float) -> None:
+        if status < 400:
+            log_method = access_log.info
+        elif status < 500:
+            log_method = access_log.warning
+        else:
+            log_method = access_log.error
+        log_method(
+            "%d %s %s (%s) %.2fms", status, request.method, request.uri, request.remote_ip, request_time_ms
+        )
