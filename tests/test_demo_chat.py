@@ -1,7 +1,8 @@
-"""The long-polling chat demo, end to end: over raw HTTP and in two headless Chromium pages."""
+"""The chat demo end to end over HTTP and WebSocket (the browser tests are in test_demo_chat_browser.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import http.client
 import http.cookies
@@ -15,7 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.web import decode_signed_value
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 SCRIPT = "chat/chatdemo.py"
 SECRET = "test-secret-for-the-chat-demo"
@@ -85,10 +88,23 @@ class ChatClient:
         assert status == 200, data
         return json.loads(data)["messages"]  # type: ignore[no-any-return]
 
-    def waiters(self) -> int:
+    def listening(self) -> dict[str, int]:
         status, _, data = self.request("GET", "/a/debug/waiters")
         assert status == 200
-        return int(json.loads(data)["waiters"])
+        return json.loads(data)  # type: ignore[no-any-return]
+
+    def waiters(self) -> int:
+        """Long polls parked on the server."""
+        return self.listening()["waiters"]
+
+    async def socket(self, cursor: str | None = None, **headers: str) -> WebSocketClientConnection:
+        """A WebSocket to the room, signed in with this client's cookies."""
+        url = f"ws://127.0.0.1:{self.port}/a/message/socket"
+        if cursor is not None:
+            url += "?" + urllib.parse.urlencode({"cursor": cursor})
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        request = HTTPRequest(url, headers={"Cookie": cookie, **headers}, request_timeout=WAIT)
+        return await websocket_connect(request, connect_timeout=WAIT)
 
     def raw_updates_socket(self) -> socket.socket:
         """Open a long poll by hand and leave it waiting; the caller decides how it ends."""
@@ -301,102 +317,157 @@ def test_bad_cache_size_names_the_setting(start_demo: Any) -> None:
         start_demo(SCRIPT, "--cache_size=0")
 
 
-# -- two real browsers -------------------------------------------------------------------------------
+def test_message_longer_than_the_limit_is_a_400(alice: ChatClient) -> None:
+    status, _, data = alice.request("POST", "/a/message/new", {"body": "x" * 1001, "_xsrf": alice.xsrf})
+    assert status == 400
+    assert alice.post_message("x" * 1000)["body"] == "x" * 1000
 
 
-def _open_chat_page(browser: Any, base_url: str, name: str) -> tuple[Any, Any]:
-    context = browser.new_context(base_url=base_url)
-    context.set_default_timeout(WAIT * 1000)
-    page = context.new_page()
-    page.goto("/")
-    assert page.url.startswith(base_url + "/auth/login")
-    page.fill("#name", name)
-    page.click("#loginform input[type=submit]")
-    page.wait_for_url(base_url + "/")
-    page.wait_for_selector("#messageform")
-    assert page.inner_text("#me") == name
-    return context, page
+# -- the WebSocket transport ---------------------------------------------------------------------------
 
 
-def _post(page: Any, text: str) -> None:
-    page.fill("#message", text)
-    page.press("#message", "Enter")
-    page.wait_for_function("document.getElementById('message').value === ''")
+def run(coro: Any) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, 4 * WAIT))
 
 
-def _bodies(page: Any) -> list[str]:
-    return page.eval_on_selector_all("#inbox .message .body", "nodes => nodes.map(n => n.textContent)")
+async def next_json(conn: WebSocketClientConnection) -> dict[str, Any]:
+    message = await asyncio.wait_for(conn.read_message(), WAIT)
+    assert isinstance(message, str), message
+    return json.loads(message)  # type: ignore[no-any-return]
 
 
-def _wait_for_body(page: Any, text: str) -> None:
-    page.wait_for_function(
-        "text => Array.from(document.querySelectorAll('#inbox .message .body'))"
-        ".some(n => n.textContent === text)",
-        arg=text,
-    )
+async def eventually(predicate: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {WAIT}s waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
-def test_two_browsers_chat_and_markup_shows_as_text(browser: Any, chat: Any) -> None:
-    ctx_a, alice = _open_chat_page(browser, chat.url, "alice")
-    ctx_b, bob = _open_chat_page(browser, chat.url, "bob")
-    try:
-        helper = ChatClient(chat.port)
-        wait_for(lambda: helper.waiters() == 2, "both pages to start long polling")
+def test_socket_requires_login(chat: Any) -> None:
+    async def main() -> None:
+        with pytest.raises(HTTPClientError) as info:
+            await ChatClient(chat.port).socket()
+        assert info.value.code == 302  # @authenticated sends a GET to the login page
 
-        _post(alice, "hello from alice")
-        _wait_for_body(bob, "hello from alice")
-        _wait_for_body(alice, "hello from alice")
-        assert bob.inner_text("#inbox .message b").strip() == "alice:"
+    run(main())
 
-        script = "<script>window.pwnedByScript = 1</script>"
-        img = '<img src="/nope" onerror="window.pwnedByImg = 1">'
-        _post(bob, script)
-        _post(bob, img)
-        for page in (alice, bob):
-            _wait_for_body(page, script)
-            _wait_for_body(page, img)
-            assert page.locator("#inbox script").count() == 0
-            assert page.locator("#inbox img").count() == 0
-            assert page.evaluate("[window.pwnedByScript, window.pwnedByImg]") == [None, None]
-        assert _bodies(alice) == ["hello from alice", script, img]
 
-        # A reloaded page starts from the server's cursor: it shows each message once and only
-        # receives what comes after.
-        bob.reload()
-        bob.wait_for_selector("#messageform")
-        wait_for(
-            lambda: bob.evaluate("window.chatUpdater && window.chatUpdater.cursor") is not None,
-            "the reloaded page to know its cursor",
+def test_socket_refuses_other_sites_pages(alice: ChatClient) -> None:
+    """Another site's page could open the socket with alice's cookie; the Origin check stops it."""
+
+    async def main() -> None:
+        with pytest.raises(HTTPClientError) as info:
+            await alice.socket(Origin="http://evil.example")
+        assert info.value.code == 403
+        conn = await alice.socket(Origin=f"http://127.0.0.1:{alice.port}")
+        conn.close()
+
+    run(main())
+
+
+def test_socket_and_long_poll_share_one_room(chat: Any, alice: ChatClient) -> None:
+    bob = ChatClient(chat.port)
+    bob.login("bob")
+    cursor = bob.post_message("before")["id"]
+
+    async def main() -> None:
+        conn = await alice.socket(cursor=cursor)
+        await eventually(lambda: alice.listening() == {"waiters": 0, "sockets": 1}, "the socket to listen")
+        with ThreadPoolExecutor(1) as pool:
+            poll = pool.submit(bob.updates, cursor)
+            await eventually(lambda: alice.waiters() == 1, "bob's long poll to be parked")
+            # Posted over the socket: the poster gets an acknowledgement and the message itself,
+            # and the long poll answers with the same message.
+            await conn.write_message(json.dumps({"body": "over the socket <b>"}))
+            first, second = await next_json(conn), await next_json(conn)
+            got = first if "messages" in first else second
+            ack = second if "messages" in first else first
+            [message] = got["messages"]
+            assert ack == {"posted": message["id"]}
+            assert (message["from"], message["body"]) == ("alice", "over the socket <b>")
+            assert "&lt;b&gt;" in message["html"]
+            polled = await asyncio.wrap_future(poll)
+        assert polled == [message]
+        # Posted over HTTP: pushed to the socket.
+        posted = await asyncio.to_thread(bob.post_message, "over HTTP")
+        assert await next_json(conn) == {"messages": [posted]}
+        conn.close()
+        assert await asyncio.wait_for(conn.read_message(), WAIT) is None
+        await eventually(
+            lambda: alice.listening() == {"waiters": 0, "sockets": 0}, "the socket to be dropped"
         )
-        assert _bodies(bob) == ["hello from alice", script, img]
-        _post(alice, "after the reload")
-        _wait_for_body(bob, "after the reload")
-        assert _bodies(bob) == ["hello from alice", script, img, "after the reload"]
-        assert _bodies(alice) == _bodies(bob)
-    finally:
-        ctx_a.close()
-        ctx_b.close()
+
+    run(main())
 
 
-def test_page_catches_up_on_missed_messages_through_its_cursor(browser: Any, chat: Any) -> None:
-    ctx, alice = _open_chat_page(browser, chat.url, "alice")
-    helper = ChatClient(chat.port)
-    helper.login("bob")
-    try:
-        wait_for(lambda: helper.waiters() == 1, "the page to start long polling")
-        # Cut the page's polls off: the one already parked still answers, later ones fail.
-        ctx.route("**/a/message/updates", lambda route: route.abort())
-        helper.post_message("seen live")
-        _wait_for_body(alice, "seen live")
-        alice.wait_for_function("document.getElementById('status').textContent !== ''")
-        assert helper.waiters() == 0
-        helper.post_message("missed 1")
-        helper.post_message("missed 2")
-        assert _bodies(alice) == ["seen live"]
-        # Back online: the retry carries the cursor and gets exactly what the page missed.
-        ctx.unroute("**/a/message/updates")
-        _wait_for_body(alice, "missed 2")
-        assert _bodies(alice) == ["seen live", "missed 1", "missed 2"]
-        alice.wait_for_function("document.getElementById('status').textContent === ''")
-    finally:
-        ctx.close()
+def test_socket_catches_up_from_its_cursor(alice: ChatClient) -> None:
+    ids = [alice.post_message(f"m{i}")["id"] for i in range(4)]
+
+    async def main() -> None:
+        conn = await alice.socket(cursor=ids[1])
+        assert [m["id"] for m in (await next_json(conn))["messages"]] == ids[2:]
+        conn.close()
+        # No cursor: a freshly rendered page already shows everything, so nothing is replayed.
+        conn = await alice.socket()
+        new = await asyncio.to_thread(alice.post_message, "live")
+        assert await next_json(conn) == {"messages": [new]}
+        conn.close()
+
+    run(main())
+
+
+def test_bad_socket_input_gets_an_error_and_the_socket_stays_open(alice: ChatClient) -> None:
+    async def main() -> None:
+        conn = await alice.socket()
+        for bad, error in [
+            ("not json", 'expected JSON: {"body": "..."}'),
+            ("[1, 2]", 'expected JSON: {"body": "..."}'),
+            ('{"text": "hi"}', "empty message body"),
+            ('{"body": ""}', "empty message body"),
+            ('{"body": 42}', "empty message body"),
+            (json.dumps({"body": "x" * 1001}), "message longer than 1000 characters"),
+        ]:
+            await conn.write_message(bad)
+            assert await next_json(conn) == {"error": error}, bad
+        await conn.write_message(json.dumps({"body": "fine"}))
+        replies = [await next_json(conn), await next_json(conn)]
+        assert any(r.get("messages", [{}])[0].get("body") == "fine" for r in replies)
+        conn.close()
+        # A message over the socket's size limit closes that socket with 1009; the room goes on.
+        conn = await alice.socket()
+        await conn.write_message("x" * (64 * 1024 + 1))
+        assert await asyncio.wait_for(conn.read_message(), WAIT) is None
+        assert alice.post_message("still here")["body"] == "still here"
+
+    run(main())
+    _, _, page = alice.request("GET", "/")
+    assert page.count(b'class="message"') == 2  # "fine" and "still here", nothing from the errors
+
+
+def test_server_closing_sockets_unsubscribes_them(alice: ChatClient) -> None:
+    async def main() -> None:
+        conns = [await alice.socket() for _ in range(3)]
+        await eventually(lambda: alice.listening()["sockets"] == 3, "three sockets")
+        status, _, data = await asyncio.to_thread(alice.request, "POST", "/a/debug/drop_sockets")
+        assert (status, json.loads(data)) == (200, {"closed": 3})
+        for conn in conns:
+            assert await asyncio.wait_for(conn.read_message(), WAIT) is None
+            assert (conn.close_code, conn.close_reason) == (1012, "server restart")
+        await eventually(lambda: alice.listening() == {"waiters": 0, "sockets": 0}, "no listeners")
+
+    run(main())
+
+
+def test_websocket_can_be_turned_off(start_demo: Any) -> None:
+    server = start_demo(SCRIPT, f"--cookie_secret={SECRET}", "--websocket=false")
+    client = ChatClient(server.port)
+    client.login("dave")
+
+    async def main() -> None:
+        with pytest.raises(HTTPClientError) as info:
+            await client.socket()
+        assert info.value.code == 404
+
+    run(main())
+    assert client.post_message("polling still works")["from"] == "dave"

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""A long-polling AJAX chat room: the ``chat`` example of the Tornado 1.0 overview.
+"""A chat room: the ``chat`` example of the Tornado 1.0 overview, over WebSocket or long polling.
 
-Every open page keeps one POST to ``/a/message/updates`` waiting on the server; a new
-message answers all of them at once. The page sends the id of the last message it has
-(its cursor), so a page that reconnects gets exactly what it missed.
+A page whose browser can open a WebSocket (``/a/message/socket``) gets new messages pushed
+and posts over it; otherwise (or with ``?transport=poll``) it keeps one POST to
+``/a/message/updates`` waiting on the server, the overview's long poll, and posts with
+``/a/message/new``.  Both transports share one message store (``store.py``), so everyone
+sees every message whichever way it came.  A page sends the id of the last message it has
+(its cursor) when it (re)connects, so it gets exactly what it missed.
 
 Run it with ``python3 demos/chat/chatdemo.py [--port=8888]`` and open
 http://localhost:8888/ in two browsers.
@@ -11,11 +14,10 @@ http://localhost:8888/ in two browsers.
 
 from __future__ import annotations
 
-import collections
+import json
 import logging
 import os.path
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import tornado.escape
@@ -23,6 +25,8 @@ import tornado.httpserver
 import tornado.ioloop
 import tornado.options
 import tornado.web
+import tornado.websocket
+from store import MemoryStore, Message, MessageStore
 from tornado.options import define, options
 
 define("port", default=8888, help="run on the given port", type=int)
@@ -38,67 +42,24 @@ define(
     "debug_endpoints",
     default=False,
     type=bool,
-    help="serve /a/debug/waiters (the number of waiting long polls), for tests",
+    help="serve /a/debug/waiters (how many long polls and sockets listen) and /a/debug/drop_sockets, for tests",
+)
+define(
+    "websocket",
+    default=True,
+    type=bool,
+    help="offer the WebSocket transport (pages fall back to long polling)",
 )
 
 log = logging.getLogger("tornado.application")
 
-Message = dict[str, Any]
-Waiter = Callable[[list[Message]], None]
-
-
-class MessageBuffer:
-    """Recent messages plus the callbacks of the long polls waiting for the next one."""
-
-    def __init__(self, cache_size: int) -> None:
-        if cache_size < 1:
-            raise ValueError(f"cache_size must be at least 1, got {cache_size!r}")
-        self.waiters: list[Waiter] = []
-        self.cache: collections.deque[Message] = collections.deque(maxlen=cache_size)
-
-    def since(self, cursor: str | None) -> list[Message] | None:
-        """Messages after ``cursor``; None means the page is up to date and should wait.
-
-        A cursor no longer in the cache (too old, or from before a restart) gets the whole
-        cache: that is everything the room still remembers.
-        """
-        if not cursor:
-            return None
-        ids = [m["id"] for m in self.cache]
-        if cursor not in ids:
-            return list(self.cache) if self.cache else None
-        newer = list(self.cache)[ids.index(cursor) + 1 :]
-        return newer or None
-
-    def wait_for_messages(self, callback: Waiter, cursor: str | None = None) -> None:
-        """Call ``callback(messages)`` now if the page missed some, else on the next message."""
-        missed = self.since(cursor)
-        if missed:
-            callback(missed)
-            return
-        self.waiters.append(callback)
-
-    def cancel_wait(self, callback: Waiter) -> None:
-        """Forget a waiter whose client went away, so new messages are not written to nobody."""
-        try:
-            self.waiters.remove(callback)
-        except ValueError:
-            pass
-
-    def new_messages(self, messages: list[Message]) -> None:
-        waiters, self.waiters = self.waiters, []
-        log.info("Sending new message to %d listeners", len(waiters))
-        for callback in waiters:
-            try:
-                callback(messages)
-            except Exception:
-                log.exception("Error in waiter callback")
-        self.cache.extend(messages)
+MAX_BODY = 1000  # characters; the page's input has the same maxlength
 
 
 class BaseHandler(tornado.web.RequestHandler):
-    def initialize(self, buffer: MessageBuffer) -> None:
-        self.buffer = buffer
+    def initialize(self, store: MessageStore, sockets: set[Any]) -> None:
+        self.store = store
+        self.sockets = sockets
 
     def get_current_user(self) -> str | None:
         value = self.get_secure_cookie("user")
@@ -106,62 +67,135 @@ class BaseHandler(tornado.web.RequestHandler):
             return None
         return tornado.escape.to_unicode(value)
 
+    def new_message(self, body: str) -> Message:
+        """A message from the signed-in user, rendered once by the server (escaped) for every page."""
+        message: Message = {"id": uuid.uuid4().hex, "from": self.current_user, "body": body}
+        message["html"] = tornado.escape.to_unicode(self.render_string("message.html", message=message))
+        return message
+
+
+def body_problem(body: Any) -> str | None:
+    """Why ``body`` cannot be posted, or None."""
+    if not isinstance(body, str) or not body:
+        return "empty message body"
+    if len(body) > MAX_BODY:
+        return f"message longer than {MAX_BODY} characters"
+    return None
+
 
 class MainHandler(BaseHandler):
     @tornado.web.authenticated
-    def get(self) -> None:
-        messages = list(self.buffer.cache)
+    async def get(self) -> None:
+        messages = await self.store.recent()
         cursor = messages[-1]["id"] if messages else ""
         self.render("index.html", messages=messages, cursor=cursor)
 
 
 class MessageNewHandler(BaseHandler):
     @tornado.web.authenticated
-    def post(self) -> None:
+    async def post(self) -> None:
         body = self.get_argument("body")
-        if not body:
-            raise tornado.web.HTTPError(400, "empty message body")
-        message: Message = {
-            "id": uuid.uuid4().hex,
-            "from": self.current_user,
-            "body": body,
-        }
-        # The server escapes the body once, in message.html; the page inserts this markup.
-        message["html"] = tornado.escape.to_unicode(self.render_string("message.html", message=message))
+        problem = body_problem(body)
+        if problem:
+            raise tornado.web.HTTPError(400, problem)
+        message = self.new_message(body)
+        await self.store.add(message)
         if self.get_argument("next", None):
             self.redirect(self.get_argument("next"))
         else:
             self.write(message)
-        self.buffer.new_messages([message])
 
 
 class MessageUpdatesHandler(BaseHandler):
+    """The long poll: answers with the next batch of messages (or what the page missed)."""
+
     @tornado.web.authenticated
     @tornado.web.asynchronous
     def post(self) -> None:
         cursor = self.get_argument("cursor", None)
         self._client_gone = False
-        self._waiter = self.async_callback(self.on_new_messages)
-        self.buffer.wait_for_messages(self._waiter, cursor=cursor)
+        self._listener = self.async_callback(self.on_new_messages)
+        self.store.subscribe(self._listener, cursor=cursor)
 
     def on_new_messages(self, messages: list[Message]) -> None:
+        # One answer per poll: the page asks again with its new cursor.
+        self.store.unsubscribe(self._listener)
         if self._client_gone:
             return
         self.finish({"messages": messages})
 
     def on_connection_close(self) -> None:
         self._client_gone = True
-        waiter = getattr(self, "_waiter", None)
-        if waiter is not None:
-            self.buffer.cancel_wait(waiter)
-            log.info("Long poll closed by the client; %d waiting", len(self.buffer.waiters))
+        listener = getattr(self, "_listener", None)
+        if listener is not None:
+            self.store.unsubscribe(listener)
+            log.info("Long poll closed by the client; %d listening", self.store.listeners)
 
 
-class WaitersHandler(BaseHandler):
-    """How many long polls are parked: lets tests see that closed ones were dropped."""
+class ChatSocketHandler(BaseHandler, tornado.websocket.WebSocketHandler):
+    """The WebSocket transport: new messages are pushed, and the page posts over the socket too.
+
+    The handshake is an ordinary GET, so the login cookie applies; ``check_origin`` (the
+    default, same host only) is what keeps other sites' pages from using a visitor's cookie.
+    Client messages are JSON ``{"body": "..."}``; answers are ``{"messages": [...]}``,
+    ``{"posted": id}`` or ``{"error": "..."}`` (the socket stays open after an error).
+    """
+
+    @tornado.web.authenticated
+    def get(self, *args: Any, **kwargs: Any) -> None:
+        super().get(*args, **kwargs)
+
+    def open(self) -> None:
+        self.sockets.add(self)
+        self.store.subscribe(self.on_new_messages, cursor=self.get_argument("cursor", None))
+
+    def on_new_messages(self, messages: list[Message]) -> None:
+        try:
+            self.write_message({"messages": messages})
+        except tornado.websocket.WebSocketClosedError:
+            self.store.unsubscribe(self.on_new_messages)
+
+    async def on_message(self, data: str | bytes) -> None:
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            self.write_message({"error": 'expected JSON: {"body": "..."}'})
+            return
+        body = parsed.get("body")
+        problem = body_problem(body)
+        if problem is not None or not isinstance(body, str):
+            self.write_message({"error": problem})
+            return
+        message = self.new_message(body)
+        await self.store.add(message)
+        if self.ws_connection is not None and not self.ws_connection.closing:
+            self.write_message({"posted": message["id"]})
+
+    def on_close(self) -> None:
+        self.store.unsubscribe(self.on_new_messages)
+        self.sockets.discard(self)
+
+
+class ListenersHandler(BaseHandler):
+    """Who is listening: lets tests see that closed polls and sockets were dropped."""
 
     def get(self) -> None:
-        self.write({"waiters": len(self.buffer.waiters), "cached": len(self.buffer.cache)})
+        sockets = len(self.sockets)
+        self.write({"waiters": self.store.listeners - sockets, "sockets": sockets})
+
+
+class DropSocketsHandler(BaseHandler):
+    """Close every WebSocket as a restarting server would (1012), so tests see pages reconnect."""
+
+    def check_xsrf_cookie(self) -> None:
+        pass  # a test-only endpoint, served only with --debug_endpoints
+
+    def post(self) -> None:
+        for socket in list(self.sockets):
+            socket.close(1012, "server restart")
+        self.write({"closed": len(self.sockets)})
 
 
 class AuthLoginHandler(BaseHandler):
@@ -189,12 +223,23 @@ class AuthLogoutHandler(BaseHandler):
 
 
 def make_application(
-    cookie_secret: str, cache_size: int = 200, debug_endpoints: bool = False, **settings: Any
+    cookie_secret: str,
+    cache_size: int = 200,
+    debug_endpoints: bool = False,
+    websocket: bool = True,
+    store: MessageStore | None = None,
+    **settings: Any,
 ) -> tornado.web.Application:
-    """The chat application; ``cookie_secret`` signs the nickname cookie."""
+    """The chat application; ``cookie_secret`` signs the nickname cookie.
+
+    ``store`` holds the room's messages (a :class:`MemoryStore` of ``cache_size`` by default).
+    """
     if not cookie_secret:
         raise ValueError("the 'cookie_secret' setting must not be empty")
-    room = {"buffer": MessageBuffer(cache_size)}
+    room: dict[str, Any] = {
+        "store": store if store is not None else MemoryStore(cache_size),
+        "sockets": set(),
+    }
     handlers: list[Any] = [
         (r"/", MainHandler, room),
         (r"/auth/login", AuthLoginHandler, room),
@@ -202,8 +247,11 @@ def make_application(
         (r"/a/message/new", MessageNewHandler, room),
         (r"/a/message/updates", MessageUpdatesHandler, room),
     ]
+    if websocket:
+        handlers.append((r"/a/message/socket", ChatSocketHandler, room))
     if debug_endpoints:
-        handlers.append((r"/a/debug/waiters", WaitersHandler, room))
+        handlers.append((r"/a/debug/waiters", ListenersHandler, room))
+        handlers.append((r"/a/debug/drop_sockets", DropSocketsHandler, room))
     here = os.path.dirname(os.path.abspath(__file__))
     return tornado.web.Application(
         handlers,
@@ -212,13 +260,19 @@ def make_application(
         template_path=os.path.join(here, "templates"),
         static_path=os.path.join(here, "static"),
         xsrf_cookies=True,
-        **settings,
+        **{
+            "websocket_ping_interval": 30,  # a page that vanished without closing is dropped
+            "websocket_max_message_size": 64 * 1024,
+            **settings,
+        },
     )
 
 
 def main() -> None:
     tornado.options.parse_command_line()
-    application = make_application(options.cookie_secret, options.cache_size, options.debug_endpoints)
+    application = make_application(
+        options.cookie_secret, options.cache_size, options.debug_endpoints, options.websocket
+    )
     http_server = tornado.httpserver.HTTPServer(application)
     http_server.listen(options.port)
     log.info("Chat demo listening on http://127.0.0.1:%d/", options.port)

@@ -1,4 +1,5 @@
-// The chat page: post messages with AJAX and keep one long poll open for new ones.
+// The chat page: new messages arrive over a WebSocket when the browser can open one, else
+// through a long poll (one POST kept waiting on the server). ?transport=poll forces polling.
 "use strict";
 
 (function () {
@@ -28,11 +29,59 @@
   var form = document.getElementById("messageform");
   var input = document.getElementById("message");
   var status = document.getElementById("status");
+  var forcePoll = new URLSearchParams(window.location.search).get("transport") === "poll";
 
   var updater = {
-    // Id of the last message this page shows: the server answers with what came after it.
+    // Id of the last message this page shows: the server sends what came after it.
     cursor: inbox.getAttribute("data-cursor") || null,
     errorSleep: 500,
+    transport: null, // "websocket" or "poll" once chosen
+    socket: null, // the open WebSocket, if any
+    connects: 0, // WebSocket connections opened so far (reconnects included)
+
+    start: function () {
+      if (window.WebSocket && !forcePoll) {
+        updater.connect();
+      } else {
+        updater.transport = "poll";
+        updater.poll();
+      }
+    },
+
+    // -- WebSocket ----------------------------------------------------------------------------
+
+    connect: function () {
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      var url = scheme + window.location.host + "/a/message/socket";
+      if (updater.cursor) url += "?cursor=" + encodeURIComponent(updater.cursor);
+      var socket = new WebSocket(url);
+      var opened = false;
+      socket.onopen = function () {
+        opened = true;
+        updater.transport = "websocket";
+        updater.socket = socket;
+        updater.connects += 1;
+        updater.errorSleep = 500;
+        status.textContent = "";
+      };
+      socket.onmessage = function (event) {
+        var data = JSON.parse(event.data);
+        if (data.messages) data.messages.forEach(updater.showMessage);
+        if (data.error) status.textContent = "Could not post: " + data.error;
+      };
+      socket.onclose = function () {
+        updater.socket = null;
+        if (!opened && updater.connects === 0) {
+          // The first socket never opened (no WebSocket on the way here): poll instead.
+          updater.transport = "poll";
+          updater.poll();
+          return;
+        }
+        updater.retry(updater.connect);
+      };
+    },
+
+    // -- long polling -------------------------------------------------------------------------
 
     poll: function () {
       var args = {};
@@ -52,9 +101,15 @@
         window.location = "/auth/login";
         return;
       }
+      updater.retry(updater.poll);
+    },
+
+    // -- both ---------------------------------------------------------------------------------
+
+    retry: function (again) {
       updater.errorSleep = Math.min(updater.errorSleep * 2, 30000);
       status.textContent = "Connection lost; retrying.";
-      window.setTimeout(updater.poll, updater.errorSleep);
+      window.setTimeout(again, updater.errorSleep);
     },
 
     // message.html is the server's rendering, with the body already HTML-escaped.
@@ -64,6 +119,15 @@
       var node = inbox.lastElementChild;
       if (node && node.scrollIntoView) node.scrollIntoView(false);
     },
+
+    send: function (body) {
+      var socket = updater.socket;
+      if (socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ body: body }));
+        return Promise.resolve();
+      }
+      return postJSON("/a/message/new", { body: body });
+    },
   };
 
   form.addEventListener("submit", function (event) {
@@ -71,7 +135,7 @@
     var body = input.value;
     if (!body) return;
     input.disabled = true;
-    postJSON("/a/message/new", { body: body }).then(
+    updater.send(body).then(
       function () {
         input.value = "";
         input.disabled = false;
@@ -85,5 +149,5 @@
   });
 
   window.chatUpdater = updater;
-  updater.poll();
+  updater.start();
 })();
