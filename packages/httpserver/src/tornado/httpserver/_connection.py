@@ -19,6 +19,7 @@ produced later (an async handler) are sent at once.
 from __future__ import annotations
 
 import asyncio
+import collections
 import inspect
 import logging
 import time
@@ -38,9 +39,11 @@ from tornado.httputil import (
     HTTPServerRequest,
     ProtocolError,
     RequestHead,
+    ResponseStartLine,
     format_error_response,
 )
 
+from ._delegated import UNLIMITED, DelegateDriver, RequestContext
 from ._gzip import GZIP_CODINGS, GzipBody
 from ._limits import fields_over_limit
 from ._owner import ConnectionOwner
@@ -84,7 +87,7 @@ LINGER_BYTES = 1024 * 1024
 READ_SIZE = 64 * 1024
 
 
-class HTTP1ServerConnection(asyncio.Protocol):
+class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
     """Serves the requests of one client connection, in order.
 
     It is ``request.connection``.  Besides the raw 1.0-style ``request.write``, it offers the
@@ -138,6 +141,20 @@ class HTTP1ServerConnection(asyncio.Protocol):
         self._linger_left = -1  # >= 0 while draining input before closing
         self._gzip: GzipBody | None = None
         self._linger_timer: asyncio.TimerHandle | None = None
+        # Serving a delegate (see _delegated.py) rather than a bare callback.
+        self._delegate = server.delegate
+        self._md = None
+        self._md_reading = False
+        self._blocked = False
+        self._body_limit = server.max_body_size
+        self._body_seen = 0
+        self._fields = None
+        self._gzip_wanted = False
+        self._inflated = 0
+        self._pending: collections.deque[bytes] = collections.deque()
+        self.context = RequestContext("0.0.0.0", "http", None, server.trusted_downstream)
+        if self._delegate is not None:
+            self.conn.max_body_size = UNLIMITED
 
     # ------------------------------------------------------------ asyncio.Protocol
 
@@ -150,6 +167,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
             self.remote_ip = peer[0]
         if self._protocol is None:
             self._protocol = "https" if transport.get_extra_info("sslcontext") is not None else "http"
+        self.context = RequestContext(self.remote_ip, self._protocol, peer, self.server.trusted_downstream)
         self.server.connection_opened(self)
         self._now = self._loop.time()
         self._set_phase(_IDLE)
@@ -202,6 +220,8 @@ class HTTP1ServerConnection(asyncio.Protocol):
             self._linger_timer.cancel()
             self._linger_timer = None
         self.server.connection_closed(self)
+        if self._delegate is not None:
+            self._delegate_connection_lost()
         for fut in self._drain_waiters:
             if not fut.done():
                 fut.set_result(None)
@@ -228,7 +248,7 @@ class HTTP1ServerConnection(asyncio.Protocol):
 
     def _process(self) -> None:
         conn = self.conn
-        while not self._closed:
+        while not self._closed and not self._blocked:
             try:
                 ev = conn.next_event()
             except ProtocolError as e:
@@ -238,7 +258,9 @@ class HTTP1ServerConnection(asyncio.Protocol):
             if t is RequestHead:
                 self._on_head(ev)  # type: ignore[arg-type]
             elif t is Data:
-                if self._gzip is None:
+                if self._delegate is not None:
+                    self._delegate_data(ev.data)  # type: ignore[union-attr]
+                elif self._gzip is None:
                     self._body.append(ev.data)  # type: ignore[union-attr]
                 else:
                     try:
@@ -281,12 +303,21 @@ class HTTP1ServerConnection(asyncio.Protocol):
                 server.trusted_downstream,
             )
         self.request = HTTPServerRequest._for_server(
-            head.method, head.target, head.version, headers, remote_ip, protocol, self
+            head.method,
+            head.target,
+            head.version,
+            headers,
+            remote_ip,
+            protocol,  # type: ignore[arg-type]
+            self,
         )
         self._mode = _NONE
         self._raw_head = b""
         self._raw_keep_alive = None
         self._gzip = None
+        if self._delegate is not None:
+            self._on_head_delegated(head, remote_ip, protocol)  # type: ignore[arg-type]
+            return
         if server.decompress_request:
             coding = headers.get("Content-Encoding")
             if coding is not None and coding.strip(" \t").lower() in GZIP_CODINGS:
@@ -301,9 +332,47 @@ class HTTP1ServerConnection(asyncio.Protocol):
         if t is not None and (self._timer is None or now + t < self._timer_when):
             self._arm_timer()
 
+    def _on_head_delegated(self, head: RequestHead, remote_ip: str, protocol: str) -> None:
+        req = self.request
+        assert req is not None
+        if head.expect_continue:
+            self._out.append(self.conn.send_continue())
+            if not self._in_receive:
+                self._flush()
+        self._body_phase(True)
+        if req.query and req.query.count("&") >= self.server.max_query_arguments:
+            gen_log.info(
+                "Malformed HTTP request from %s: more than %d query arguments",
+                remote_ip,
+                self.server.max_query_arguments,
+            )
+            self._send_error_and_close(400)
+            return
+        ctx = self.context
+        if ctx.remote_ip != remote_ip or ctx.protocol != protocol:
+            self.context = RequestContext(remote_ip, protocol, ctx.address, ctx.trusted_downstream)
+        self._start_delegate(head, req)
+
+    def _body_phase(self, active: bool) -> None:
+        """Reading the body (its timeout applies), or waiting for the application (none does)."""
+        if not active:
+            self._phase = _HANDLING
+            return
+        if not self._in_receive:
+            self._now = self._loop.time()
+        self._phase = _BODY
+        self._since = now = self._now
+        t = self._timeouts[_BODY]
+        if t is not None and (self._timer is None or now + t < self._timer_when):
+            self._arm_timer()
+
     def _on_end_of_message(self) -> None:
         req = self.request
         assert req is not None
+        if self._delegate is not None:
+            self._phase = _HANDLING
+            self._delegate_end(req)
+            return
         body = self._body
         if body:
             req.body = body[0] if len(body) == 1 else b"".join(body)
@@ -495,31 +564,54 @@ class HTTP1ServerConnection(asyncio.Protocol):
 
     def write_headers(
         self,
-        status_code: int,
+        start_line: int | ResponseStartLine,
         headers: HeadersArg = None,
         chunk: bytes | None = None,
         reason: str | None = None,
-    ) -> None:
+    ) -> asyncio.Future[None]:
         """Start the response.  Give a Content-Length header when the body size is known;
-        otherwise the body is sent chunked (HTTP/1.1) or until close (HTTP/1.0)."""
+        otherwise the body is sent chunked (HTTP/1.1) or until close (HTTP/1.0).
+
+        ``start_line`` is a status code or (Tornado 6) a ResponseStartLine.  The future
+        resolves when more may be written (flow control).
+        """
+        if type(start_line) is int:
+            status_code = start_line
+        elif isinstance(start_line, ResponseStartLine):
+            status_code = start_line.code
+            if reason is None:
+                reason = start_line.reason or None
+        else:
+            raise TypeError(f"write_headers needs a status code or ResponseStartLine, got {start_line!r}")
         if not self._check_request(None):
-            return
+            return self._written()
         if self._mode != _NONE:
             raise HTTPOutputError("write_headers called twice for one response")
         self._mode = _FRAMED
-        self._queue(self.conn.send_response_head(status_code, headers, reason))
+        self._out.append(self.conn.send_response_head(status_code, headers, reason))
         if chunk:
-            self._queue(self.conn.send_data(chunk))
+            self._out.append(self.conn.send_data(chunk))
+        return self._written()
 
-    def write(self, chunk: bytes) -> None:
-        """Send part of the body started by :meth:`write_headers`."""
+    def write(self, chunk: bytes) -> asyncio.Future[None]:
+        """Send part of the body started by :meth:`write_headers`; the future resolves when
+        more may be written."""
         if not self._check_request(None):
-            return
+            return self._written()
         if self._mode != _FRAMED:
             raise HTTPOutputError("write() needs write_headers() first (use request.write for raw bytes)")
         data = self.conn.send_data(chunk)
         if data:
-            self._queue(data)
+            self._out.append(data)
+        return self._written()
+
+    def _written(self) -> asyncio.Future[None]:
+        """After queueing output: while serving input it joins the batch, otherwise it goes now."""
+        if self._in_receive:
+            fut: asyncio.Future[None] = self._loop.create_future()
+            fut.set_result(None)
+            return fut
+        return self.flush()
 
     def write_response(
         self,
@@ -559,7 +651,14 @@ class HTTP1ServerConnection(asyncio.Protocol):
         req._finish_time = time.time()
         self.request = None
         self._mode = _NONE
+        if self._md is not None:
+            self._md = None
+            self._md_reading = False
+            self._pending.clear()
         if not self.conn.keep_alive or self._closing:
+            if not self.conn.message_done and self._delegate is not None:
+                self._linger()  # answered before the body was read: let the client finish sending
+                return
             self._flush()
             self.close()
             return

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tornado.httputil import HTTPServerRequest
+from tornado.httputil import HTTPServerConnectionDelegate
 
 if TYPE_CHECKING:
     from ._connection import HTTP1ServerConnection
@@ -22,7 +21,8 @@ class ConnectionOwner(Protocol):
     output for the server's next batched send, and that it closed.
     """
 
-    request_callback: Callable[[HTTPServerRequest], Any]
+    request_callback: Any  # a callable taking an HTTPServerRequest, or the delegate
+    delegate: HTTPServerConnectionDelegate | None  # set when serving Tornado 4+'s delegate interface
     no_keep_alive: bool
     xheaders: bool
     trusted_downstream: frozenset[str]

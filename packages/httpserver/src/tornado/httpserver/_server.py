@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Union
 
-from tornado.httputil import HTTPServerRequest
+from tornado.httputil import HTTPServerConnectionDelegate, HTTPServerRequest
 from tornado.ioloop import IOLoop
 
 from ._connection import READ_SIZE, HTTP1ServerConnection
@@ -24,7 +24,9 @@ gen_log = logging.getLogger("tornado.general")
 
 __all__ = ["HTTPServer", "bind_sockets", "fork_processes", "task_id"]
 
-RequestCallback = Callable[[HTTPServerRequest], Union[None, Awaitable[Any], Any]]
+RequestCallback = Union[
+    Callable[[HTTPServerRequest], Union[None, Awaitable[Any], Any]], HTTPServerConnectionDelegate
+]
 
 _DEFAULT_BACKLOG = 1024
 _SSL_OPTION_KEYS = frozenset(["certfile", "keyfile", "password", "cert_reqs", "ca_certs", "ciphers"])
@@ -234,6 +236,10 @@ class HTTPServer:
     methods) or an ``async def`` whose awaitable the server runs.  An exception escaping it
     is logged on ``tornado.application`` and answered with 500 when nothing was sent yet.
 
+    ``request_callback`` may instead be a :class:`~tornado.httputil.HTTPServerConnectionDelegate`
+    (``tornado.web.Application``, a ``tornado.routing`` router): its message delegates get
+    the body piece by piece as it arrives, with flow control (see ``_delegated.py``).
+
     The bare server logs no access lines (``tornado.web`` does).  Typical use::
 
         server = HTTPServer(handle_request)
@@ -289,8 +295,15 @@ class HTTPServer:
         max_body_arguments: int = 1000,
         max_multipart_parts: int = 1000,
     ) -> None:
-        if not callable(request_callback):
-            raise TypeError(f"request_callback must be callable, got {type(request_callback).__name__}")
+        if isinstance(request_callback, HTTPServerConnectionDelegate):
+            self.delegate: HTTPServerConnectionDelegate | None = request_callback
+        elif callable(request_callback):
+            self.delegate = None
+        else:
+            raise TypeError(
+                "request_callback must be callable or an HTTPServerConnectionDelegate,"
+                f" got {type(request_callback).__name__}"
+            )
         if protocol is not None and protocol not in ("http", "https"):
             raise ValueError(f"HTTPServer setting protocol must be 'http' or 'https', got {protocol!r}")
         max_buffer_size = _count(

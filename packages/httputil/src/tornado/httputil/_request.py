@@ -97,7 +97,7 @@ class HTTPServerRequest:
         self.protocol = protocol or "http"
         self.host = host or self.headers.get("Host") or "127.0.0.1"
         self._host_name: str | None = None
-        self.connection = connection
+        self.connection: Any = connection
         self.server_connection = server_connection
         self._start_time = time.time() if start_time is None else start_time
         self._finish_time: float | None = None
