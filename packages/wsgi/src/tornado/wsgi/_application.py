@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import tornado.web
 from tornado.httputil import responses
@@ -153,7 +153,7 @@ class WSGIApplication(tornado.web.Application):
         what = f"{environ.get('REQUEST_METHOD', '?')} {environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
         conn = _WSGIConnection(what)
         request = request_from_environ(environ, conn)
-        run_without_waiting(lambda: tornado.web.Application.__call__(self, request), what)
+        run_without_waiting(lambda: tornado.web.Application.__call__(self, cast(Any, request)), what)
         if conn.error is not None:
             raise conn.error
         if not conn.done:

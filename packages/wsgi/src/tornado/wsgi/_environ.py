@@ -128,7 +128,6 @@ def environ_from_request(
         "wsgi.multithread": multithread,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
-        "wsgi.input_terminated": True,
     }
     headers = request.headers
     for name_, value in headers.get_all():
