@@ -34,20 +34,18 @@ from tornado.httputil import (
     Data,
     EndOfMessage,
     H1Connection,
-    HTTPHeaders,
     HTTPOutputError,
     HTTPServerRequest,
     ProtocolError,
     RequestHead,
-    ResponseStartLine,
     format_error_response,
 )
 
-from ._delegated import UNLIMITED, DelegateDriver, RequestContext
+from ._delegated import UNLIMITED, RequestContext
 from ._gzip import GZIP_CODINGS, GzipBody
 from ._limits import fields_over_limit
 from ._owner import ConnectionOwner
-from ._raw import raw_keeps_alive
+from ._respond import NONE, Responder
 from ._xheaders import apply_xheaders
 
 app_log = logging.getLogger("tornado.application")
@@ -55,18 +53,11 @@ gen_log = logging.getLogger("tornado.general")
 
 __all__ = ["HTTP1ServerConnection"]
 
-HeadersArg = HTTPHeaders | dict[str, str] | list[tuple[str, str]] | None
-
 # What the connection is waiting for; decides which timeout applies.
 _IDLE = 0  # between requests, nothing buffered
 _HEAD = 1  # part of a request head has arrived
 _BODY = 2  # reading a request body
 _HANDLING = 3  # the application has the request; no timeout
-
-# Response modes
-_NONE = 0
-_RAW = 1
-_FRAMED = 2
 
 _MAX_PAUSED_BUFFER = 256 * 1024
 
@@ -87,7 +78,7 @@ LINGER_BYTES = 1024 * 1024
 READ_SIZE = 64 * 1024
 
 
-class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
+class HTTP1ServerConnection(Responder, asyncio.Protocol):
     """Serves the requests of one client connection, in order.
 
     It is ``request.connection``.  Besides the raw 1.0-style ``request.write``, it offers the
@@ -113,7 +104,7 @@ class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
         self._protocol = server.protocol
         self._body: list[bytes] = []
         self._out: list[bytes] = []
-        self._mode = _NONE
+        self._mode = NONE
         self._raw_head = b""
         self._raw_keep_alive: bool | None = None
         self._in_receive = False
@@ -311,7 +302,7 @@ class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
             protocol,  # type: ignore[arg-type]
             self,
         )
-        self._mode = _NONE
+        self._mode = NONE
         self._raw_head = b""
         self._raw_keep_alive = None
         self._gzip = None
@@ -418,7 +409,7 @@ class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
 
     def _protocol_error(self, e: ProtocolError) -> None:
         gen_log.info("Malformed HTTP request from %s: %s", self.remote_ip, e)
-        if self.conn.response_started or self._mode != _NONE:
+        if self.conn.response_started or self._mode != NONE:
             self.close()
             return
         self._send_error_and_close(e.status_code)
@@ -462,7 +453,7 @@ class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
         app_log.error("Uncaught exception in request callback for %s %s", req.method, req.uri, exc_info=True)
         if self._closed or req is not self.request:
             return
-        if self._mode == _NONE and not self.conn.response_started:
+        if self._mode == NONE and not self.conn.response_started:
             self.write_response(500, None, b"", None, req)
         else:
             self._out.clear()
@@ -519,138 +510,14 @@ class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
             return
         self._arm_timer()
 
-    # ------------------------------------------------------------------- responding
-
-    def _check_request(self, req: HTTPServerRequest | None) -> bool:
-        """False when the write belongs to a request that is over or a closed connection."""
-        if self._closed:
-            return False
-        if req is not None and req is not self.request:
-            if self.request is None:
-                raise HTTPOutputError("the response to this request was already finished")
-            raise HTTPOutputError("this request is not the one currently being answered")
-        if self.request is None:
-            raise HTTPOutputError("no request is being answered on this connection")
-        return True
-
-    def write_raw(self, data: bytes, request: HTTPServerRequest | None = None) -> None:
-        """Send raw response bytes (Tornado 1.0 ``request.write``)."""
-        if (request is not self.request or self._closed) and not self._check_request(request):
-            return
-        if self._mode == _FRAMED:
-            raise HTTPOutputError("raw write after write_headers on the same response")
-        self._mode = _RAW
-        if self._raw_keep_alive is None:
-            self._sniff_raw_head(data)
-        self._out.append(data)
-        if not self._in_receive and not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
-
-    def _sniff_raw_head(self, data: bytes) -> None:
-        """Decide from a raw response head whether the connection can carry another request."""
-        head = self._raw_head + data if self._raw_head else data
-        end = head.find(b"\r\n\r\n")
-        if end < 0:
-            self._raw_head = head[:65536]
-            return
-        self._raw_head = b""
-        ka = self.conn.keep_alive
-        if ka:
-            req = self.request
-            assert req is not None
-            ka = raw_keeps_alive(head[: end + 2], req.version, req.method)
-        self._raw_keep_alive = ka
-
-    def write_headers(
-        self,
-        start_line: int | ResponseStartLine,
-        headers: HeadersArg = None,
-        chunk: bytes | None = None,
-        reason: str | None = None,
-    ) -> asyncio.Future[None]:
-        """Start the response.  Give a Content-Length header when the body size is known;
-        otherwise the body is sent chunked (HTTP/1.1) or until close (HTTP/1.0).
-
-        ``start_line`` is a status code or (Tornado 6) a ResponseStartLine.  The future
-        resolves when more may be written (flow control).
-        """
-        if type(start_line) is int:
-            status_code = start_line
-        elif isinstance(start_line, ResponseStartLine):
-            status_code = start_line.code
-            if reason is None:
-                reason = start_line.reason or None
-        else:
-            raise TypeError(f"write_headers needs a status code or ResponseStartLine, got {start_line!r}")
-        if not self._check_request(None):
-            return self._written()
-        if self._mode != _NONE:
-            raise HTTPOutputError("write_headers called twice for one response")
-        self._mode = _FRAMED
-        self._out.append(self.conn.send_response_head(status_code, headers, reason))
-        if chunk:
-            self._out.append(self.conn.send_data(chunk))
-        return self._written()
-
-    def write(self, chunk: bytes) -> asyncio.Future[None]:
-        """Send part of the body started by :meth:`write_headers`; the future resolves when
-        more may be written."""
-        if not self._check_request(None):
-            return self._written()
-        if self._mode != _FRAMED:
-            raise HTTPOutputError("write() needs write_headers() first (use request.write for raw bytes)")
-        data = self.conn.send_data(chunk)
-        if data:
-            self._out.append(data)
-        return self._written()
-
-    def _written(self) -> asyncio.Future[None]:
-        """After queueing output: while serving input it joins the batch, otherwise it goes now."""
-        if self._in_receive:
-            fut: asyncio.Future[None] = self._loop.create_future()
-            fut.set_result(None)
-            return fut
-        return self.flush()
-
-    def write_response(
-        self,
-        status_code: int,
-        headers: HeadersArg,
-        body: bytes,
-        reason: str | None = None,
-        request: HTTPServerRequest | None = None,
-    ) -> None:
-        """A whole response (Content-Length set) and finish, composed into one write."""
-        if not self._check_request(request):
-            return
-        if self._mode != _NONE:
-            raise HTTPOutputError("a response was already started")
-        self._mode = _FRAMED
-        self._out.append(self.conn.send_response(status_code, headers, body, reason))
-        self._response_done()
-
-    def finish(self, request: HTTPServerRequest | None = None) -> None:
-        """End the current response."""
-        if (request is not self.request or self._closed) and not self._check_request(request):
-            return
-        mode = self._mode
-        if mode == _FRAMED:
-            end = self.conn.send_end()
-            if end:
-                self._out.append(end)
-        elif mode == _RAW:
-            self.conn.end_raw_response(bool(self._raw_keep_alive))
-        else:
-            raise HTTPOutputError("finish() called before anything was written")
-        self._response_done()
+    # ------------------------------------------------------------------- lifecycle
 
     def _response_done(self) -> None:
         req = self.request
         assert req is not None
         req._finish_time = time.time()
         self.request = None
-        self._mode = _NONE
+        self._mode = NONE
         if self._md is not None:
             self._md = None
             self._md_reading = False
@@ -683,36 +550,6 @@ class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
                 self._in_receive = False
             if self._out:
                 self._flush()
-
-    def _queue(self, data: bytes) -> None:
-        self._out.append(data)
-        if not self._in_receive and not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        out = self._out
-        if not out:
-            return
-        data = out[0] if len(out) == 1 else b"".join(out)
-        out.clear()
-        if not self._closed and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
-
-    send_pending = _flush  # for the server's batched send
-
-    def flush(self) -> asyncio.Future[None]:
-        """Send what is queued; the future resolves once the kernel is accepting data again."""
-        self._flush()
-        fut: asyncio.Future[None] = self._loop.create_future()
-        if self._writing_paused and not self._closed:
-            self._drain_waiters.append(fut)
-        else:
-            fut.set_result(None)
-        return fut
-
-    # ------------------------------------------------------------------- lifecycle
 
     @property
     def closed(self) -> bool:
@@ -763,5 +600,5 @@ class HTTP1ServerConnection(DelegateDriver, asyncio.Protocol):
         if self.request is None:
             self._flush()
             self.close()
-        elif not self.conn.response_started and self._mode == _NONE:
+        elif not self.conn.response_started and self._mode == NONE:
             self.conn.keep_alive = False
