@@ -245,3 +245,61 @@ def test_per_host_connection_limit(run: Any, impl: type[AsyncHTTPClient], script
 
 async def _make(impl: type[AsyncHTTPClient], **kw: Any) -> None:
     impl(force_instance=True, **kw).close()
+
+
+def test_large_reads_are_fed_in_pieces(run: Any, script_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads larger than FEED_SIZE (uvloop's 256 KiB) reach the core in pieces; bytes after
+    the end of a response inside one such read still make the connection unusable, even
+    when the response ends exactly where a piece does."""
+    from tornado.simple_httpclient import SimpleAsyncHTTPClient, _connection
+
+    feed = _connection.FEED_SIZE
+    monkeypatch.setattr(_connection, "READ_SIZE", 1 << 20)  # keep asyncio's 256 KiB reads
+    body = bytes(range(256)) * 1200  # 300 KiB
+    head_len = len(ok(b"", "Location: /after\r\n", status="302 Found")) + len(str(2 * feed)) - 1
+    redirect = ok(b"r" * (2 * feed - head_len), "Location: /after\r\n", status="302 Found")
+    assert len(redirect) == 2 * feed
+    stray = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray"
+
+    def handler(req: Any) -> bytes:
+        # The redirect is followed at once, on a pooled connection if there is one.
+        return redirect + stray if req.target == "/extra" else ok(body)
+
+    # Deliver the redirect and the stray bytes after it in one data_received call.
+    original = _connection.Connection.data_received
+    held = bytearray()
+
+    def gather(self: Any, data: bytes) -> None:
+        ex = self.exchange
+        if ex is not None and ex.request.url.endswith("/extra"):
+            held.extend(data)
+            if len(held) < len(redirect + stray):
+                return
+            data = bytes(held)
+        original(self, data)
+
+    monkeypatch.setattr(_connection.Connection, "data_received", gather)
+    srv = script_server(handler)
+    chunks: list[bytes] = []
+    rs = run(
+        sequential(
+            SimpleAsyncHTTPClient,
+            [(srv.url + "/s", {"streaming_callback": chunks.append}), srv.url + "/extra", srv.url + "/after"],
+        )
+    )
+    assert b"".join(chunks) == body
+    assert rs[1].body == body and rs[2].body == body
+    assert [q.target for q in srv.requests] == ["/s", "/extra", "/after", "/after"]
+    assert [q.connection for q in srv.requests] == [1, 1, 2, 2]
+
+
+def test_streamed_pieces_are_bounded(run: Any, script_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tornado.simple_httpclient import SimpleAsyncHTTPClient, _connection
+
+    monkeypatch.setattr(_connection, "READ_SIZE", 1 << 20)
+    body = bytes(range(256)) * 4000  # 1000 KiB, arriving in reads of up to 256 KiB
+    srv = script_server(lambda req: ok(body))
+    chunks: list[bytes] = []
+    (r,) = run(sequential(SimpleAsyncHTTPClient, [(srv.url + "/", {"streaming_callback": chunks.append})]))
+    assert r.code == 200 and b"".join(chunks) == body
+    assert max(map(len, chunks)) <= _connection.FEED_SIZE

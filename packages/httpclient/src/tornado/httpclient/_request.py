@@ -187,14 +187,60 @@ class HTTPRequest:
         return f"HTTPRequest({self.method} {self.url})"
 
 
+_OPTIONS = (
+    "url",
+    "method",
+    "auth_username",
+    "auth_password",
+    "auth_mode",
+    "connect_timeout",
+    "request_timeout",
+    "follow_redirects",
+    "max_redirects",
+    "user_agent",
+    "decompress_response",
+    "network_interface",
+    "streaming_callback",
+    "header_callback",
+    "prepare_curl_callback",
+    "proxy_host",
+    "proxy_port",
+    "proxy_username",
+    "proxy_password",
+    "proxy_auth_mode",
+    "allow_nonstandard_methods",
+    "validate_cert",
+    "ca_certs",
+    "allow_ipv6",
+    "client_key",
+    "client_cert",
+    "body_producer",
+    "expect_100_continue",
+    "ssl_options",
+)
+_UNSET = dict.fromkeys(_OPTIONS)
+
+
 class _RequestProxy:
-    """A request seen through defaults: unset (None) options come from ``defaults``."""
+    """A request seen through defaults: unset (None) options come from ``defaults``.
+
+    Options are resolved once, when the fetch starts (the backends read them many times
+    per request); changing the HTTPRequest after that does not affect the fetch.
+    """
 
     _start: float  # loop time at fetch(): deadlines count from here, across redirects
 
     def __init__(self, request: HTTPRequest, defaults: dict[str, Any]) -> None:
-        self.request = request
-        self.defaults = defaults
+        d = self.__dict__
+        d.update(_UNSET)
+        d.update(defaults)
+        for name, value in request.__dict__.items():
+            if value is not None:
+                d[name] = value
+        d["request"] = request
+        d["defaults"] = defaults
+        d["headers"] = request.headers
+        d["body"] = request.body
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self.request, name)
