@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import signal
 import socket
@@ -174,8 +175,6 @@ def test_starts_frontends_on_consecutive_ports_and_stops_them_all(launch: Callab
 def test_a_frontend_that_dies_is_restarted_on_its_port(launch: Callable[..., Launched]) -> None:
     launched = launch(2)
     before = pids(launched.base, 2)
-    import os
-
     os.kill(before[1], signal.SIGKILL)
 
     def replaced() -> bool:

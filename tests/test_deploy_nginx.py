@@ -1,0 +1,352 @@
+"""The production set-up end to end: Debian's nginx with deploy/nginx.conf in front of four
+frontends of the blog started by deploy/frontends.py, under load from wrk."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CONF = REPO / "deploy" / "nginx.conf"
+LAUNCHER = REPO / "deploy" / "frontends.py"
+BLOG = REPO / "demos" / "blog" / "blog.py"
+STATIC = REPO / "demos" / "blog" / "static"
+SECRET = "test-secret-for-the-deployed-blog"
+AUTHOR, PASSWORD = "ops@example.com", "a long enough password"
+COUNT = 4
+WAIT = 20.0
+
+
+def nginx_binary() -> str:
+    path = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if path is None:
+        reason = "nginx not found (install Debian's nginx package)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def free_run(count: int) -> int:
+    """The first of ``count`` consecutive free ports on 127.0.0.1."""
+    for _ in range(200):
+        base = free_port()
+        held: list[socket.socket] = []
+        try:
+            for p in range(base, base + count):
+                s = socket.socket()
+                held.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no run of free ports")
+
+
+def accepting(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def templated_config(base: int, port: int, tls_port: int, prefix: Path) -> str:
+    """deploy/nginx.conf with this test's ports, plus a TLS listener to show X-Scheme."""
+    text = CONF.read_text()
+    for i in range(COUNT):
+        old = f"server 127.0.0.1:{8000 + i} "
+        assert text.count(old) == 1, old
+        text = text.replace(old, f"server 127.0.0.1:{base + i} ")
+    old = "listen 8080;"
+    assert text.count(old) == 1
+    tls = (
+        f"listen 127.0.0.1:{port};\n        listen 127.0.0.1:{tls_port} ssl;\n"
+        f"        ssl_certificate {prefix}/cert.pem;\n        ssl_certificate_key {prefix}/key.pem;"
+    )
+    return text.replace(old, tls)
+
+
+class Stack:
+    def __init__(self, prefix: Path, base: int, port: int, tls_port: int) -> None:
+        self.prefix, self.base, self.port, self.tls_port = prefix, base, port, tls_port
+        self.launcher: subprocess.Popen[bytes] | None = None
+        self.nginx: subprocess.Popen[bytes] | None = None
+
+    @property
+    def frontend_ports(self) -> list[int]:
+        return list(range(self.base, self.base + COUNT))
+
+    def launcher_log(self) -> str:
+        return (self.prefix / "frontends.log").read_text(errors="replace")
+
+    def get(
+        self, path: str, headers: dict[str, str] | None = None, port: int | None = None
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=WAIT)
+        try:
+            conn.request("GET", path, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.headers, resp.read()
+        finally:
+            conn.close()
+
+    def who(self, port: int | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        status, _, body = self.get("/debug/whoami", headers, port)
+        assert status == 200, body
+        return json.loads(body)  # type: ignore[no-any-return]
+
+    def frontend_pids(self) -> list[int]:
+        return [self.who(p)["pid"] for p in self.frontend_ports]
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    nginx = nginx_binary()
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl not found") if os.environ.get("CI") == "true" else pytest.skip(
+            "openssl not found"
+        )
+    # Not under pytest's private tmp dir: nginx's workers (user nobody when started as root) must
+    # read the static files.
+    prefix = Path(tempfile.mkdtemp(prefix="tornado-deploy-"))
+    prefix.chmod(0o755)
+    stack = Stack(prefix, free_run(COUNT), free_port(), free_port())
+    try:
+        shutil.copytree(STATIC, prefix / "www" / "static")
+        for p in [prefix / "www", *(prefix / "www").rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+             "-keyout", str(prefix / "key.pem"), "-out", str(prefix / "cert.pem")],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        conf = prefix / "nginx.conf"
+        conf.write_text(templated_config(stack.base, stack.port, stack.tls_port, prefix))
+        db = [f"--sqlite={prefix / 'blog.db'}"]
+        subprocess.run(
+            [sys.executable, str(BLOG), f"--create_author={AUTHOR}", "--author_name=Ops", *db],
+            input=PASSWORD + "\n", text=True, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        with open(prefix / "frontends.log", "wb") as log:
+            stack.launcher = subprocess.Popen(
+                [sys.executable, str(LAUNCHER), f"--count={COUNT}", f"--base-port={stack.base}",
+                 "--settle=1.5", "--stop-timeout=15", "--",
+                 sys.executable, str(BLOG), "--port={port}", "--address=127.0.0.1", "--xheaders=true",
+                 "--debug_endpoints=true", f"--cookie_secret={SECRET}", "--drain_timeout=10", *db],
+                stdout=log, stderr=subprocess.STDOUT, cwd=prefix,
+            )  # fmt: skip
+        wait_for(lambda: all(accepting(p) for p in stack.frontend_ports), "the frontends", timeout=60)
+        with open(prefix / "nginx.out", "wb") as out:
+            stack.nginx = subprocess.Popen(
+                [nginx, "-p", f"{prefix}/", "-c", str(conf), "-g", "daemon off;"],
+                stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        wait_for(lambda: accepting(stack.port), "nginx")
+        yield stack
+    finally:
+        for process, sig in ((stack.nginx, signal.SIGQUIT), (stack.launcher, signal.SIGTERM)):
+            if process is not None and process.poll() is None:
+                process.send_signal(sig)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def test_shipped_config_passes_nginx_t() -> None:
+    nginx = nginx_binary()
+    with tempfile.TemporaryDirectory() as prefix:
+        out = subprocess.run(
+            [nginx, "-t", "-p", f"{prefix}/", "-c", str(CONF)], capture_output=True, text=True, timeout=60
+        )
+    assert out.returncode == 0, out.stderr
+    assert "test is successful" in out.stderr
+
+
+def test_requests_reach_every_frontend(stack: Stack) -> None:
+    seen = {stack.who()["port"] for _ in range(8 * COUNT)}
+    assert seen == set(stack.frontend_ports)
+
+
+def test_xheaders_give_the_handler_the_client_ip_and_scheme(stack: Stack) -> None:
+    spoof = {"X-Real-IP": "203.0.113.66", "X-Scheme": "https"}
+    # Straight to a frontend, the headers are believed (it runs with --xheaders)...
+    direct = stack.who(stack.base, spoof)
+    assert (direct["remote_ip"], direct["protocol"]) == ("203.0.113.66", "https")
+    # ...through nginx they are nginx's: the client's real address and scheme.
+    proxied = stack.who(headers=spoof)
+    assert (proxied["remote_ip"], proxied["protocol"]) == ("127.0.0.1", "http")
+    ctx = ssl.create_default_context(cafile=str(stack.prefix / "cert.pem"))
+    ctx.check_hostname = False
+    conn = http.client.HTTPSConnection("127.0.0.1", stack.tls_port, timeout=WAIT, context=ctx)
+    try:
+        conn.request("GET", "/debug/whoami", headers={"X-Scheme": "http"})
+        over_tls = json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    assert (over_tls["remote_ip"], over_tls["protocol"]) == ("127.0.0.1", "https")
+
+
+def test_nginx_serves_static_files_with_cache_headers_for_versioned_urls(stack: Stack) -> None:
+    _, _, page = stack.get("/")
+    m = re.search(r'href="(/static/blog\.css\?v=[0-9a-f]+)"', page.decode())
+    assert m, page[:500]
+    status, headers, body = stack.get(m.group(1))
+    assert status == 200
+    assert headers["Server"].startswith("nginx")  # not a frontend
+    assert body == (STATIC / "blog.css").read_bytes()
+    assert headers["Cache-Control"] == "max-age=315360000"
+    assert headers["Expires"].endswith("2037 23:55:55 GMT")
+    status, headers, _ = stack.get("/static/blog.css")
+    assert status == 200 and "Expires" not in headers and "Cache-Control" not in headers
+    assert stack.get("/static/missing.css?v=1")[0] == 404
+    _, headers, _ = stack.get("/")
+    assert headers["Server"].startswith("TornadoServer")  # proxy_pass_header Server
+
+
+def test_uploads_over_client_max_body_size_are_refused_by_nginx(stack: Stack) -> None:
+    with socket.create_connection(("127.0.0.1", stack.port), timeout=WAIT) as s:
+        s.sendall(
+            b"POST /compose HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 60000000\r\n\r\n"
+        )
+        reply = s.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
+
+
+def test_signed_in_author_moves_between_frontends_and_pages_are_gzipped(stack: Stack) -> None:
+    """One cookie secret and one database: a session made on one frontend works on all."""
+    conn_headers: dict[str, str] = {}
+    cookies: dict[str, str] = {}
+
+    def request(method: str, path: str, fields: dict[str, str] | None = None) -> tuple[int, Any, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=WAIT)
+        headers = dict(conn_headers)
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        for header in resp.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            cookies[name] = rest.split(";")[0]
+        return resp.status, resp.headers, data
+
+    request("GET", "/auth/login")
+    status, _, _ = request(
+        "POST", "/auth/login", {"email": AUTHOR, "password": PASSWORD, "_xsrf": cookies["_xsrf"]}
+    )
+    assert status == 302
+    titles = [f"Through nginx {i}" for i in range(COUNT)]
+    for title in titles:  # round robin: each POST lands on another frontend
+        status, _, _ = request(
+            "POST", "/compose", {"title": title, "markdown": "x " * 600, "_xsrf": cookies["_xsrf"]}
+        )
+        assert status == 302
+    _, _, home = request("GET", "/")
+    assert all(t.encode() in home for t in titles)
+    conn_headers["Accept-Encoding"] = "gzip"
+    _, headers, body = request("GET", "/")
+    assert headers["Content-Encoding"] == "gzip"
+    assert all(t.encode() in gzip.decompress(body) for t in titles)
+    _, headers, _ = request("GET", "/static/blog.css")
+    assert "Content-Encoding" not in headers  # under gzip_min_length
+
+
+def _wrk_in_background(
+    wrk: Callable[..., int], url: str, seconds: int
+) -> tuple[threading.Thread, dict[str, Any]]:
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["requests"] = wrk(url, seconds=seconds, connections=16)
+        except BaseException as e:  # reported by the test thread
+            result["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, result
+
+
+def test_rolling_restart_under_load_loses_nothing(stack: Stack, wrk: Callable[..., int]) -> None:
+    before = stack.frontend_pids()
+    assert stack.launcher is not None
+    done_marks = stack.launcher_log().count("rolling restart done")
+    t, result = _wrk_in_background(wrk, f"http://127.0.0.1:{stack.port}/", seconds=30)
+    time.sleep(1.0)
+    stack.launcher.send_signal(signal.SIGHUP)
+    wait_for(
+        lambda: stack.launcher_log().count("rolling restart done") > done_marks, "the rolling restart", 60
+    )
+    assert t.is_alive(), "the load should outlast the rolling restart"
+    t.join(90)
+    if "error" in result:
+        raise result["error"]  # a wrk failure: socket errors or non-2xx answers
+    assert result["requests"] > 0
+    after = stack.frontend_pids()
+    assert not set(before) & set(after), (before, after)
+
+
+def test_sigkill_of_a_frontend_costs_no_request(stack: Stack, wrk: Callable[..., int]) -> None:
+    victim_port = stack.base + 2
+    victim = stack.who(victim_port)["pid"]
+    t, result = _wrk_in_background(wrk, f"http://127.0.0.1:{stack.port}/", seconds=6)
+    time.sleep(1.5)
+    os.kill(victim, signal.SIGKILL)
+    t.join(60)
+    if "error" in result:
+        raise result["error"]
+    assert result["requests"] > 0
+
+    def replaced() -> bool:
+        try:
+            return stack.who(victim_port)["pid"] != victim
+        except (OSError, AssertionError):
+            return False
+
+    wait_for(replaced, "the launcher to restart the killed frontend", 60)
+    assert "exited with -9" in stack.launcher_log()
