@@ -19,8 +19,9 @@ from tornado.httputil import HTTPHeaders
 class LiveServer:
     """An application served in its own thread and event loop."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, **server_kwargs: Any) -> None:
         self.app = app
+        self._server_kwargs = server_kwargs
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
@@ -41,7 +42,7 @@ class LiveServer:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            self.server = HTTPServer(self.app)
+            self.server = HTTPServer(self.app, **self._server_kwargs)
 
             async def start() -> None:
                 self.server.add_sockets([self._sock])
@@ -160,8 +161,8 @@ def serve() -> Iterator[Callable[[Any], LiveServer]]:
     """``server = serve(app)`` starts ``app``; every server is stopped after the test."""
     servers: list[LiveServer] = []
 
-    def start(app: Any) -> LiveServer:
-        s = LiveServer(app)
+    def start(app: Any, **server_kwargs: Any) -> LiveServer:
+        s = LiveServer(app, **server_kwargs)
         servers.append(s)
         return s
 

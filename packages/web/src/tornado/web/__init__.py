@@ -5,7 +5,7 @@ Map URL patterns to RequestHandler subclasses in an Application, then serve it w
 """
 
 from tornado.web.application import Application, GZipContentEncoding
-from tornado.web.decorators import addslash, asynchronous, authenticated, removeslash
+from tornado.web.decorators import addslash, asynchronous, authenticated, removeslash, stream_request_body
 from tornado.web.errors import Finish, HTTPError, MissingArgumentError
 from tornado.web.handler import RequestHandler
 from tornado.web.handlers import ErrorHandler, FallbackHandler, RedirectHandler
@@ -34,5 +34,6 @@ __all__ = [
     "create_signed_value",
     "decode_signed_value",
     "removeslash",
+    "stream_request_body",
     "url",
 ]

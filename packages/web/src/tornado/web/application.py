@@ -10,7 +10,9 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tornado.httputil import HTTPServerConnectionDelegate
 from tornado.web._types import Request
+from tornado.web.dispatch import AppDispatcher, HandlerDelegate
 from tornado.web.handler import RequestHandler
 from tornado.web.handlers import ErrorHandler
 from tornado.web.routing import URLSpec
@@ -140,7 +142,7 @@ class _HostRoutes:
         return None
 
 
-class Application:
+class Application(HTTPServerConnectionDelegate):
     """A collection of request handlers and settings that make up a web application.
 
     ``Application(handlers, default_host="", transforms=None, **settings)``; each handler is
@@ -327,6 +329,29 @@ class Application:
                 return spec.handler_class, spec.kwargs, args, {}  # type: ignore[return-value]
         cls, kwargs = self._default_handler
         return cls, kwargs, [], {}
+
+    def start_request(self, server_conn: object, request_conn: Any) -> AppDispatcher:
+        """The HTTPServerConnectionDelegate interface: a delegate that routes at the head."""
+        return AppDispatcher(self, server_conn, request_conn)
+
+    def _handler_delegate(self, request: Any) -> HandlerDelegate:
+        direct = self._direct_routes
+        spec = direct.get(request.path) if direct is not None else None
+        if spec is not None:
+            return HandlerDelegate(self, request, spec.handler_class, spec.kwargs, None, None)
+        cls, kwargs, args, path_kwargs = self.find_handler(request)
+        return HandlerDelegate(self, request, cls, kwargs, args, path_kwargs)
+
+    def get_handler_delegate(
+        self,
+        request: Any,
+        target_class: type[RequestHandler],
+        target_kwargs: dict[str, Any] | None = None,
+        path_args: list[Any] | None = None,
+        path_kwargs: dict[str, Any] | None = None,
+    ) -> HandlerDelegate:
+        """An HTTPMessageDelegate that runs ``target_class`` for ``request`` (for custom routers)."""
+        return HandlerDelegate(self, request, target_class, target_kwargs, path_args, path_kwargs)
 
     def __call__(self, request: Request) -> Any:
         """Serve one request (the HTTPServer callback); returns an awaitable while it is pending."""

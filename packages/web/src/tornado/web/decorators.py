@@ -95,3 +95,22 @@ def addslash(method: _F) -> _F:
         return method(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+_H = TypeVar("_H", bound=type)
+
+
+def stream_request_body(cls: _H) -> _H:
+    """Class decorator: the handler gets its body piece by piece in ``data_received(chunk)``.
+
+    ``prepare()`` (which may be ``async``) runs when the head has arrived and before any of
+    the body is read; the verb method runs once the body is complete, and ``self.request.body``
+    stays empty.  The server's ``max_body_size`` still applies; ``prepare()`` may change it
+    for this request with ``self.request.connection.set_max_body_size(n)``.
+    """
+    from tornado.web.handler import RequestHandler
+
+    if not (isinstance(cls, type) and issubclass(cls, RequestHandler)):
+        raise TypeError(f"stream_request_body expects a RequestHandler subclass, got {cls!r}")
+    cls._stream_request_body = True
+    return cls

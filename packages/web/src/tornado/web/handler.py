@@ -103,6 +103,10 @@ class RequestHandler:
     _new_cookie: dict[str, http.cookies.Morsel[str]] | None = None
     _active_modules: dict[str, UIModule] | None = None
     _close_callback_set = False
+    _close_reported = False
+    # Set by @stream_request_body: the body goes to data_received() piece by piece.
+    _stream_request_body = False
+    _body_future: asyncio.Future[None] | None = None
     _extra_headers: list[tuple[str, str]] | None = None
     # Which hooks a subclass overrides, worked out once per class so the request path
     # skips calls to the empty defaults.
@@ -153,6 +157,10 @@ class RequestHandler:
 
     def on_finish(self) -> None:
         """Called after the response has been sent; for cleanup and logging."""
+
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        """A piece of the request body, for ``@stream_request_body`` handlers (may be ``async``)."""
+        raise NotImplementedError()
 
     def on_connection_close(self) -> None:
         """Called when the client closes the connection before the response is finished.
@@ -587,17 +595,18 @@ class RequestHandler:
                 # The whole response at once: the server composes it into a single write.
                 conn.write_response(status, headers, chunk, self._reason, self.request)
                 return _DONE
-            conn.write_headers(status, headers, chunk, self._reason)
-            return _as_awaitable(conn.flush())
+            written = conn.write_headers(status, headers, chunk, self._reason)
+            return _as_awaitable(written if written is not None else conn.flush())
         if self._transforms:
             for t in self._transforms:
                 chunk = t.transform_chunk(chunk, finishing)
+        written = None
         if chunk and self.request.method != "HEAD":
-            conn.write(chunk)
+            written = conn.write(chunk)
         if finishing:
             conn.finish(self.request)
             return _DONE
-        return _as_awaitable(conn.flush())
+        return _as_awaitable(written if written is not None else conn.flush())
 
     def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Awaitable[None]:
         """Complete the response; no output may follow."""
@@ -809,29 +818,36 @@ class RequestHandler:
         return wrapper
 
     def _on_connection_close(self) -> None:
-        if not self._finished:
+        # Once per request, however the close is reported (close callback, streaming delegate).
+        if not self._finished and not self._close_reported:
+            self._close_reported = True
             self.on_connection_close()
+
+    def _begin(self, transforms: list[Any] | None, args: list[str], kwargs: dict[str, str]) -> str:
+        """What precedes prepare(): the method check, path arguments, close callback and XSRF."""
+        self._transforms = transforms
+        method = self.request.method
+        if method not in self.SUPPORTED_METHODS:
+            raise HTTPError(405)
+        self.path_args = args
+        self.path_kwargs = kwargs
+        if self._hooks_close:
+            set_cb = getattr(self.request.connection, "set_close_callback", None)
+            if set_cb is not None:
+                set_cb(self._on_connection_close)
+                self._close_callback_set = True
+        if self.application._xsrf_cookies:
+            if method in ("GET", "HEAD", "OPTIONS"):
+                if self.SETS_XSRF_COOKIE:
+                    self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie for every visitor
+            else:
+                self.check_xsrf_cookie()
+        return method
 
     def _execute(self, transforms: list[Any] | None, args: list[str], kwargs: dict[str, str]) -> Any:
         """Run prepare() and the verb method; returns an awaitable while an async part is pending."""
-        self._transforms = transforms
         try:
-            method = self.request.method
-            if method not in self.SUPPORTED_METHODS:
-                raise HTTPError(405)
-            self.path_args = args
-            self.path_kwargs = kwargs
-            if self._hooks_close:
-                set_cb = getattr(self.request.connection, "set_close_callback", None)
-                if set_cb is not None:
-                    set_cb(self._on_connection_close)
-                    self._close_callback_set = True
-            if self.application._xsrf_cookies:
-                if method in ("GET", "HEAD", "OPTIONS"):
-                    if self.SETS_XSRF_COOKIE:
-                        self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie for every visitor
-                else:
-                    self.check_xsrf_cookie()
+            method = self._begin(transforms, args, kwargs)
             if self._hooks_prepare:
                 result = self.prepare()
                 if result is not None and isawaitable(result):

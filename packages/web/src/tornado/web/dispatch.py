@@ -1,0 +1,138 @@
+"""Serving one request for an Application, as the server's HTTPMessageDelegate.
+
+The route is found when the head arrives.  An ordinary handler runs once the whole body
+is in (as Tornado always did); a ``@stream_request_body`` handler is created at once, its
+``prepare()`` runs before the first body byte is read, and each piece goes to its
+``data_received()`` as it arrives, so the body is never held whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
+from tornado.httputil import HTTPHeaders, HTTPMessageDelegate, HTTPServerRequest, RequestStartLine
+from tornado.web import streaming
+
+if TYPE_CHECKING:
+    from tornado.web.application import Application
+    from tornado.web.handler import RequestHandler
+
+__all__ = ["HandlerDelegate", "request_for"]
+
+
+def request_for(
+    request_conn: Any, server_conn: object, start_line: RequestStartLine, headers: HTTPHeaders
+) -> HTTPServerRequest:
+    """The request object for a new message: the one our server built already, or a new one."""
+    req = getattr(request_conn, "request", None)
+    if type(req) is HTTPServerRequest and req.headers is headers and req.uri == start_line.path:
+        return req
+    return HTTPServerRequest(
+        connection=request_conn, server_connection=server_conn, start_line=start_line, headers=headers
+    )
+
+
+class HandlerDelegate(HTTPMessageDelegate):
+    """Runs one RequestHandler for one request (Tornado 6's ``get_handler_delegate`` result)."""
+
+    __slots__ = (
+        "application",
+        "request",
+        "handler_class",
+        "handler_kwargs",
+        "path_args",
+        "path_kwargs",
+        "_state",
+    )
+
+    def __init__(
+        self,
+        application: Application,
+        request: HTTPServerRequest,
+        handler_class: type[RequestHandler],
+        handler_kwargs: dict[str, Any] | None,
+        path_args: list[Any] | None,
+        path_kwargs: dict[str, Any] | None,
+    ) -> None:
+        self.application = application
+        self.request = request
+        self.handler_class = handler_class
+        self.handler_kwargs = handler_kwargs or {}
+        self.path_args = path_args or []
+        self.path_kwargs = path_kwargs or {}
+        # Body pieces (list) for an ordinary handler, the handler itself when streaming.
+        self._state: Any = None
+
+    def headers_received(self, start_line: Any, headers: HTTPHeaders) -> Awaitable[None] | None:
+        if self.handler_class._stream_request_body:
+            handler = self._make_handler()
+            self._state = handler
+            return streaming.start(handler, self._transforms(), self.path_args, self.path_kwargs)
+        return None
+
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        state = self._state
+        if state is None:
+            self._state = [chunk]
+        elif type(state) is list:
+            state.append(chunk)
+        else:
+            return streaming.data(state, chunk)
+        return None
+
+    def finish(self) -> None:
+        self.execute()
+
+    def on_connection_close(self) -> None:
+        state = self._state
+        if state is not None and type(state) is not list:
+            streaming.closed(state)
+        else:
+            self._state = None
+
+    def _make_handler(self) -> RequestHandler:
+        return self.handler_class(self.application, self.request, **self.handler_kwargs)
+
+    def _transforms(self) -> list[Any] | None:
+        transforms = self.application.transforms
+        return [t(self.request) for t in transforms] if transforms else None
+
+    def execute(self) -> Any:
+        """Run the handler now that the body is complete; an awaitable while it is pending."""
+        state = self._state
+        if state is not None and type(state) is not list:
+            streaming.done(state)
+            return None
+        if state:
+            self.request.body = state[0] if len(state) == 1 else b"".join(state)
+            self._state = None
+        handler = self._make_handler()
+        return handler._execute(self._transforms(), self.path_args, self.path_kwargs)
+
+
+class AppDispatcher(HTTPMessageDelegate):
+    """The message delegate ``Application.start_request`` returns: routes at the head."""
+
+    __slots__ = ("application", "server_conn", "request_conn", "delegate")
+
+    def __init__(self, application: Application, server_conn: object, request_conn: Any) -> None:
+        self.application = application
+        self.server_conn = server_conn
+        self.request_conn = request_conn
+        self.delegate: HTTPMessageDelegate | None = None
+
+    def headers_received(self, start_line: Any, headers: HTTPHeaders) -> Awaitable[None] | None:
+        request = request_for(self.request_conn, self.server_conn, start_line, headers)
+        self.delegate = delegate = self.application._handler_delegate(request)
+        return delegate.headers_received(start_line, headers)
+
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        return self.delegate.data_received(chunk)  # type: ignore[union-attr]
+
+    def finish(self) -> None:
+        self.delegate.finish()  # type: ignore[union-attr]
+
+    def on_connection_close(self) -> None:
+        if self.delegate is not None:
+            self.delegate.on_connection_close()
