@@ -3,200 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
-import os
-import signal
 import socket
 import ssl
-import struct
-import sys
-import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Union
 
 from tornado.httputil import HTTPServerConnectionDelegate, HTTPServerRequest
 from tornado.ioloop import IOLoop
+from tornado.iostream import ssl_options_to_context
+from tornado.netutil import bind_sockets, listen_backlog
+from tornado.process import fork_processes, task_id
 
 from ._connection import READ_SIZE, HTTP1ServerConnection
 
 gen_log = logging.getLogger("tornado.general")
 
-__all__ = ["HTTPServer", "bind_sockets", "fork_processes", "task_id"]
+# bind_sockets, fork_processes and task_id live in tornado.netutil and tornado.process;
+# they are re-exported here, where they were first published.
+__all__ = ["HTTPServer", "bind_sockets", "fork_processes", "task_id", "ssl_options_to_context"]
 
 RequestCallback = Union[
     Callable[[HTTPServerRequest], Union[None, Awaitable[Any], Any]], HTTPServerConnectionDelegate
 ]
 
+# More than Tornado's 128: a busy HTTP server should not drop SYNs while it is accepting.
 _DEFAULT_BACKLOG = 1024
-_SSL_OPTION_KEYS = frozenset(["certfile", "keyfile", "password", "cert_reqs", "ca_certs", "ciphers"])
-
-
-def ssl_options_to_context(ssl_options: dict[str, Any] | ssl.SSLContext) -> ssl.SSLContext:
-    """Turn a Tornado-style ``{"certfile": ..., "keyfile": ...}`` dict into an SSLContext."""
-    if isinstance(ssl_options, ssl.SSLContext):
-        return ssl_options
-    if not isinstance(ssl_options, dict):
-        raise TypeError(f"ssl_options must be a dict or ssl.SSLContext, got {type(ssl_options).__name__}")
-    unknown = set(ssl_options) - _SSL_OPTION_KEYS
-    if unknown:
-        raise ValueError(
-            f"ssl_options: unknown setting(s) {sorted(unknown)}; allowed: {sorted(_SSL_OPTION_KEYS)}"
-        )
-    if "certfile" not in ssl_options:
-        raise ValueError("ssl_options: 'certfile' is required")
-    for key in ("certfile", "keyfile", "ca_certs"):
-        path = ssl_options.get(key)
-        if path is not None and not os.path.exists(path):
-            raise ValueError(f"ssl_options: {key} {path!r} does not exist")
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(ssl_options["certfile"], ssl_options.get("keyfile"), ssl_options.get("password"))
-    if "cert_reqs" in ssl_options:
-        ctx.verify_mode = ssl_options["cert_reqs"]
-    if "ca_certs" in ssl_options:
-        ctx.load_verify_locations(ssl_options["ca_certs"])
-    if "ciphers" in ssl_options:
-        ctx.set_ciphers(ssl_options["ciphers"])
-    return ctx
-
-
-def bind_sockets(
-    port: int,
-    address: str | None = None,
-    family: socket.AddressFamily = socket.AF_UNSPEC,
-    backlog: int = _DEFAULT_BACKLOG,
-    flags: int | None = None,
-    reuse_port: bool = False,
-) -> list[socket.socket]:
-    """Create listening, non-blocking sockets for ``port`` on every address ``address`` resolves to.
-
-    ``address`` None or ``""`` listens on all interfaces.  With ``port=0`` every socket gets
-    the same (kernel-chosen) port.
-    """
-    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
-        raise ValueError(f"port must be an int in 0..65535, got {port!r}")
-    if reuse_port and not hasattr(socket, "SO_REUSEPORT"):
-        raise ValueError("reuse_port: SO_REUSEPORT is not supported on this platform")
-    if not address:
-        address = None
-    if flags is None:
-        flags = socket.AI_PASSIVE
-    if not socket.has_ipv6 and family == socket.AF_UNSPEC:
-        family = socket.AF_INET
-    sockets: list[socket.socket] = []
-    bound_port: int | None = None
-    seen: set[tuple[Any, ...]] = set()
-    infos = socket.getaddrinfo(address, port, family, socket.SOCK_STREAM, 0, flags)
-    for af, socktype, proto, _canon, sockaddr in sorted(infos, key=lambda i: i[0]):
-        key = (af, sockaddr[:2])
-        if key in seen:
-            continue
-        seen.add(key)
-        if af == socket.AF_INET6 and len(sockaddr) == 4 and sockaddr[3] != 0:
-            continue  # link-local scoped address
-        try:
-            sock = socket.socket(af, socktype, proto)
-        except OSError as e:
-            if e.errno == errno.EAFNOSUPPORT:
-                continue
-            raise
-        try:
-            if os.name != "nt":
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if reuse_port:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            if af == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            addr: Any = sockaddr
-            if port == 0 and bound_port is not None:
-                addr = (sockaddr[0], bound_port) + tuple(sockaddr[2:])
-            sock.setblocking(False)
-            sock.bind(addr)
-            bound_port = sock.getsockname()[1]
-            sock.listen(backlog)
-            _BACKLOGS[sock] = backlog
-        except BaseException:
-            sock.close()
-            for s in sockets:
-                s.close()
-            raise
-        sockets.append(sock)
-    if not sockets:
-        raise OSError(f"could not bind any socket for {address!r}:{port}")
-    return sockets
-
-
-# Backlogs given to bind_sockets, for platforms where a socket cannot tell its own.
-_BACKLOGS: weakref.WeakKeyDictionary[socket.socket, int] = weakref.WeakKeyDictionary()
-_TCP_LISTEN = 10
-
-
-def listen_backlog(sock: socket.socket) -> int:
-    """The backlog ``sock`` is listening with, so serving it keeps what the user chose.
-
-    asyncio's ``create_server`` calls ``listen()`` again with the backlog it is given.  Linux
-    reports a listening socket's backlog in ``TCP_INFO`` (``tcpi_sacked``); elsewhere the
-    value passed to :func:`bind_sockets` is used, or the default for sockets made elsewhere.
-    """
-    tcp_info = getattr(socket, "TCP_INFO", None)
-    if tcp_info is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            info = sock.getsockopt(socket.IPPROTO_TCP, tcp_info, 104)
-        except OSError:
-            info = b""
-        if len(info) >= 32 and info[0] == _TCP_LISTEN:
-            return int(struct.unpack_from("I", info, 28)[0])
-    return _BACKLOGS.get(sock, _DEFAULT_BACKLOG)
-
-
-_task_id: int | None = None
-
-
-def task_id() -> int | None:
-    """Which pre-forked child this is (0..n-1), or None when not forked."""
-    return _task_id
-
-
-def fork_processes(num_processes: int | None) -> int:
-    """Fork ``num_processes`` children (0 or None: one per CPU) and return the child's index.
-
-    Only children return.  The parent waits for them, forwards SIGTERM/SIGINT to them and
-    exits when they have all exited.  Call it before any event loop is created.
-    """
-    global _task_id
-    if num_processes is None or num_processes <= 0:
-        num_processes = os.cpu_count() or 1
-    if not hasattr(os, "fork"):
-        raise RuntimeError("num_processes > 1 needs os.fork, which this platform lacks")
-    gen_log.info("Starting %d processes", num_processes)
-    children: dict[int, int] = {}
-    for i in range(num_processes):
-        pid = os.fork()
-        if pid == 0:
-            _task_id = i
-            return i
-        children[pid] = i
-
-    def forward(signum: int, frame: Any) -> None:
-        for pid in list(children):
-            try:
-                os.kill(pid, signum)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    status_code = 0
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        if pid in children:
-            children.pop(pid)
-            if os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
-                status_code = os.WEXITSTATUS(status)
-    sys.exit(status_code)
 
 
 def _positive(name: str, value: Any, allow_none: bool = False, allow_zero: bool = False) -> Any:
@@ -318,7 +150,9 @@ class HTTPServer:
         self.xheaders = bool(xheaders)
         self.trusted_downstream = _ip_list("trusted_downstream", trusted_downstream)
         self.ssl_options = ssl_options
-        self.ssl_context = ssl_options_to_context(ssl_options) if ssl_options is not None else None
+        self.ssl_context = (
+            ssl_options_to_context(ssl_options, server_side=True) if ssl_options is not None else None
+        )
         self.protocol = protocol
         self.decompress_request = bool(decompress_request)
         self.chunk_size = _count("chunk_size", READ_SIZE if chunk_size is None else chunk_size)
@@ -346,7 +180,7 @@ class HTTPServer:
 
     def listen(self, port: int, address: str = "") -> None:
         """Listen on ``port`` (all interfaces unless ``address``); serving starts with the loop."""
-        self.add_sockets(bind_sockets(port, address))
+        self.add_sockets(bind_sockets(port, address, backlog=_DEFAULT_BACKLOG))
 
     def bind(
         self,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import ssl
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -26,25 +28,23 @@ _SSL_WRITE_CAP = 64 * 1024
 _Socket = socket.socket
 
 
-_SSL_OPTION_KEYS = {
-    "certfile",
-    "keyfile",
-    "cert_reqs",
-    "ca_certs",
-    "ciphers",
-    "check_hostname",
-    "ssl_version",
-}
+_SSL_OPTION_KEYS = frozenset(
+    {"certfile", "keyfile", "password", "cert_reqs", "ca_certs", "ciphers", "check_hostname", "ssl_version"}
+)
 
 
 def ssl_options_to_context(
-    ssl_options: dict[str, Any] | ssl.SSLContext | None, server_side: bool
+    ssl_options: dict[str, Any] | ssl.SSLContext | None, server_side: bool | None = None
 ) -> ssl.SSLContext:
     """Turn a 1.0-style ``ssl.wrap_socket`` keyword dict into an SSLContext.
 
-    Keys: certfile, keyfile, cert_reqs, ca_certs, ciphers, check_hostname.  A client
-    context verifies the peer (system CAs, or ``ca_certs``) unless
-    ``cert_reqs=ssl.CERT_NONE``.
+    The one conversion of the stack (``tornado.netutil`` re-exports it; servers, clients and
+    streams all call it).  Keys: certfile, keyfile, password, cert_reqs, ca_certs, ciphers,
+    check_hostname, ssl_version.  ``server_side=True`` builds a server context, which needs a
+    certfile; ``False`` a client context that verifies the peer (system CAs, or ``ca_certs``)
+    unless ``cert_reqs=ssl.CERT_NONE``.  ``None`` is Tornado's older form: a generic context,
+    usable on either side, verifying nothing unless ``cert_reqs`` asks (DeprecationWarning).
+    An SSLContext is returned unchanged.  Bad settings raise ValueError naming them.
     """
     if isinstance(ssl_options, ssl.SSLContext):
         return ssl_options
@@ -58,19 +58,27 @@ def ssl_options_to_context(
         raise TypeError(f"ssl_options must be a dict or ssl.SSLContext, not {type(ssl_options).__name__}")
     unknown = set(ssl_options) - _SSL_OPTION_KEYS
     if unknown:
-        raise ValueError(f"unknown ssl_options key(s): {', '.join(sorted(unknown))}")
-    if server_side:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        if "certfile" not in ssl_options:
-            raise ValueError("ssl_options['certfile'] is required for a server-side stream")
-    else:
-        ctx = ssl.create_default_context(cafile=ssl_options.get("ca_certs"))
-    if "certfile" in ssl_options:
-        ctx.load_cert_chain(ssl_options["certfile"], ssl_options.get("keyfile"))
-    if server_side and "ca_certs" in ssl_options:
-        ctx.load_verify_locations(ssl_options["ca_certs"])
-    if "check_hostname" in ssl_options:
-        ctx.check_hostname = bool(ssl_options["check_hostname"])
+        raise ValueError(
+            f"ssl_options: unknown setting(s) {', '.join(sorted(unknown))}; "
+            f"allowed: {', '.join(sorted(_SSL_OPTION_KEYS))}"
+        )
+    if server_side and "certfile" not in ssl_options:
+        raise ValueError("ssl_options['certfile'] is required for a server-side context")
+    for key in ("certfile", "keyfile", "ca_certs"):
+        path = ssl_options.get(key)
+        if path is not None and not os.path.exists(path):
+            raise ValueError(f"ssl_options['{key}']: {path!r} does not exist")
+    ctx = _new_context(ssl_options, server_side)
+    try:
+        if "certfile" in ssl_options:
+            ctx.load_cert_chain(
+                ssl_options["certfile"], ssl_options.get("keyfile"), ssl_options.get("password")
+            )
+        # A default client context was already made to trust ca_certs alone.
+        if "ca_certs" in ssl_options and (server_side is not False or "ssl_version" in ssl_options):
+            ctx.load_verify_locations(ssl_options["ca_certs"])
+    except ssl.SSLError as e:
+        raise ValueError(f"ssl_options: cannot load certfile/keyfile/ca_certs: {e}") from e
     if "cert_reqs" in ssl_options:
         reqs = ssl_options["cert_reqs"]
         if reqs not in (ssl.CERT_NONE, ssl.CERT_OPTIONAL, ssl.CERT_REQUIRED):
@@ -78,9 +86,47 @@ def ssl_options_to_context(
         if reqs == ssl.CERT_NONE:
             ctx.check_hostname = False
         ctx.verify_mode = reqs
+    if "check_hostname" in ssl_options:
+        try:
+            ctx.check_hostname = bool(ssl_options["check_hostname"])
+        except ValueError as e:
+            raise ValueError(f"ssl_options['check_hostname'] conflicts with cert_reqs: {e}") from e
     if "ciphers" in ssl_options:
-        ctx.set_ciphers(ssl_options["ciphers"])
+        try:
+            ctx.set_ciphers(ssl_options["ciphers"])
+        except ssl.SSLError as e:
+            raise ValueError(f"ssl_options['ciphers']: {e}") from e
     return ctx
+
+
+def _new_context(ssl_options: dict[str, Any], server_side: bool | None) -> ssl.SSLContext:
+    version = ssl_options.get("ssl_version")
+    if version is not None and not isinstance(version, int):
+        raise ValueError(f"ssl_options['ssl_version'] must be an ssl.PROTOCOL_* constant, not {version!r}")
+    try:
+        return _context_for(ssl_options, server_side, version)
+    except (ValueError, ssl.SSLError) as e:
+        key = "ssl_version" if version is not None else "ca_certs"
+        raise ValueError(f"ssl_options['{key}']: {e}") from e
+
+
+def _context_for(
+    ssl_options: dict[str, Any], server_side: bool | None, version: int | None
+) -> ssl.SSLContext:
+    if server_side is None:
+        warnings.warn(
+            "ssl_options_to_context() without server_side builds a generic context; pass server_side",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # ssl.PROTOCOL_TLS itself
+            return ssl.SSLContext(ssl.PROTOCOL_TLS if version is None else version)
+    if version is not None:
+        return ssl.SSLContext(version)
+    if server_side:
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    return ssl.create_default_context(cafile=ssl_options.get("ca_certs"))
 
 
 class SSLIOStream(IOStream):
