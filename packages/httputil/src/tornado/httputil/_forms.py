@@ -124,11 +124,11 @@ def parse_qs_bytes(
         return result
     if max_fields is not None and data.count(b"&") >= max_fields:
         raise HTTPInputError(f"more than {max_fields} fields in a query string or form body")
-    fields = data.split(b"&")
-    if b"%" in data or b"+" in data:
-        pairs = _unescape_fields(fields, keep_blank_values, strict_parsing)
-    else:
-        pairs = _split_fields(fields, keep_blank_values, strict_parsing)
+    pairs = _decode_fields(data, keep_blank_values, strict_parsing)
+    if pairs is None:  # a malformed escape: parse_qsl keeps it as is
+        pairs = [
+            (_unquote(n), _unquote(v)) for n, v in _split_fields(data, keep_blank_values, strict_parsing)
+        ]
     for name, value in pairs:
         key = name.decode("utf-8", "replace")
         values = result.get(key)
@@ -139,12 +139,10 @@ def parse_qs_bytes(
     return result
 
 
-def _split_fields(
-    fields: list[bytes], keep_blank_values: bool, strict_parsing: bool
-) -> list[tuple[bytes, bytes]]:
+def _split_fields(data: bytes, keep_blank_values: bool, strict_parsing: bool) -> list[tuple[bytes, bytes]]:
     """``name=value`` fields as raw pairs, dropping what parse_qsl drops."""
     out = []
-    for field in fields:
+    for field in data.split(b"&"):
         name, eq, value = field.partition(b"=")
         if not eq:
             if strict_parsing:
@@ -157,32 +155,46 @@ def _split_fields(
     return out
 
 
-def _unescape_fields(
-    fields: list[bytes], keep_blank_values: bool, strict_parsing: bool
-) -> list[tuple[bytes, bytes]]:
-    """The pairs with ``+`` and ``%XX`` decoded.
+# Raw "&" and "=" become characters no escape can produce (a %XX escape or a raw byte decodes
+# to at most U+00FF), so the fields can be split after decoding.
+_AMP, _EQ = "\u0100", "\u0101"
 
-    When every escape is well formed, all of them are decoded in one C call (the
-    ``unicode_escape`` codec, after ``%`` becomes ``\\x``) and each name and value is sliced
-    out of the result by its length: a well-formed escape shrinks by exactly two bytes.  A
-    malformed escape (kept as is, as parse_qsl does) sends the form down the per-field path.
+
+def _decode_fields(
+    data: bytes, keep_blank_values: bool, strict_parsing: bool
+) -> list[tuple[bytes, bytes]] | None:
+    """The pairs with ``+`` and ``%XX`` decoded, or None when an escape is malformed.
+
+    Every escape of the string is decoded in one C call: ``%`` becomes ``\\x`` for the
+    ``unicode_escape`` codec (raw backslashes doubled first), and the separators become
+    ``\\u0100`` and ``\\u0101``, which nothing else can decode to.  Splitting the decoded
+    text then costs a few C calls per field.
     """
-    pairs = _split_fields(fields, keep_blank_values, strict_parsing)
-    parts = [p for pair in pairs for p in pair]
-    raw = b"&".join(parts).replace(b"+", b" ")  # "&": an escape never spans two parts
+    text = (
+        data.replace(b"\\", b"\\\\")
+        .replace(b"%", b"\\x")
+        .replace(b"+", b" ")
+        .replace(b"&", b"\\u0100")
+        .replace(b"=", b"\\u0101")
+    )
     try:
-        decoded = raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x").decode("unicode_escape").encode("latin-1")
+        decoded = text.decode("unicode_escape")
     except UnicodeDecodeError:
-        return [(_unquote(n), _unquote(v)) for n, v in pairs]
+        return None
     out = []
-    pos = 0
-    for i in range(0, len(parts), 2):
-        name, value = parts[i], parts[i + 1]
-        n_end = pos + len(name) - 2 * name.count(b"%")
-        v_start = n_end + 1
-        v_end = v_start + len(value) - 2 * value.count(b"%")
-        out.append((decoded[pos:n_end], decoded[v_start:v_end]))
-        pos = v_end + 1
+    for field in decoded.split(_AMP):
+        name, eq, value = field.partition(_EQ)
+        if not eq:
+            if strict_parsing:
+                raise ValueError(f"bad query field: {field.encode('latin-1')!r}")
+            if not keep_blank_values or not field:
+                continue
+        elif not value:
+            if not keep_blank_values:
+                continue
+        elif _EQ in value:
+            value = value.replace(_EQ, "=")
+        out.append((name.encode("latin-1"), value.encode("latin-1")))
     return out
 
 
