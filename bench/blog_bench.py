@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""The production set-up measured: the blog's home page through nginx, 1 and 2 frontends.
+
+    python3 bench/blog_bench.py                  # 1 and 2 frontends, 3 alternating rounds of 4 s
+    python3 bench/blog_bench.py --quick          # 2 s, one round: checks the harness
+
+The home page of demos/blog with 10 entries (each rendered by the ``Entry`` UI module, the
+page extending a base template, queries through tornado.database's AsyncConnection on an
+SQLite file), served by N frontends started with deploy/frontends.py behind Debian's nginx
+with deploy/nginx.conf (ports templated in).  The same application runs on our packages and
+on Tornado 6 (with our tornado.database installed into Tornado 6's package, since Tornado 6
+has none), behind the same nginx configuration.  wrk, pinned to core 1, measures each stack
+in alternation; each row is its median round.  nginx and the frontends are not pinned: with
+2 frontends on a 2-core machine they share the cores with wrk.  Results are printed and
+written to bench/results/blog.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import envs
+import loadgen
+from scenarios import BENCH
+
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+FRONTEND = BENCH / "servers" / "blog_frontend.py"
+LAUNCHER = ROOT / "deploy" / "frontends.py"
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+BLOG = ROOT / "demos" / "blog"
+ENTRIES = 10
+
+
+def _ours_reqs() -> list[str]:
+    names: list[str] = []
+    for top in ("web", "database", "options"):
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "localpkgs.py"), "closure", top],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        names += [n for n in out if n not in names]
+    return [x for n in names for x in ("-e", str(ROOT / "packages" / n))] + ["markdown", "nh3"]
+
+
+envs.PEER_REQS["blog-ours"] = _ours_reqs()
+# Not editable: the files must land inside Tornado 6's regular ``tornado`` package.
+envs.PEER_REQS["blog-tornado6"] = ["tornado>=6,<7", str(ROOT / "packages" / "database"), "markdown", "nh3"]
+STACKS = [("ours", "blog-ours"), ("tornado6", "blog-tornado6")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def free_run(count: int) -> int:
+    for _ in range(200):
+        base = free_port()
+        held: list[socket.socket] = []
+        try:
+            for p in range(base, base + count):
+                s = socket.socket()
+                held.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no run of free ports")
+
+
+def seed(db: Path) -> None:
+    """The demo's schema and ten entries of a few paragraphs each, as the blog stores them."""
+    conn = sqlite3.connect(db)
+    conn.executescript((BLOG / "schema.sql").read_text())
+    conn.execute(
+        "INSERT INTO authors VALUES ('bench@example.com', 'Bench', 'scrypt$1$1$1$x$x', '2026-01-01 00:00:00')"
+    )
+    para = "<p>" + "Tornado is a non-blocking web server and framework. " * 6 + "</p>"
+    for i in range(ENTRIES):
+        html = f"<p><strong>Entry {i}</strong> &amp; friends.</p>" + para * 3
+        stamp = f"2026-01-{i + 1:02d} 12:00:00"
+        conn.execute(
+            "INSERT INTO entries VALUES (?, 'bench@example.com', ?, ?, ?, ?, ?)",
+            (f"entry-{i}", f"Entry {i} <&>", "markdown", html, stamp, stamp),
+        )
+    conn.commit()
+    conn.close()
+
+
+def nginx_conf(prefix: Path, ports: list[int], listen: int) -> Path:
+    text = NGINX_CONF.read_text()
+    head, rest = text.split("upstream frontends {", 1)
+    _, tail = rest.split("}", 1)
+    servers = "".join(f"\n        server 127.0.0.1:{p} max_fails=1 fail_timeout=1s;" for p in ports)
+    text = head + "upstream frontends {" + servers + "\n    }" + tail
+    text = text.replace("listen 8080;", f"listen 127.0.0.1:{listen} backlog=4096;")
+    text = text.replace("access_log access.log;", "access_log off;")
+    conf = prefix / "nginx.conf"
+    conf.write_text(text)
+    return conf
+
+
+class Stack:
+    """nginx + deploy/frontends.py running N frontends of one framework."""
+
+    def __init__(self, name: str, python: Path, frontends: int, db: Path, workdir: Path) -> None:
+        self.name = name
+        self.prefix = workdir / f"{name}-{frontends}"
+        self.prefix.mkdir()
+        self.prefix.chmod(0o755)
+        shutil.copytree(BLOG / "static", self.prefix / "www" / "static")
+        for p in [self.prefix / "www", *(self.prefix / "www").rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        base = free_run(frontends)
+        self.ports = list(range(base, base + frontends))
+        self.port = free_port()
+        log = open(self.prefix / "frontends.log", "wb")  # noqa: SIM115 -- for the children's lifetime
+        self.launcher = subprocess.Popen(
+            [sys.executable, str(LAUNCHER), f"--count={frontends}", f"--base-port={base}", "--",
+             str(python), str(FRONTEND), "--port={port}", f"--sqlite={db}", "--logging=none",
+             "--cookie_secret=bench-secret"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log.close()
+        conf = nginx_conf(self.prefix, self.ports, self.port)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.nginx = subprocess.Popen(
+            [nginx, "-p", f"{self.prefix}/", "-c", str(conf), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.check():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name}: not serving the home page; see {self.prefix}/frontends.log")
+
+    def check(self) -> bool:
+        """Every frontend answers the home page with the ten entries."""
+        for _ in range(2 * len(self.ports)):
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            conn.request("GET", "/")
+            resp = conn.getresponse()
+            body = resp.read()
+            conn.close()
+            if resp.status != 200 or body.count(b'<article class="entry">') != ENTRIES:
+                return False
+        return b"Entry 9 &lt;&amp;&gt;" in body
+
+    def stop(self) -> None:
+        for proc, sig in ((self.nginx, signal.SIGQUIT), (self.launcher, signal.SIGTERM)):
+            if proc.poll() is None:
+                proc.send_signal(sig)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--frontends", default="1,2", help="comma-separated frontend counts")
+    p.add_argument("--duration", type=float)
+    p.add_argument("--warmup", type=float, default=1.0)
+    p.add_argument("--rounds", type=int)
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--quick", action="store_true")
+    a = p.parse_args()
+    duration = a.duration or (2.0 if a.quick else 4.0)
+    rounds = a.rounds or (1 if a.quick else 3)
+    counts = [int(x) for x in a.frontends.split(",") if x]
+    envs.ensure_tools()
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        sys.exit("nginx not found: apt-get install nginx")
+    pys = {name: envs.ensure_venv(venv) for name, venv in STACKS}
+    rows: dict[tuple[str, int], list[loadgen.WrkResult]] = {}
+    with tempfile.TemporaryDirectory(prefix="blog-bench-") as tmp:
+        work = Path(tmp)
+        work.chmod(0o755)
+        db = work / "blog.db"
+        seed(db)
+        for n in counts:
+            stacks = [Stack(name, pys[name], n, db, work) for name, _ in STACKS]
+            try:
+                for s in stacks:
+                    s.wait_ready()
+                for r in range(rounds):
+                    for s in stacks:
+                        res = loadgen.measure(s.url, a.connections, duration, a.warmup)
+                        rows.setdefault((s.name, n), []).append(res)
+                        envs.log(
+                            f"round {r + 1} {s.name} x{n}: {res.requests_per_s:.0f} req/s, errors {res.errors_text()}"
+                        )
+            finally:
+                for s in stacks:
+                    s.stop()
+    text = report(rows, counts, duration, rounds, a.connections)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "blog.md").write_text(text)
+
+
+def report(
+    rows: dict[tuple[str, int], list[loadgen.WrkResult]],
+    counts: list[int],
+    duration: float,
+    rounds: int,
+    conns: int,
+) -> str:
+    out = [
+        f"Blog home page (10 entries, Entry UI module) through nginx: wrk -c{conns}, {duration:g} s x {rounds} rounds",
+        "",
+        "| stack | frontends | req/s | p50 ms | p99 ms | errors | vs tornado6 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n in counts:
+        base = rows.get(("tornado6", n))
+        base_rps = statistics.median(r.requests_per_s for r in base) if base else None
+        for name, _ in STACKS:
+            results = rows.get((name, n))
+            if not results:
+                continue
+            mid = sorted(results, key=lambda r: r.requests_per_s)[len(results) // 2]
+            ratio = f"{mid.requests_per_s / base_rps:.2f}" if base_rps else "-"
+            out.append(
+                f"| {name} | {n} | {mid.requests_per_s:.0f} | {mid.p50_ms:.2f} | {mid.p99_ms:.2f} "
+                f"| {sum(r.errors for r in results)} | {ratio} |"
+            )
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    main()
