@@ -32,6 +32,7 @@ def test_generator_test_runs_through_gen_coroutine(run_case: Any) -> None:
     class Case(AsyncTestCase):
         @gen_test
         def test_a(self) -> Any:
+            assert asyncio.get_running_loop() is self.io_loop.asyncio_loop  # first step too
             value = yield gen.sleep(0.01)
             both = yield [gen.maybe_future(1), gen.maybe_future(2)]
             got.append((value, both))

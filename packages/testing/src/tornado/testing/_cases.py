@@ -228,7 +228,7 @@ def gen_test(func: _F | None = None, timeout: float | None = None) -> _F | Calla
             target: Any = None
             if isinstance(result, types.GeneratorType):
                 target = result
-                awaitable = gen.coroutine(lambda: result)()
+                awaitable: Any = gen.coroutine(lambda: result)  # started on the running loop
             elif inspect.isawaitable(result):
                 awaitable = result
             else:

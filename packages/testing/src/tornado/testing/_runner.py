@@ -171,6 +171,8 @@ def run_on_loop(
 ) -> Any:
     """Run ``io_loop`` until ``awaitable`` resolves and return its result.
 
+    ``awaitable`` may also be a function returning one, called once the loop runs (so a
+    generator test's first step already runs on the loop).
     After ``timeout`` seconds it is cancelled (a generator ``target`` is closed) and a
     TimeoutError says where ``target`` (the test's coroutine or generator) was waiting.  When
     ``failures`` records an exception from a callback first, the test is cancelled and that
@@ -180,7 +182,8 @@ def run_on_loop(
         target = awaitable
 
     async def guard() -> Any:
-        task = asyncio.ensure_future(awaitable)
+        started = awaitable() if callable(awaitable) and not inspect.isawaitable(awaitable) else awaitable
+        task = asyncio.ensure_future(started)
         failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         previous = failures.listener if failures is not None else None
 

@@ -35,7 +35,8 @@ import pytest
 
 TIMEOUT_OPTION = "--async-test-timeout"
 _FOREIGN_MARKERS = ("asyncio", "anyio", "trio")
-_OTHER_ASYNC_PLUGINS = ("asyncio",)  # pytest-asyncio's plugin name
+# Plugins that run async def tests themselves, by the modules they are loaded from.
+_OTHER_ASYNC_PLUGINS = ("pytest_asyncio",)
 
 
 def pytest_addoption(parser: Any) -> None:
@@ -52,7 +53,11 @@ def pytest_addoption(parser: Any) -> None:
         pass  # another Tornado plugin defined it; its value is read the same way
 
 
+_OTHER_PLUGIN_ACTIVE = pytest.StashKey[bool]()
+
+
 def pytest_configure(config: Any) -> None:
+    config.stash[_OTHER_PLUGIN_ACTIVE] = _other_async_plugin(config)
     config.addinivalue_line(
         "markers",
         "gen_test(timeout=None): run this async def or generator test on the IOLoop "
@@ -76,7 +81,15 @@ def _owned(item: Any) -> bool:
         return False
     if "io_loop" in getattr(item, "fixturenames", ()):
         return True
-    return not any(item.config.pluginmanager.has_plugin(p) for p in _OTHER_ASYNC_PLUGINS)
+    return not item.config.stash.get(_OTHER_PLUGIN_ACTIVE, False)
+
+
+def _other_async_plugin(config: Any) -> bool:
+    for plugin in config.pluginmanager.get_plugins():
+        name = getattr(plugin, "__name__", "")
+        if isinstance(name, str) and name.split(".")[0] in _OTHER_ASYNC_PLUGINS:
+            return True
+    return False
 
 
 def _timeout(item: Any) -> float:
@@ -85,11 +98,9 @@ def _timeout(item: Any) -> float:
     marker = item.get_closest_marker("gen_test")
     marked = None
     if marker is not None:
-        if marker.args:
-            raise pytest.UsageError(
-                f"{item.nodeid}: gen_test takes timeout as a keyword: @pytest.mark.gen_test(timeout=10)"
-            )
-        marked = marker.kwargs.get("timeout")
+        if len(marker.args) > 1 or (marker.args and "timeout" in marker.kwargs):
+            raise TypeError(f"{item.nodeid}: gen_test takes one timeout: @pytest.mark.gen_test(timeout=10)")
+        marked = marker.kwargs.get("timeout", marker.args[0] if marker.args else None)
     option = item.config.getoption("async_test_timeout", None)
     if option is not None:
         check_timeout(option, TIMEOUT_OPTION)
@@ -98,6 +109,26 @@ def _timeout(item: Any) -> float:
     marked = check_timeout(marked, "gen_test timeout")
     others = [t for t in (option, env_timeout()) if t is not None]
     return max([marked, *others])
+
+
+def _marked_gen_test(collector: Any, obj: Any) -> bool:
+    marks = getattr(obj, "pytestmark", [])
+    if any(getattr(m, "name", None) == "gen_test" for m in marks):
+        return True
+    return collector.get_closest_marker("gen_test") is not None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> Any:
+    """Collect generator tests marked gen_test, which pytest itself refuses."""
+    if not (inspect.isgeneratorfunction(obj) and collector.funcnamefilter(name)):
+        return None
+    if not _marked_gen_test(collector, obj):
+        return None
+    make = getattr(collector, "_genfunctions", None)
+    if make is not None:  # handles parametrize; long-standing, though not public
+        return list(make(name, obj))
+    return [pytest.Function.from_parent(collector, name=name)]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -109,6 +140,8 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> bool | None:
     from tornado.testing._runner import CallbackFailures, run_on_loop
 
     func = pyfuncitem.obj
+    if not _is_async(func) and _is_async(inspect.unwrap(func)):
+        func = inspect.unwrap(func)  # another plugin wrapped it to run it itself; gen_test says it is ours
     if not _is_async(func):
         raise TypeError(
             f"{pyfuncitem.nodeid} is marked gen_test but is neither an async def nor a generator function"
@@ -127,7 +160,7 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> bool | None:
         target: Any = None
         if isinstance(result, types.GeneratorType):
             target = result
-            awaitable: Any = gen.coroutine(lambda: result)()
+            awaitable: Any = gen.coroutine(lambda: result)  # started on the running loop
         else:
             awaitable = result
         run_on_loop(io_loop, awaitable, timeout, pyfuncitem.nodeid, target, failures)
