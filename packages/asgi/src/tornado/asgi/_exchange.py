@@ -1,0 +1,256 @@
+"""One HTTP request served by an ASGI application: the ``receive`` and ``send`` it is given.
+
+The exchange sits between the application and a tornado connection (the Connection contract
+tornado.web writes to: write_response, write_headers, write, finish, flush).  The request
+body comes in as the server reads it (``feed``/``end``) or all at once; the response goes
+out as the application sends it, a whole response in one write when the first body message
+is also the last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+app_log = logging.getLogger("tornado.application")
+access_log = logging.getLogger("tornado.access")
+
+Message = dict[str, Any]
+ASGIApp = Callable[
+    [dict[str, Any], Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Any
+]
+
+_ERROR_BODY = b"<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
+_ERROR_HEADERS = [("Content-Type", "text/html; charset=UTF-8")]
+
+
+class ClientDisconnected(OSError):
+    """``send()`` after the client went away (ASGI HTTP spec 2.4: an OSError subclass)."""
+
+
+class Exchange:
+    """Runs ``app(scope, receive, send)`` for one request and answers on ``conn``."""
+
+    __slots__ = (
+        "conn",
+        "request",
+        "scope",
+        "loop",
+        "_body",
+        "_more_body",
+        "_delivered_end",
+        "_body_waiter",
+        "_reader_waiter",
+        "_disconnect_waiter",
+        "disconnected",
+        "status",
+        "headers",
+        "started",
+        "complete",
+        "task",
+    )
+
+    def __init__(
+        self, conn: Any, request: Any, scope: dict[str, Any], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self.conn = conn
+        self.request = request  # passed back on write_response/finish; None for a delegate's connection
+        self.scope = scope
+        self.loop = loop
+        self._body: collections.deque[bytes] = collections.deque()
+        self._more_body = True
+        self._delivered_end = False
+        self._body_waiter: asyncio.Future[None] | None = None  # receive() waiting for body
+        self._reader_waiter: asyncio.Future[None] | None = None  # the server waiting for receive()
+        self._disconnect_waiter: asyncio.Future[None] | None = None
+        self.disconnected = False
+        self.status = 0
+        self.headers: list[tuple[str, str]] | None = None
+        self.started = False
+        self.complete = False
+        self.task: asyncio.Future[Any] | None = None
+
+    # ----------------------------------------------------------- request body (server side)
+
+    def feed(self, chunk: bytes) -> Awaitable[None] | None:
+        """A piece of the request body arrived.  Returns an awaitable (read no more until it is
+        done) while the application has not taken the previous piece."""
+        self._body.append(chunk)
+        waiter = self._body_waiter
+        if waiter is not None:
+            self._body_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        if len(self._body) > 1:
+            fut = self.loop.create_future()
+            self._reader_waiter = fut
+            return fut
+        return None
+
+    def end(self) -> None:
+        """The whole request body has arrived."""
+        self._more_body = False
+        waiter = self._body_waiter
+        if waiter is not None:
+            self._body_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def set_body(self, body: bytes) -> None:
+        if body:
+            self._body.append(body)
+        self._more_body = False
+
+    def connection_lost(self) -> None:
+        """The client went away: pending and later ``receive()`` calls get ``http.disconnect``."""
+        if self.disconnected:
+            return
+        self.disconnected = True
+        for waiter in (self._body_waiter, self._disconnect_waiter, self._reader_waiter):
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    # -------------------------------------------------------------- the application's side
+
+    async def receive(self) -> Message:
+        while True:
+            if self.disconnected:
+                return {"type": "http.disconnect"}
+            body = self._body
+            if body:
+                chunk = (
+                    body.popleft() if len(body) == 1 else b"".join([body.popleft() for _ in range(len(body))])
+                )
+                waiter = self._reader_waiter
+                if waiter is not None:
+                    self._reader_waiter = None
+                    if not waiter.done():
+                        waiter.set_result(None)
+                more = self._more_body
+                if not more:
+                    self._delivered_end = True
+                return {"type": "http.request", "body": chunk, "more_body": more}
+            if self._more_body:
+                fut = self.loop.create_future()
+                self._body_waiter = fut
+                await fut
+                continue
+            if not self._delivered_end:
+                self._delivered_end = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            if self.complete:
+                return {"type": "http.disconnect"}
+            # The whole body was delivered: the next event is the client going away.
+            waiter = self._disconnect_waiter
+            if waiter is None or waiter.done():
+                waiter = self._disconnect_waiter = self.loop.create_future()
+            await waiter
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.body":
+            if self.headers is None:
+                raise RuntimeError("ASGI application sent http.response.body before http.response.start")
+            if self.complete:
+                raise RuntimeError("ASGI application sent http.response.body after the response was complete")
+            if self.disconnected:
+                raise ClientDisconnected("the client closed the connection")
+            body = message.get("body", b"")
+            more = message.get("more_body", False)
+            conn = self.conn
+            if not self.started:
+                self.started = True
+                if not more:
+                    self._completed()
+                    conn.write_response(self.status, self.headers, body, None, self.request)
+                    return
+                waiter = conn.write_headers(self.status, self.headers, body, None)
+            elif body:
+                waiter = conn.write(body)
+            else:
+                waiter = None
+            if not more:
+                self._completed()
+                conn.finish(self.request)
+                return
+            if waiter is None:
+                waiter = conn.flush()
+            if waiter is not None:
+                await waiter
+            return
+        if kind == "http.response.start":
+            if self.headers is not None:
+                raise RuntimeError("ASGI application sent http.response.start twice")
+            if self.disconnected:
+                raise ClientDisconnected("the client closed the connection")
+            status = message["status"]
+            if type(status) is not int or not 100 <= status <= 999:
+                raise ValueError(f"ASGI http.response.start status must be an int, got {status!r}")
+            self.status = status
+            self.headers = [
+                (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
+                for k, v in message.get("headers", ())
+            ]
+            return
+        raise ValueError(f"ASGI message type {kind!r} is not valid for an http connection")
+
+    def _completed(self) -> None:
+        self.complete = True
+        set_close_callback = getattr(self.conn, "set_close_callback", None)
+        if set_close_callback is not None and not self.disconnected:
+            set_close_callback(None)
+        fut = self._disconnect_waiter
+        if fut is not None and not fut.done():
+            fut.set_result(None)
+
+    # ------------------------------------------------------------------------ running
+
+    def run(self, app: ASGIApp) -> asyncio.Future[Any]:
+        task = self.task = asyncio.ensure_future(app(self.scope, self.receive, self.send), loop=self.loop)
+        task.add_done_callback(self._app_done)
+        return task
+
+    def _app_done(self, task: asyncio.Future[Any]) -> None:
+        if task.cancelled():
+            if not self.complete:
+                self._abort()
+            return
+        exc = task.exception()
+        if exc is not None:
+            if isinstance(exc, ClientDisconnected) or (self.disconnected and isinstance(exc, OSError)):
+                return
+            app_log.error("Exception in ASGI application for %s", self._summary(), exc_info=exc)
+            if not self.complete:
+                self._abort()
+            return
+        if not self.complete:
+            if not self.disconnected:
+                app_log.error(
+                    "ASGI application returned without completing the response for %s", self._summary()
+                )
+            self._abort()
+
+    def _summary(self) -> str:
+        s = self.scope
+        q = s["query_string"]
+        target = s["raw_path"].decode("latin-1") + ("?" + q.decode("latin-1") if q else "")
+        return f"{s['method']} {target}"
+
+    def _abort(self) -> None:
+        """The application failed: a 500 when nothing was sent yet, else cut the response off."""
+        self.complete = True
+        conn = self.conn
+        if self.disconnected or conn.closed:
+            return
+        if not self.started:
+            self.started = True
+            self.status = 500
+            try:
+                conn.write_response(500, _ERROR_HEADERS, _ERROR_BODY, None, self.request)
+            except Exception:
+                conn.close()
+        else:
+            conn.close()
