@@ -1,0 +1,115 @@
+"""OpenID 2.0 against the local provider: the overview's GoogleHandler, AX, the OAuth hybrid,
+and every way an assertion can be untrustworthy."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from authhelp import body_json, world
+from tornado.auth._openid import AX_NS
+
+
+async def test_overview_google_handler_signs_in() -> None:
+    async with world() as w:
+        first = await w.agent.request(w.url("/google"))
+        assert first.code == 302
+        location = first.headers["Location"]
+        assert location.startswith(w.providers.openid.endpoint_url + "?")
+        args = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+        assert args["openid.mode"] == "checkid_setup"
+        assert args["openid.return_to"] == w.url("/google")
+        assert args["openid.realm"] == w.url("/")
+        response = await w.agent.browse(location)
+        assert response.code == 200, response.body
+        user = body_json(response)["user"]
+        assert user["email"] == "alice@example.com"
+        assert user["name"] == "Alice Liddell"
+        assert user["first_name"] == "Alice" and user["last_name"] == "Liddell"
+        assert user["locale"] == "en_us"
+        assert user["username"] == "alice"
+        assert user["claimed_id"].endswith("/openid/id/alice")
+
+
+async def test_verbatim_handler_sends_a_failed_sign_in_back_to_the_provider() -> None:
+    async with world() as w:
+        callback = await w.agent.until_callback(w.url("/google-verbatim"), w.url("/google-verbatim"))
+        tampered = callback.replace("alice%40example.com", "mallory%40example.com")
+        assert tampered != callback
+        response = await w.agent.request(tampered)
+        assert response.code == 302
+        assert response.headers["Location"].startswith(w.providers.openid.endpoint_url)
+
+
+async def test_awaited_openid_mixin_with_ax() -> None:
+    async with world() as w:
+        response = await w.agent.browse(w.url("/openid"), approve={"username": "bob", "decision": "allow"})
+        user = body_json(response)["user"]
+        assert user["email"] == "bob@example.com"
+        assert user["locale"] == "es_es"
+
+
+async def test_google_hybrid_returns_an_oauth_access_token() -> None:
+    async with world() as w:
+        response = await w.agent.browse(w.url("/google-hybrid"))
+        assert response.code == 200, response.body
+        user = body_json(response)["user"]
+        token = user["access_token"]
+        assert token["key"] in w.providers.oauth1.access_tokens
+        assert w.providers.oauth1.access_tokens[token["key"]].user.username == "alice"
+
+
+async def _assertion(w, path: str = "/openid") -> str:  # type: ignore[no-untyped-def]
+    return await w.agent.until_callback(w.url(path), w.url(path))
+
+
+async def test_tampered_attribute_is_refused() -> None:
+    async with world() as w:
+        callback = await _assertion(w)
+        response = await w.agent.request(callback.replace("alice%40example.com", "mallory%40example.com"))
+        assert response.code == 403
+        assert b"mallory" not in response.body
+
+
+async def test_unsigned_attributes_are_ignored() -> None:
+    async with world() as w:
+        callback = await _assertion(w)
+        extra = urllib.parse.urlencode(
+            {
+                "openid.ns.ext9": AX_NS,
+                "openid.ext9.type.email": "http://axschema.org/contact/email",
+                "openid.ext9.value.email": "mallory@example.com",
+            }
+        )
+        response = await w.agent.request(callback + "&" + extra)
+        assert response.code == 200
+        assert body_json(response)["user"]["email"] == "alice@example.com"
+
+
+async def test_replayed_assertion_is_refused() -> None:
+    async with world() as w:
+        callback = await _assertion(w)
+        assert (await w.agent.request(callback)).code == 200
+        assert (await w.agent.request(callback)).code == 403
+
+
+async def test_assertion_for_another_return_to_is_refused() -> None:
+    async with world() as w:
+        callback = await _assertion(w, "/openid")
+        moved = callback.replace(w.url("/openid"), w.url("/google-hybrid"), 1)
+        response = await w.agent.request(moved)
+        assert response.code == 403
+
+
+async def test_cancel_and_missing_assertion() -> None:
+    async with world() as w:
+        response = await w.agent.browse(w.url("/openid"), approve={"username": "alice", "decision": "deny"})
+        assert response.code == 403
+
+
+async def test_provider_failures_give_no_user() -> None:
+    for fault in ("500", "badjson"):
+        async with world() as w:
+            callback = await _assertion(w)
+            w.providers.openid.fail_next("openid", fault)
+            response = await w.agent.request(callback)
+            assert response.code == 403, fault
