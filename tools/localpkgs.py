@@ -231,6 +231,7 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         "    markdown",
         "    nh3",
         "    feedparser",
+        "    redis",
         "deps =",
         "    {[testenv]base_deps}",
         "    {[testenv:integration]extra_deps}",
