@@ -339,9 +339,10 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
             )
             self._send_error_and_close(400)
             return
-        ctx = self.context
-        if ctx.remote_ip != remote_ip or ctx.protocol != protocol:
-            self.context = RequestContext(remote_ip, protocol, ctx.address, ctx.trusted_downstream)
+        if self.server.xheaders:
+            ctx = self.context
+            if ctx.remote_ip != remote_ip or ctx.protocol != protocol:
+                self.context = RequestContext(remote_ip, protocol, ctx.address, ctx.trusted_downstream)
         self._start_delegate(head, req)
 
     def _body_phase(self, active: bool) -> None:

@@ -33,6 +33,8 @@ gen_log = logging.getLogger("tornado.general")
 
 __all__ = ["RequestContext", "DelegateDriver"]
 
+_StartLine = RequestStartLine._make
+
 # The protocol core's own body limit while a delegate reads: the connection applies the
 # limit itself, after the delegate's headers_received (which may change it).
 UNLIMITED = 1 << 62
@@ -85,7 +87,7 @@ class DelegateDriver(HTTPConnection):
     _blocked: bool
     _body_limit: int
     _body_seen: int
-    _fields: FieldCounter | None
+    _fields: FieldCounter | None | bool  # None until the body starts, False for a non-form body
     _gzip: GzipBody | None
     _gzip_wanted: bool
     _closed: bool
@@ -119,25 +121,26 @@ class DelegateDriver(HTTPConnection):
         self._md_reading = True
         self._body_limit = server.max_body_size
         self._body_seen = 0
-        headers = head.headers
-        self._fields = FieldCounter.for_headers(headers)
+        self._fields = None
         self._gzip_wanted = False
-        self._inflated = 0
+        headers = head.headers
         if server.decompress_request:
             coding = headers.get("Content-Encoding")
             if coding is not None and coding.strip(" \t").lower() in GZIP_CODINGS:
                 self._gzip_wanted = True
+                self._inflated = 0
                 headers["X-Consumed-Content-Encoding"] = headers["Content-Encoding"]
                 del headers["Content-Encoding"]
         try:
-            result = md.headers_received(RequestStartLine(head.method, head.target, head.version), headers)
+            result = md.headers_received(_StartLine((head.method, head.target, head.version)), headers)
         except Exception:
             self._delegate_failed(request)
             return
         if result is not None:
             self._wait(result, request, self._check_length)
             return
-        self._check_length(request)
+        if "Content-Length" in headers._dict:
+            self._check_length(request)
 
     def _check_length(self, request: HTTPServerRequest) -> None:
         if self._closed or self.request is not request:
@@ -172,7 +175,9 @@ class DelegateDriver(HTTPConnection):
             self._too_large()
             return
         fields = self._fields
-        if fields is not None:
+        if fields is None:
+            fields = self._fields = FieldCounter.for_headers(self.request.headers)  # type: ignore[union-attr]
+        if fields is not False:
             fields.feed(data)
         size = self.server.chunk_size
         if len(data) > size:
@@ -215,7 +220,7 @@ class DelegateDriver(HTTPConnection):
         if self._gzip_wanted:
             request.headers["Content-Length"] = str(self._inflated)
         fields = self._fields
-        if fields is not None:
+        if fields:
             what = fields.over_limit(self.server)
             if what is not None:
                 self._refuse_fields(what)

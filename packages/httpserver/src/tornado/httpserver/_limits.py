@@ -58,11 +58,11 @@ class FieldCounter:
         self._empty = True
 
     @classmethod
-    def for_headers(cls, headers: HTTPHeaders) -> FieldCounter | None:
-        """A counter for a form body with these headers; None for a body that is not a form."""
+    def for_headers(cls, headers: HTTPHeaders) -> FieldCounter | bool:
+        """A counter for a form body with these headers; False for a body that is not a form."""
         ctype = headers.get("Content-Type")
         if ctype is None:
-            return None
+            return False
         kind = ctype.split(";", 1)[0].strip().lower()
         if kind == "application/x-www-form-urlencoded":
             return cls(False, b"&")
@@ -70,7 +70,7 @@ class FieldCounter:
             boundary = multipart_boundary(ctype)
             if boundary:
                 return cls(True, b"--" + boundary)
-        return None
+        return False
 
     def feed(self, data: bytes) -> None:
         if not data:

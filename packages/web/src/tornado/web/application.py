@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tornado.httputil import HTTPServerConnectionDelegate
+from tornado.httputil import HTTPMessageDelegate, HTTPServerConnectionDelegate
 from tornado.web._types import Request
 from tornado.web.dispatch import AppDispatcher, HandlerDelegate
 from tornado.web.handler import RequestHandler
@@ -334,11 +334,7 @@ class Application(HTTPServerConnectionDelegate):
         """The HTTPServerConnectionDelegate interface: a delegate that routes at the head."""
         return AppDispatcher(self, server_conn, request_conn)
 
-    def _handler_delegate(self, request: Any) -> HandlerDelegate:
-        direct = self._direct_routes
-        spec = direct.get(request.path) if direct is not None else None
-        if spec is not None:
-            return HandlerDelegate(self, request, spec.handler_class, spec.kwargs, None, None)
+    def _handler_delegate(self, request: Any) -> HTTPMessageDelegate:
         cls, kwargs, args, path_kwargs = self.find_handler(request)
         return HandlerDelegate(self, request, cls, kwargs, args, path_kwargs)
 

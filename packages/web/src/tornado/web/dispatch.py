@@ -111,28 +111,75 @@ class HandlerDelegate(HTTPMessageDelegate):
         return handler._execute(self._transforms(), self.path_args, self.path_kwargs)
 
 
-class AppDispatcher(HTTPMessageDelegate):
-    """The message delegate ``Application.start_request`` returns: routes at the head."""
+class AppDispatcher(HandlerDelegate):
+    """The message delegate ``Application.start_request`` returns: routes when the head arrives.
 
-    __slots__ = ("application", "server_conn", "request_conn", "delegate")
+    A route to a RequestHandler is served by this object itself (no second delegate per
+    request); any other target (a nested router, a callable) gets the messages forwarded.
+    """
+
+    __slots__ = ("server_conn", "request_conn")
+
+    # Set only when the route is not a RequestHandler (a class-level default saves a store).
+    delegate: HTTPMessageDelegate | None = None
 
     def __init__(self, application: Application, server_conn: object, request_conn: Any) -> None:
         self.application = application
         self.server_conn = server_conn
         self.request_conn = request_conn
-        self.delegate: HTTPMessageDelegate | None = None
+        self._state = None
 
     def headers_received(self, start_line: Any, headers: HTTPHeaders) -> Awaitable[None] | None:
-        request = request_for(self.request_conn, self.server_conn, start_line, headers)
-        self.delegate = delegate = self.application._handler_delegate(request)
-        return delegate.headers_received(start_line, headers)
+        request = self.request_conn.request
+        if type(request) is not HTTPServerRequest or request.headers is not headers:
+            request = request_for(self.request_conn, self.server_conn, start_line, headers)
+        self.request = request
+        app = self.application
+        direct = app._direct_routes
+        spec = direct.get(request.path) if direct is not None else None
+        if spec is not None:
+            # A literal path no earlier pattern can claim: a dict lookup, no regex.
+            self.handler_class = spec.handler_class
+            self.handler_kwargs = spec.kwargs
+            self.path_args = []
+            self.path_kwargs = {}
+        else:
+            delegate = app._handler_delegate(request)
+            if type(delegate) is not HandlerDelegate:
+                self.delegate = delegate
+                return delegate.headers_received(start_line, headers)
+            self.handler_class = delegate.handler_class
+            self.handler_kwargs = delegate.handler_kwargs
+            self.path_args = delegate.path_args
+            self.path_kwargs = delegate.path_kwargs
+        if self.handler_class._stream_request_body:
+            return HandlerDelegate.headers_received(self, start_line, headers)
+        return None
 
     def data_received(self, chunk: bytes) -> Awaitable[None] | None:
-        return self.delegate.data_received(chunk)  # type: ignore[union-attr]
+        if self.delegate is not None:
+            return self.delegate.data_received(chunk)
+        return HandlerDelegate.data_received(self, chunk)
 
     def finish(self) -> None:
-        self.delegate.finish()  # type: ignore[union-attr]
+        if self.delegate is not None:
+            self.delegate.finish()
+            return
+        state = self._state
+        if state is None:
+            # No body: the common case, kept short.
+            app = self.application
+            request = self.request
+            transforms = app.transforms
+            handler = self.handler_class(app, request, **self.handler_kwargs)
+            handler._execute(
+                [t(request) for t in transforms] if transforms else None, self.path_args, self.path_kwargs
+            )
+            return
+        self.execute()
 
     def on_connection_close(self) -> None:
         if self.delegate is not None:
             self.delegate.on_connection_close()
+            return
+        HandlerDelegate.on_connection_close(self)
