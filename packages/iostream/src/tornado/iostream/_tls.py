@@ -87,10 +87,10 @@ def ssl_options_to_context(
             ctx.check_hostname = False
         ctx.verify_mode = reqs
     if "check_hostname" in ssl_options:
-        try:
-            ctx.check_hostname = bool(ssl_options["check_hostname"])
-        except ValueError as e:
-            raise ValueError(f"ssl_options['check_hostname'] conflicts with cert_reqs: {e}") from e
+        if ssl_options["check_hostname"] and ssl_options.get("cert_reqs") == ssl.CERT_NONE:
+            # SSLContext would quietly turn verification back on.
+            raise ValueError("ssl_options['check_hostname'] needs a cert_reqs other than CERT_NONE")
+        ctx.check_hostname = bool(ssl_options["check_hostname"])
     if "ciphers" in ssl_options:
         try:
             ctx.set_ciphers(ssl_options["ciphers"])
