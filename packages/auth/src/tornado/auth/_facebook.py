@@ -21,6 +21,7 @@ from ._common import (
     run,
     url_concat,
 )
+from ._oauth1 import legacy_call
 from ._oauth2 import OAuth2Mixin
 
 PLATFORM_USER_FIELDS = "uid,first_name,last_name,name,locale,pic_square,profile_url,username"
@@ -191,13 +192,16 @@ class FacebookGraphMixin(OAuth2Mixin):
     def facebook_request(
         self,
         path: str,
+        *positional: Any,
         access_token: str | None = None,
         post_args: Mapping[str, Any] | None = None,
         callback: Callable[[Any], Any] | None = None,
         **args: Any,
     ) -> AuthFuture:
         """Call the Graph API at ``path`` (``"/me"``, ``"/me/feed"``): GET with ``args`` or POST
-        of ``post_args``; resolves to the decoded JSON."""
+        of ``post_args``; resolves to the decoded JSON. The callback may come second, as in
+        ``facebook_request(path, callback, access_token=...)``."""
+        access_token, post_args, callback = legacy_call(positional, access_token, post_args, callback)
         handler: Any = self
         secret = handler.settings.get("facebook_secret")
         return run(

@@ -234,9 +234,28 @@ def _token_from(fields: dict[str, str], what: str) -> dict[str, Any]:
     return token
 
 
-def split_callback(access_token: Any, callback: Any) -> tuple[Any, Callable[[Any], Any] | None]:
-    """1.0 passed the callback second (``twitter_request(path, callback, access_token=...)``);
-    6.x passes the access token there.  A callable in that place is the callback."""
-    if callable(access_token) and callback is None:
-        return None, access_token
-    return access_token, callback
+def legacy_call(
+    positional: tuple[Any, ...],
+    access_token: Any,
+    post_args: Any,
+    callback: Callable[[Any], Any] | None,
+) -> tuple[Any, Any, Callable[[Any], Any] | None]:
+    """Sort out ``(access_token, post_args, callback)`` of an API call made 6.x-style
+    (``path, access_token, post_args``) or 1.0-style (``path, callback, access_token=...``):
+    a callable first positional argument is the callback."""
+    rest = list(positional)
+    if rest and callable(rest[0]):
+        if callback is not None:
+            raise TypeError("callback given twice")
+        callback = rest.pop(0)
+    if rest:
+        if access_token is not None:
+            raise TypeError("access_token given twice")
+        access_token = rest.pop(0)
+    if rest:
+        if post_args is not None:
+            raise TypeError("post_args given twice")
+        post_args = rest.pop(0)
+    if rest:
+        raise TypeError(f"too many positional arguments ({len(positional) + 1})")
+    return access_token, post_args, callback

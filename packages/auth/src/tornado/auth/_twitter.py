@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._common import AuthFuture, run
-from ._oauth1 import OAuthMixin, split_callback
+from ._oauth1 import OAuthMixin, legacy_call
 
 
 class TwitterMixin(OAuthMixin):
@@ -41,7 +41,8 @@ class TwitterMixin(OAuthMixin):
     def twitter_request(
         self,
         path: str,
-        access_token: Mapping[str, str] | Callable[[Any], Any] | None = None,
+        *positional: Any,
+        access_token: Mapping[str, str] | None = None,
         post_args: Mapping[str, Any] | None = None,
         callback: Callable[[Any], Any] | None = None,
         **args: Any,
@@ -52,7 +53,7 @@ class TwitterMixin(OAuthMixin):
         ``access_token``. Resolves to the decoded JSON. 1.0's ``twitter_request(path,
         callback, access_token=...)`` also works.
         """
-        token, callback = split_callback(access_token, callback)
+        token, post_args, callback = legacy_call(positional, access_token, post_args, callback)
         if path.startswith(("http://", "https://")):
             url = path
         else:
@@ -90,7 +91,8 @@ class FriendFeedMixin(OAuthMixin):
     def friendfeed_request(
         self,
         path: str,
-        access_token: Mapping[str, str] | Callable[[Any], Any] | None = None,
+        *positional: Any,
+        access_token: Mapping[str, str] | None = None,
         post_args: Mapping[str, Any] | None = None,
         callback: Callable[[Any], Any] | None = None,
         **args: Any,
@@ -98,7 +100,7 @@ class FriendFeedMixin(OAuthMixin):
         """Call the FriendFeed API v2 at ``path`` (like ``"/feed/bret"``), signed with
         ``access_token`` when given; resolves to the decoded JSON. 1.0's
         ``friendfeed_request(path, callback, access_token=...)`` also works."""
-        token, callback = split_callback(access_token, callback)
+        token, post_args, callback = legacy_call(positional, access_token, post_args, callback)
         url = self._FRIENDFEED_BASE_URL + path
         return run(
             self, self._oauth_api(url, token, post_args, args, "FriendFeed API"), callback, "FriendFeed API"

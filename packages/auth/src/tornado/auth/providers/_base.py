@@ -110,6 +110,9 @@ class ProviderHandler(RequestHandler):
             self.set_header("Content-Type", "application/json")
             self.finish("{this is not json")
 
+    def _request_summary(self) -> str:
+        return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.finish(f"{status_code}: {self._reason}")
 
