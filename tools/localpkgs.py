@@ -9,6 +9,7 @@ their folders, never from a package index.
     python tools/localpkgs.py closure NAME    # NAME and its local deps, in install order
     python tools/localpkgs.py sync            # rewrite tox.ini
     python tools/localpkgs.py check           # fail if tox.ini is stale
+    python tools/localpkgs.py upstream        # fail unless Tornado is PyPI's, none of ours
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ INIT_NAMES = ["version", "version_info"]
 UVLOOP_SUITES = [
     n for n in ("ioloop", "iostream", "httpserver", "web") if (PACKAGES / n / "pyproject.toml").exists()
 ]
+# Demo test suites written against Tornado 6's API alone: the integration env runs them on this
+# stack, the cross-check env runs the same files on Tornado 6 from PyPI (and none of ours).
+CROSSCHECK_SUITES = [d for d in ("demos/tornado6app",) if (ROOT / d).is_dir()]
+CROSSCHECK_ENV = "tornado6-crosscheck"
+CROSSCHECK_TORNADO = "tornado>=6.5,<7"
 
 
 @dataclass
@@ -172,6 +178,7 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         *(f"    {n}" for n in names),
         "    uvloop",
         "    integration",
+        *([f"    {CROSSCHECK_ENV}"] if CROSSCHECK_SUITES else []),
         "",
         "[testenv]",
         "package = skip",
@@ -236,8 +243,11 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         "    {[testenv]base_deps}",
         "    {[testenv:integration]extra_deps}",
         *(f"    {d}" for d in every),
-        "commands = pytest {toxinidir}/tests {posargs}",
+        "commands = pytest {toxinidir}/tests"
+        + "".join(f" {{toxinidir}}/{d}" for d in CROSSCHECK_SUITES)
+        + " {posargs}",
         "",
+        *_crosscheck_env(),
         "[testenv:lint]",
         "description = ruff and mypy over every package",
         "deps =",
@@ -259,9 +269,46 @@ def render_tox(pkgs: dict[str, Package]) -> str:
     return "\n".join(out)
 
 
+def _crosscheck_env() -> list[str]:
+    if not CROSSCHECK_SUITES:
+        return []
+    return [
+        f"[testenv:{CROSSCHECK_ENV}]",
+        "description = the Tornado 6 demos' tests on Tornado 6 from PyPI, none of this repository's packages",
+        "deps =",
+        "    {[testenv]base_deps}",
+        f"    {CROSSCHECK_TORNADO}",
+        "commands =",
+        "    python {toxinidir}/tools/localpkgs.py upstream",
+        "    pytest " + " ".join(f"{{toxinidir}}/{d}" for d in CROSSCHECK_SUITES) + " {posargs}",
+        "",
+    ]
+
+
+def upstream() -> int:
+    """Check that this Python has Tornado from PyPI and none of this repository's distributions."""
+    from importlib import metadata
+
+    ours = sorted(
+        d.metadata["Name"] for d in metadata.distributions() if d.metadata["Name"].lower().startswith(PREFIX)
+    )
+    if ours:
+        print(f"{CROSSCHECK_ENV}: this repository's distributions are installed: {', '.join(ours)}")
+        return 1
+    try:
+        version = metadata.version("tornado")
+    except metadata.PackageNotFoundError:
+        print(f"{CROSSCHECK_ENV}: tornado from PyPI is not installed")
+        return 1
+    print(f"{CROSSCHECK_ENV}: Tornado {version} from PyPI")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    pkgs = load()
     cmd = argv[0] if argv else "list"
+    if cmd == "upstream":
+        return upstream()
+    pkgs = load()
     if cmd == "list":
         print("\n".join(order(pkgs)))
     elif cmd == "closure":
