@@ -189,6 +189,10 @@ class H1Reader(H1Base):
                 return self._read_trailers()
             if st == R_UNTIL_CLOSE:
                 if buf:
+                    # No declared length: the limit is checked as the body arrives.
+                    self._body_size += len(buf)
+                    if self._body_size > self.max_body_size:
+                        raise ProtocolError("body exceeds max_body_size", 413)
                     data = bytes(buf)
                     buf.clear()
                     return Data(data)
