@@ -288,6 +288,10 @@ def test_body_larger_than_max_buffer_size(run: Any, impl: type[AsyncHTTPClient],
     )
     r = run(fetch(impl, big.url + "/", client_kw={"max_buffer_size": 100_000}))
     assert r.code == 599 and "100000 bytes" in str(r.error)
+    # No declared length (the body ends when the connection closes): still bounded.
+    endless = script_server(lambda req: b"HTTP/1.1 200 OK\r\n\r\n" + b"z" * 300_000, close_after=True)
+    r = run(fetch(impl, endless.url + "/", client_kw={"max_buffer_size": 100_000}))
+    assert r.code == 599 and "100000 bytes" in str(r.error)
     # Streaming, the body is not buffered: max_body_size bounds it, not max_buffer_size.
     got: list[bytes] = []
     kw = {"max_buffer_size": 100_000, "max_body_size": 1_000_000}

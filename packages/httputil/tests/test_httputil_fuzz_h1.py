@@ -161,7 +161,7 @@ def normal(head: Any, body: bytes, trailers: HTTPHeaders | None) -> tuple[Any, .
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     edges = [0, *points, len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:]) if b > a]
+    return [data[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 cut_lists = st.lists(st.integers(min_value=0, max_value=10_000), max_size=12)
