@@ -289,3 +289,23 @@ def test_tear_down_closes_file_descriptors_left_on_the_loop(run_case: Any) -> No
     assert run_case(Case, "test_a").status == "passed"
     assert left[0].fileno() == -1
     left[1].close()
+
+
+def test_a_failing_set_up_still_closes_the_loop_and_detaches(run_case: Any) -> None:
+    seen: list[IOLoop] = []
+    handlers_before = list(logging.getLogger("tornado.application").handlers)
+
+    class Case(AsyncTestCase):
+        def setUp(self) -> None:
+            super().setUp()
+            seen.append(self.io_loop)
+            raise RuntimeError("setUp went wrong")
+
+        def test_a(self) -> None:
+            raise AssertionError("not reached")
+
+    outcome = run_case(Case, "test_a")
+    assert "setUp went wrong" in str(outcome.exception)
+    assert seen[0].asyncio_loop.is_closed()
+    assert logging.getLogger("tornado.application").handlers == handlers_before
+    assert IOLoop.current(instance=False) is None

@@ -45,6 +45,7 @@ class AsyncTestCase(unittest.TestCase):
         self.__timeout_handle: Any = None
         self.__failures: CallbackFailures | None = None
         self.__previous_loop: IOLoop | None = None
+        self.__recorded: list[BaseException] = []
 
     def setUp(self) -> None:
         super().setUp()
@@ -52,24 +53,34 @@ class AsyncTestCase(unittest.TestCase):
         self.io_loop = self.get_new_ioloop()
         self.io_loop.make_current()
         self.__failures = CallbackFailures(self.io_loop, self.__on_callback_failure).install()
+        self.__recorded = self.__failures.failures
+        # Also when a subclass's setUp fails after this, and tearDown is not called.
+        self.addCleanup(self.__release_loop)
 
     def tearDown(self) -> None:
-        loop = self.io_loop
         try:
             self.__cancel_leftover_tasks()
         finally:
-            if self.__failures is not None:
-                self.__failures.remove()
-            if not (IOLoop.initialized() and loop is IOLoop.instance()):
-                loop.close(all_fds=True)
-            previous = self.__previous_loop
-            if previous is not None and previous is not loop and not previous.asyncio_loop.is_closed():
-                previous.make_current()
-            else:
-                IOLoop.clear_current()
-                asyncio.set_event_loop(None)
+            self.__release_loop()
             super().tearDown()
         self.__rethrow()
+
+    def __release_loop(self) -> None:
+        """Close the test's loop (unless it is the global instance) and make the loop that was
+        current before the test current again; once."""
+        failures, self.__failures = self.__failures, None
+        if failures is None:
+            return
+        failures.remove()
+        loop = self.io_loop
+        if not (IOLoop.initialized() and loop is IOLoop.instance()):
+            loop.close(all_fds=True)
+        previous = self.__previous_loop
+        if previous is not None and previous is not loop and not previous.asyncio_loop.is_closed():
+            previous.make_current()
+        else:
+            IOLoop.clear_current()
+            asyncio.set_event_loop(None)
 
     def get_new_ioloop(self) -> IOLoop:
         """The IOLoop for one test; a new one by default (it is made current in setUp)."""
@@ -109,16 +120,14 @@ class AsyncTestCase(unittest.TestCase):
     def _forget_failures(self) -> None:
         """Drop recorded callback failures: the test's own exception is being reported."""
         self.__failure = None
-        if self.__failures is not None:
-            self.__failures.failures.clear()
+        self.__recorded.clear()
 
     def __rethrow(self) -> None:
         failure = self.__failure
-        if failure is None and self.__failures is not None and self.__failures.failures:
-            failure = self.__failures.failures[0]
+        if failure is None and self.__recorded:
+            failure = self.__recorded[0]
         self.__failure = None
-        if self.__failures is not None:
-            self.__failures.failures.clear()
+        self.__recorded.clear()
         if failure is not None:
             raise failure
 
