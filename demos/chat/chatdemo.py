@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os.path
+import sys
 import uuid
 from typing import Any
 
@@ -50,6 +51,12 @@ define(
     type=bool,
     help="offer the WebSocket transport (pages fall back to long polling)",
 )
+define(
+    "redis_url",
+    default="",
+    help="keep the room in Redis (e.g. redis://127.0.0.1:6379/0) so several processes share it",
+)
+define("redis_room", default="chat", help="prefix of the room's Redis keys")
 
 log = logging.getLogger("tornado.application")
 
@@ -270,8 +277,17 @@ def make_application(
 
 def main() -> None:
     tornado.options.parse_command_line()
+    store: MessageStore | None = None
+    if options.redis_url:
+        from redis_store import RedisStore
+
+        store = RedisStore(options.redis_url, options.cache_size, options.redis_room)
+        try:
+            tornado.ioloop.IOLoop.current().run_sync(store.start)
+        except RuntimeError as e:
+            sys.exit(f"chat: {e}")
     application = make_application(
-        options.cookie_secret, options.cache_size, options.debug_endpoints, options.websocket
+        options.cookie_secret, options.cache_size, options.debug_endpoints, options.websocket, store=store
     )
     http_server = tornado.httpserver.HTTPServer(application)
     http_server.listen(options.port)

@@ -1,0 +1,363 @@
+"""The chat room kept in Redis: the store on its own, then three chat processes behind nginx
+(deploy/nginx.conf, started by deploy/frontends.py) forming one room."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHAT = REPO / "demos" / "chat"
+CONF = REPO / "deploy" / "nginx.conf"
+LAUNCHER = REPO / "deploy" / "frontends.py"
+REDIS_URL = os.environ.get("TORNADO_TEST_REDIS", "redis://127.0.0.1:6379/0")
+SECRET = "test-secret-for-the-chat-room"
+COUNT = 3
+WAIT = 20.0
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def room() -> Iterator[str]:
+    """A room name of this test's own on a reachable Redis; its keys are deleted afterwards."""
+    try:
+        import redis
+    except ImportError:
+        _unavailable("redis-py is not installed")
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except (redis.exceptions.ConnectionError, OSError) as e:
+        _unavailable(f"Redis not reachable at {REDIS_URL}: {e}")
+    name = "chat-test-" + uuid.uuid4().hex[:10]
+    try:
+        yield name
+    finally:
+        client.delete(f"{name}:history")
+        client.close()
+
+
+def redis_store_module() -> Any:
+    if str(CHAT) not in sys.path:
+        sys.path.insert(0, str(CHAT))
+    import redis_store
+
+    return redis_store
+
+
+def message(body: str) -> dict[str, str]:
+    return {"id": uuid.uuid4().hex, "from": "tester", "body": body}
+
+
+# ---------------------------------------------------------------------- the store alone
+
+
+def test_two_stores_on_one_room_share_messages_and_history(room: str) -> None:
+    RedisStore = redis_store_module().RedisStore
+
+    async def main() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+        a, b = RedisStore(REDIS_URL, 3, room), RedisStore(REDIS_URL, 3, room)
+        await a.start()
+        await b.start()
+        got: list[Any] = []
+        arrived = asyncio.Event()
+
+        def listener(batch: list[Any]) -> None:
+            got.extend(batch)
+            if len(got) == 5:
+                arrived.set()
+
+        b.subscribe(listener)
+        sent = [message(f"m{i}") for i in range(5)]
+        for m in sent:
+            await a.add(m)
+        await asyncio.wait_for(arrived.wait(), WAIT)
+        history_a, history_b = await a.recent(), await b.recent()
+        await a.close()
+        await b.close()
+        return sent, got, history_a, history_b
+
+    sent, got, history_a, history_b = asyncio.run(main())
+    assert got == sent  # each once, in order, on the other process
+    assert history_a == history_b == sent[-3:]  # capped at cache_size
+
+
+def test_a_cursor_gets_exactly_what_was_missed(room: str) -> None:
+    RedisStore = redis_store_module().RedisStore
+
+    async def main() -> tuple[list[Any], list[Any], list[Any], int]:
+        store = RedisStore(REDIS_URL, 10, room)
+        await store.start()
+        sent = [message(f"m{i}") for i in range(4)]
+        for m in sent:
+            await store.add(m)
+        batches: list[list[Any]] = []
+        done = asyncio.Event()
+
+        def listener(batch: list[Any]) -> None:
+            batches.append(batch)
+            done.set()
+
+        store.subscribe(listener, cursor=sent[1]["id"])
+        await asyncio.wait_for(done.wait(), WAIT)
+        missed = batches[0]
+        done.clear()
+        later = message("later")
+        await store.add(later)
+        await asyncio.wait_for(done.wait(), WAIT)
+        live = batches[1]
+        store.unsubscribe(listener)
+        unknown: list[list[Any]] = []
+        got_unknown = asyncio.Event()
+        store.subscribe(lambda b: (unknown.append(b), got_unknown.set()), cursor="no-such-id")
+        await asyncio.wait_for(got_unknown.wait(), WAIT)
+        await store.close()
+        return missed, live, unknown[0], len(batches)
+
+    missed, live, unknown, batches = asyncio.run(main())
+    assert [m["body"] for m in missed] == ["m2", "m3"]
+    assert [m["body"] for m in live] == ["later"]
+    assert [m["body"] for m in unknown] == ["m0", "m1", "m2", "m3", "later"]  # all it remembers
+    assert batches == 2  # unsubscribed: nothing more
+
+
+def test_unreachable_redis_is_a_clear_error() -> None:
+    pytest.importorskip("redis")
+    RedisStore = redis_store_module().RedisStore
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    async def main() -> None:
+        store = RedisStore(f"redis://127.0.0.1:{port}/0", 10)
+        with pytest.raises(RuntimeError, match="redis_url: cannot reach Redis"):
+            await store.start()
+
+    asyncio.run(main())
+
+
+# ------------------------------------------------------- three processes behind nginx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def free_run(count: int) -> int:
+    for _ in range(200):
+        base = free_port()
+        held: list[socket.socket] = []
+        try:
+            for p in range(base, base + count):
+                s = socket.socket()
+                held.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no run of free ports")
+
+
+def accepting(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+class Client:
+    """Cookie-keeping HTTP client for one port (nginx or a frontend)."""
+
+    def __init__(self, port: int, cookies: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.cookies = dict(cookies or {})
+
+    def request(self, method: str, path: str, fields: dict[str, str] | None = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT)
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        for header in resp.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";")[0]
+        return resp.status, data
+
+    def login(self, name: str) -> None:
+        self.request("GET", "/auth/login")
+        status, _ = self.request("POST", "/auth/login", {"name": name, "_xsrf": self.cookies["_xsrf"]})
+        assert status == 302
+
+    def post(self, body: str) -> dict[str, Any]:
+        status, data = self.request("POST", "/a/message/new", {"body": body, "_xsrf": self.cookies["_xsrf"]})
+        assert status == 200, data
+        return json.loads(data)  # type: ignore[no-any-return]
+
+    def updates(self, cursor: str | None = None) -> list[dict[str, Any]]:
+        fields = {"_xsrf": self.cookies["_xsrf"]}
+        if cursor:
+            fields["cursor"] = cursor
+        status, data = self.request("POST", "/a/message/updates", fields)
+        assert status == 200, data
+        return json.loads(data)["messages"]  # type: ignore[no-any-return]
+
+    def waiters(self) -> int:
+        return int(json.loads(self.request("GET", "/a/debug/waiters")[1])["waiters"])
+
+    def sockets(self) -> int:
+        return int(json.loads(self.request("GET", "/a/debug/waiters")[1])["sockets"])
+
+
+@pytest.fixture
+def chat_stack(room: str) -> Iterator[tuple[int, list[int]]]:
+    """nginx on a port in front of COUNT chat processes sharing ``room``; yields the ports."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if nginx is None:
+        _unavailable("nginx not found (install Debian's nginx package)")
+    prefix = Path(tempfile.mkdtemp(prefix="tornado-chat-"))
+    prefix.chmod(0o755)
+    base, port = free_run(COUNT), free_port()
+    text = CONF.read_text()
+    head, rest = text.split("upstream frontends {", 1)
+    _, tail = rest.split("}", 1)
+    servers = "".join(f"\n        server 127.0.0.1:{base + i};" for i in range(COUNT))
+    (prefix / "nginx.conf").write_text(
+        (head + "upstream frontends {" + servers + "\n    }" + tail).replace(
+            "listen 8080;", f"listen 127.0.0.1:{port};"
+        )
+    )
+    processes: list[tuple[subprocess.Popen[bytes], signal.Signals]] = []
+    try:
+        with open(prefix / "frontends.log", "wb") as log:
+            launcher = subprocess.Popen(
+                [sys.executable, str(LAUNCHER), f"--count={COUNT}", f"--base-port={base}", "--",
+                 sys.executable, str(CHAT / "chatdemo.py"), "--port={port}", f"--cookie_secret={SECRET}",
+                 "--debug_endpoints=true", f"--redis_url={REDIS_URL}", f"--redis_room={room}"],
+                stdout=log, stderr=subprocess.STDOUT, cwd=prefix,
+            )  # fmt: skip
+        processes.append((launcher, signal.SIGTERM))
+        wait_for(lambda: all(accepting(p) for p in range(base, base + COUNT)), "the chat processes", 60)
+        proxy = subprocess.Popen(
+            [nginx, "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append((proxy, signal.SIGQUIT))
+        wait_for(lambda: accepting(port), "nginx")
+        yield port, list(range(base, base + COUNT))
+    finally:
+        for process, sig in reversed(processes):
+            if process.poll() is None:
+                process.send_signal(sig)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def test_processes_behind_nginx_form_one_room(chat_stack: tuple[int, list[int]]) -> None:
+    proxy_port, frontends = chat_stack
+    alice = Client(proxy_port)
+    alice.login("alice")  # one cookie secret: the login holds on every process
+    readers = [Client(p, alice.cookies) for p in frontends]
+    results: dict[int, list[dict[str, Any]]] = {}
+
+    def poll(i: int) -> None:
+        results[i] = readers[i].updates()
+
+    threads = [threading.Thread(target=poll, args=(i,)) for i in range(COUNT)]
+    for t in threads:
+        t.start()
+    wait_for(lambda: all(r.waiters() >= 1 for r in readers), "a long poll waiting on every process")
+    posted = alice.post("hello, every process")
+    for t in threads:
+        t.join(WAIT)
+    assert [[m["id"] for m in results[i]] for i in range(COUNT)] == [[posted["id"]]] * COUNT
+    # The history too: a page opened on any process shows the message.
+    for reader in readers:
+        status, page = reader.request("GET", "/")
+        assert status == 200 and b"hello, every process" in page
+    # A page that reconnects elsewhere with its cursor gets exactly what it missed.
+    second = Client(frontends[0], alice.cookies).post("second")
+    assert [m["id"] for m in readers[-1].updates(cursor=posted["id"])] == [second["id"]]
+
+
+def test_a_websocket_through_nginx_hears_a_message_posted_on_another_process(
+    chat_stack: tuple[int, list[int]],
+) -> None:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    proxy_port, frontends = chat_stack
+    bob = Client(proxy_port)
+    bob.login("bob")
+    cookie = "; ".join(f"{k}={v}" for k, v in bob.cookies.items())
+
+    async def main() -> dict[str, Any]:
+        url = f"ws://127.0.0.1:{proxy_port}/a/message/socket"
+        conn = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie}, request_timeout=WAIT))
+        try:
+            others = [Client(p, bob.cookies) for p in frontends]
+            await asyncio.get_running_loop().run_in_executor(
+                None, wait_for, lambda: sum(c.sockets() for c in others) == 1, "the socket to be listening"
+            )
+            posted = await asyncio.get_running_loop().run_in_executor(
+                None, others[-1].post, "over the socket"
+            )
+            while True:
+                raw = await asyncio.wait_for(conn.read_message(), WAIT)
+                assert raw is not None, "the socket closed"
+                data = json.loads(raw)
+                if data.get("messages"):
+                    return {"posted": posted, "received": data["messages"]}
+        finally:
+            conn.close()
+
+    out = asyncio.run(main())
+    assert [m["id"] for m in out["received"]] == [out["posted"]["id"]]
+    assert out["received"][0]["body"] == "over the socket"
