@@ -19,7 +19,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tornado.httputil import (
+    HTTPConnection,
+    HTTPHeaders,
+    HTTPMessageDelegate,
+    HTTPServerConnectionDelegate,
+    HTTPServerRequest,
+)
+
 from ._environ import WSGIApp, WSGIEnviron, environ_from_request
+from ._input import ClientDisconnected, InputStream
 
 app_log = logging.getLogger("tornado.application")
 access_log = logging.getLogger("tornado.access")
@@ -49,11 +58,15 @@ def _parse_status(status: Any) -> tuple[int, str]:
 class _Exchange:
     """One request's trip through the WSGI application (worker side and loop side)."""
 
-    def __init__(self, container: WSGIContainer, request: Any, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, container: WSGIContainer, request: Any, loop: asyncio.AbstractEventLoop, reply_to: Any
+    ) -> None:
         self.container = container
         self.request = request
+        self.reply_to = reply_to  # the request object the connection expects back, if any
         self.conn = request.connection
         self.loop = loop
+        self.input: InputStream | None = None
         self.done: asyncio.Future[None] = loop.create_future()
         self.status = 0
         self.reason = ""
@@ -126,6 +139,9 @@ class _Exchange:
             self._send(b"", True)
         except _ClientGone:
             self.loop.call_soon_threadsafe(self._finished)
+        except ClientDisconnected:
+            access_log.info("Client went away during the request body of %s", self._summary())
+            self.loop.call_soon_threadsafe(self._failed)
         except Exception:
             app_log.error("Uncaught exception in WSGI application for %s", self._summary(), exc_info=True)
             self.loop.call_soon_threadsafe(self._failed)
@@ -143,6 +159,8 @@ class _Exchange:
 
     def _on_close(self) -> None:
         self.gone = True
+        if self.input is not None:
+            self.input.abort()
         self._finished()
 
     def _summary(self) -> str:
@@ -155,7 +173,7 @@ class _Exchange:
             return
         self.started = True
         try:
-            self.conn.write_response(status, headers, body, reason, self.request)
+            self.conn.write_response(status, headers, body, reason, self.reply_to)
         except Exception:
             app_log.error("Bad WSGI response for %s", self._summary(), exc_info=True)
             self.conn.close()
@@ -169,14 +187,14 @@ class _Exchange:
             if not self.started:
                 self.started = True
                 if end:
-                    conn.write_response(self.status, self.headers, chunk, self.reason, self.request)
+                    conn.write_response(self.status, self.headers, chunk, self.reason, self.reply_to)
                     self._finished()
                     return True
                 conn.write_headers(self.status, self.headers, chunk, self.reason)
             elif chunk:
                 conn.write(chunk)
             if end:
-                conn.finish(self.request)
+                conn.finish(self.reply_to)
                 self._finished()
                 return True
             waiter = conn.flush()
@@ -196,9 +214,10 @@ class _Exchange:
             body = b"<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
             try:
                 self.conn.write_response(
-                    500, [("Content-Type", "text/html; charset=UTF-8")], body, None, self.request
+                    500, [("Content-Type", "text/html; charset=UTF-8")], body, None, self.reply_to
                 )
             except Exception:
+                app_log.error("Could not send the 500 response for %s", self._summary(), exc_info=True)
                 self.conn.close()
         elif self.started:
             self.conn.close()  # the response is cut short: the client must not take it as complete
@@ -210,11 +229,49 @@ class _Exchange:
         set_cb = getattr(self.conn, "set_close_callback", None)
         if set_cb is not None and not self.gone:
             set_cb(None)
+        if self.input is not None:
+            self.input.release()  # the response is complete: the server may drop the rest of the body
         self.done.set_result(None)
         self.container._log(self.status, self.request, 1000.0 * (time.time() - self.start_time))
 
 
-class WSGIContainer:
+class _Message(HTTPMessageDelegate):
+    """One request on a server connection: the application starts once the head is in and
+    reads the body from ``wsgi.input`` while it arrives."""
+
+    def __init__(self, container: WSGIContainer, request_conn: HTTPConnection) -> None:
+        self.container = container
+        self.request_conn = request_conn
+        self.exchange: _Exchange | None = None
+        self.input: InputStream | None = None
+
+    def headers_received(self, start_line: Any, headers: HTTPHeaders) -> None:
+        request = HTTPServerRequest(connection=self.request_conn, start_line=start_line, headers=headers)
+        loop = asyncio.get_running_loop()
+        stream = self.input = InputStream(loop)
+        exchange = self.exchange = _Exchange(self.container, request, loop, None)
+        exchange.input = stream
+        environ = self.container.environ(request)
+        environ["wsgi.input"] = stream
+        if "X-Consumed-Content-Encoding" in headers or "CONTENT_LENGTH" not in environ:
+            # Inflated by the server, or chunked: the length is not known up front.
+            environ.pop("CONTENT_LENGTH", None)
+            environ["wsgi.input_terminated"] = True
+        self.container._submit(exchange, environ)
+
+    def data_received(self, chunk: bytes) -> Any:
+        return self.input.feed(chunk) if self.input is not None else None
+
+    def finish(self) -> None:
+        if self.input is not None:
+            self.input.end()
+
+    def on_connection_close(self) -> None:
+        if self.exchange is not None:
+            self.exchange._on_close()
+
+
+class WSGIContainer(HTTPServerConnectionDelegate):
     """Makes a WSGI application an HTTPServer request callback.
 
     ``HTTPServer(WSGIContainer(flask_app))``, or inside a tornado.web application::
@@ -237,18 +294,24 @@ class WSGIContainer:
         """The PEP 3333 environ for ``request`` (an HTTPServerRequest)."""
         return environ_from_request(request)
 
+    def start_request(self, server_conn: object, request_conn: HTTPConnection) -> HTTPMessageDelegate:
+        """HTTPServer's delegate interface: the body streams into ``wsgi.input``."""
+        return _Message(self, request_conn)
+
     def __call__(self, request: Any) -> asyncio.Future[None]:
-        """Serve ``request``; the returned future resolves when the response is complete."""
-        loop = asyncio.get_running_loop()
-        exchange = _Exchange(self, request, loop)
-        environ = self.environ(request)
+        """Serve a whole ``request`` (e.g. from FallbackHandler); the returned future resolves
+        when the response is complete."""
+        exchange = _Exchange(self, request, asyncio.get_running_loop(), request)
+        self._submit(exchange, self.environ(request))
+        return exchange.done
+
+    def _submit(self, exchange: _Exchange, environ: WSGIEnviron) -> None:
         executor = self.executor if self.executor is not None else _shared_executor()
         try:
             executor.submit(exchange.run, environ)
         except RuntimeError:  # the executor was shut down
             app_log.error("WSGIContainer executor refused %s", exchange._summary(), exc_info=True)
             exchange._failed()
-        return exchange.done
 
     def _log(self, status: int, request: Any, request_time_ms: float) -> None:
         if status < 400:
