@@ -1,0 +1,263 @@
+"""OAuth 2.0 + OpenID Connect (Google, Yahoo) against the local provider: state, PKCE, and an ID
+token verified against the provider's JWKS (signature, iss, aud, exp, nonce)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+import urllib.parse
+from typing import Any
+
+import pytest
+from authhelp import SECRETS, Agent, World, body_json, world
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def query(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+async def callback_url(w: World, path: str = "/google2") -> str:
+    return await w.agent.until_callback(w.url(path), w.url(path))
+
+
+async def test_google_oauth2_sign_in() -> None:
+    async with world() as w:
+        first = await w.agent.request(w.url("/google2"))
+        assert first.code == 302
+        args = query(first.headers["Location"])
+        assert first.headers["Location"].startswith(w.providers.oidc.base_url + "/authorize?")
+        assert args["client_id"] == SECRETS["google"][0]
+        assert args["redirect_uri"] == w.url("/google2")
+        assert args["scope"] == "openid profile email"
+        assert args["code_challenge_method"] == "S256" and len(args["code_challenge"]) == 43
+        assert args["state"] and args["nonce"] and args["approval_prompt"] == "auto"
+        set_cookie = " ".join(first.headers.get_list("Set-Cookie"))
+        assert "_oauth2_state=" in set_cookie and "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
+        response = await w.agent.browse(first.headers["Location"])
+        assert response.code == 200, response.body
+        user = body_json(response)["user"]
+        assert user["email"] == "alice@example.com" and user["name"] == "Alice Liddell"
+        claims = user["id_token_claims"]
+        assert claims["aud"] == SECRETS["google"][0] and claims["iss"] == w.providers.oidc.issuer
+        assert claims["nonce"] == args["nonce"]
+        assert user["access_token"] in w.providers.oidc.access_tokens
+        assert "_oauth2_state" not in w.agent.cookies
+
+
+async def test_yahoo_is_openid_connect_too() -> None:
+    async with world() as w:
+        response = await w.agent.browse(w.url("/yahoo"), approve={"username": "bob", "decision": "allow"})
+        assert response.code == 200, response.body
+        user = body_json(response)["user"]
+        assert user["email"] == "bob@example.com"
+        assert user["id_token_claims"]["aud"] == SECRETS["yahoo"][0]
+
+
+async def test_forged_state_is_refused() -> None:
+    async with world() as w:
+        url = await callback_url(w)
+        args = query(url)
+        args["state"] = "forged-" + args["state"]
+        response = await w.agent.request(w.url("/google2?" + urllib.parse.urlencode(args)))
+        assert response.code == 403
+
+
+async def test_missing_state_is_a_bad_request() -> None:
+    async with world() as w:
+        url = await callback_url(w)
+        args = query(url)
+        del args["state"]
+        args["state"] = ""
+        response = await w.agent.request(w.url("/google2?" + urllib.parse.urlencode(args)))
+        assert response.code == 400
+
+
+async def test_login_csrf_without_the_state_cookie_is_refused() -> None:
+    async with world() as w:
+        url = await callback_url(w)
+        victim = Agent()  # the attacker's callback URL, opened in the victim's browser
+        try:
+            assert (await victim.request(url)).code == 403
+        finally:
+            victim.client.close()
+
+
+async def test_replayed_state_is_refused() -> None:
+    async with world() as w:
+        url = await callback_url(w)
+        saved = dict(w.agent.cookies)
+        assert (await w.agent.request(url)).code == 200
+        w.agent.cookies.update(saved)  # the same request again, cookie and all
+        response = await w.agent.request(url)
+        assert response.code == 403
+
+
+async def test_tampered_state_cookie_is_refused() -> None:
+    async with world() as w:
+        url = await callback_url(w)
+        value = w.agent.cookies["_oauth2_state"]
+        w.agent.cookies["_oauth2_state"] = value[:-2] + ("00" if not value.endswith("00") else "11")
+        assert (await w.agent.request(url)).code == 403
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"aud": "somebody-else"},
+        {"iss": "https://evil.example.com"},
+        {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200},
+        {"nonce": "not-the-nonce"},
+        {"iat": None},
+    ],
+    ids=["audience", "issuer", "expired", "nonce", "no-iat"],
+)
+async def test_bad_id_tokens_give_no_user(claims: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    async with world() as w:
+        url = await callback_url(w)
+        w.providers.oidc.next_claims = {k: v for k, v in claims.items() if v is not None}
+        if claims.get("iat", 0) is None:
+            original = w.providers.oidc.id_token
+
+            def without_iat(client_id: str, grant: Any) -> str:
+                import jwt
+
+                token = original(client_id, grant)
+                payload = jwt.decode(token, options={"verify_signature": False})
+                del payload["iat"]
+                return jwt.encode(
+                    payload,
+                    w.providers.oidc.private_key,
+                    algorithm="RS256",
+                    headers={"kid": w.providers.oidc.kid},
+                )
+
+            w.providers.oidc.id_token = without_iat  # type: ignore[method-assign]
+        response = await w.agent.request(url)
+        assert response.code == 403
+        assert "ID token" in caplog.text
+
+
+async def test_id_token_signed_by_another_key_is_refused(caplog: pytest.LogCaptureFixture) -> None:
+    async with world() as w:
+        url = await callback_url(w)
+        w.providers.oidc.sign_next_with = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        assert (await w.agent.request(url)).code == 403
+        assert "signature does not verify" in caplog.text
+
+
+async def test_callback_style_gets_none() -> None:
+    async with world() as w:
+        url = await callback_url(w, "/google2cb")
+        args = query(url)
+        args["state"] = "forged"
+        response = await w.agent.request(w.url("/google2cb?" + urllib.parse.urlencode(args)))
+        assert response.code == 403 and body_json(response) == {"user": None}
+    async with world() as w:
+        response = await w.agent.browse(w.url("/google2cb"))
+        assert body_json(response)["user"]["email"] == "alice@example.com"
+
+
+@pytest.mark.parametrize("endpoint", ["token", "jwks"])
+@pytest.mark.parametrize("fault", ["500", "badjson"])
+async def test_provider_failures_give_no_user(endpoint: str, fault: str) -> None:
+    async with world() as w:
+        url = await callback_url(w)
+        w.providers.oidc.fail_next(endpoint, fault)
+        assert (await w.agent.request(url)).code == 403
+
+
+async def test_provider_denial_gives_no_user() -> None:
+    async with world() as w:
+        response = await w.agent.browse(w.url("/google2"), approve={"username": "alice", "decision": "deny"})
+        assert response.code == 403
+
+
+async def test_missing_settings_are_named(caplog: pytest.LogCaptureFixture) -> None:
+    async with world(cookie_secret=None) as w:
+        assert (await w.agent.request(w.url("/google2"))).code == 500
+        assert "cookie_secret" in caplog.text
+    async with world() as w:
+        url = await callback_url(w)
+        w.application.settings["google_oauth"] = None
+        assert (await w.agent.request(url)).code == 500
+        assert "'google_oauth'" in caplog.text
+
+
+# -- the provider itself: what a real one refuses, ours refuses -------------------------------------
+
+
+async def _provider_grant(w: World, verifier: str) -> tuple[str, str]:
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    client_id = SECRETS["google"][0]
+    authorize = (
+        w.providers.oidc.base_url
+        + "/authorize?"
+        + urllib.parse.urlencode(
+            {
+                "client_id": client_id,
+                "redirect_uri": w.url("/google2"),
+                "response_type": "code",
+                "state": "s",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
+    )
+    response = await w.agent.request(authorize, "POST", {"username": "alice", "decision": "allow"})
+    return query(response.headers["Location"])["code"], authorize
+
+
+async def _token(w: World, **fields: str) -> Any:
+    return await w.agent.request(w.providers.oidc.base_url + "/token", "POST", fields)
+
+
+async def test_provider_enforces_pkce_redirect_uri_and_single_use_codes() -> None:
+    async with world() as w:
+        base = {
+            "grant_type": "authorization_code",
+            "client_id": SECRETS["google"][0],
+            "client_secret": SECRETS["google"][1],
+            "redirect_uri": w.url("/google2"),
+        }
+        code, _ = await _provider_grant(w, "v" * 50)
+        bad = await _token(w, **base, code=code, code_verifier="w" * 50)
+        assert bad.code == 400 and body_json(bad) == {"error": "invalid_grant"}
+        code, _ = await _provider_grant(w, "v" * 50)
+        assert (
+            await _token(w, **dict(base, redirect_uri=w.url("/other")), code=code, code_verifier="v" * 50)
+        ).code == 400
+        code, _ = await _provider_grant(w, "v" * 50)
+        assert (
+            await _token(w, **dict(base, client_secret="nope"), code=code, code_verifier="v" * 50)
+        ).code == 401
+        code, _ = await _provider_grant(w, "v" * 50)
+        assert (await _token(w, **base, code=code, code_verifier="v" * 50)).code == 200
+        assert (await _token(w, **base, code=code, code_verifier="v" * 50)).code == 400  # used up
+        unregistered = (
+            w.providers.oidc.base_url
+            + "/authorize?"
+            + urllib.parse.urlencode(
+                {
+                    "client_id": SECRETS["google"][0],
+                    "redirect_uri": "http://127.0.0.1:1/steal",
+                    "response_type": "code",
+                }
+            )
+        )
+        response = await w.agent.request(unregistered)
+        assert response.code == 400 and "Location" not in response.headers
+        no_pkce = (
+            w.providers.oidc.base_url
+            + "/authorize?"
+            + urllib.parse.urlencode(
+                {
+                    "client_id": SECRETS["google"][0],
+                    "redirect_uri": w.url("/google2"),
+                    "response_type": "code",
+                }
+            )
+        )
+        response = await w.agent.request(no_pkce)
+        assert query(response.headers["Location"])["error"] == "invalid_request"
