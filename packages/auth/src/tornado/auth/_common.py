@@ -36,7 +36,8 @@ _SECRET_ARGS = frozenset(
     }
 )
 
-FETCH_TIMEOUTS = {"connect_timeout": 10.0, "request_timeout": 20.0}
+CONNECT_TIMEOUT = 10.0  # seconds, for every call to a provider
+REQUEST_TIMEOUT = 20.0
 
 
 class AuthError(HTTPError):
@@ -128,7 +129,14 @@ async def fetch(
     client: AsyncHTTPClient | Any, url: str, what: str, method: str = "GET", **kwargs: Any
 ) -> HTTPResponse:
     """Fetch from a provider; a network failure or non-2xx answer is an AuthError naming ``what``."""
-    request = HTTPRequest(url, method=method, follow_redirects=False, **FETCH_TIMEOUTS, **kwargs)
+    request = HTTPRequest(
+        url,
+        method=method,
+        follow_redirects=False,
+        connect_timeout=CONNECT_TIMEOUT,
+        request_timeout=REQUEST_TIMEOUT,
+        **kwargs,
+    )
     response = await client.fetch(request, raise_error=False)
     if response.code == 599 or response.error is not None and response.code == 0:
         raise AuthError(f"{what}: provider unreachable")

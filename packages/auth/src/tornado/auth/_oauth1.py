@@ -86,7 +86,12 @@ class OAuthMixin(AuthMixinBase):
         if legacy is None:
             raise NotImplementedError(f"{type(self).__name__} must implement _oauth_get_user_future()")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        legacy(access_token, lambda user: future.done() or future.set_result(user))
+
+        def deliver(user: Any) -> None:
+            if not future.done():
+                future.set_result(user)
+
+        legacy(access_token, deliver)
         return await future  # type: ignore[no-any-return]
 
     # -- the dance ---------------------------------------------------------------------------
