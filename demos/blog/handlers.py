@@ -130,7 +130,7 @@ class LoginHandler(BaseHandler):
         stored = author.password_hash if author else None
         loop = tornado.ioloop.IOLoop.current()
         ok = await loop.run_in_executor(None, passwords.check_password, password, stored)
-        if not ok:
+        if not ok or author is None:
             for subject in subjects:
                 await self.store.record_failure(subject, window)
             self.set_status(403)
