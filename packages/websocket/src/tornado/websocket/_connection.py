@@ -48,6 +48,7 @@ class WebSocketConnection(asyncio.Protocol):
         "_reading_paused",
         "_write_paused",
         "_drain",
+        "_ready",
         "_lost",
         "_reported",
         "_ping_interval",
@@ -77,6 +78,9 @@ class WebSocketConnection(asyncio.Protocol):
         low_high = transport.get_write_buffer_limits()
         self._write_paused = transport.get_write_buffer_size() > low_high[1]
         self._drain: list[asyncio.Future[None]] | None = None
+        # What write_message returns while the buffer is below its high-water mark: one
+        # completed future, made on the first write and reused, instead of one per message.
+        self._ready: asyncio.Future[None] | None = None
         self._lost = False
         self._reported = False
         self._ping_interval = ping_interval if ping_interval else None
@@ -229,6 +233,15 @@ class WebSocketConnection(asyncio.Protocol):
         if not self._lost:
             self.transport.abort()
 
+    @property
+    def lost(self) -> bool:
+        """The transport is gone (closed, aborted or failed)."""
+        return self._lost
+
+    def abort(self) -> None:
+        """Drop the connection at once, without the closing handshake."""
+        self._abort()
+
     def _arm_close_timer(self, delay: float) -> None:
         if self._close_timer is None and not self._lost:
             self._close_timer = self._loop.call_later(delay, self._abort)
@@ -253,13 +266,16 @@ class WebSocketConnection(asyncio.Protocol):
         if self._lost:
             raise WebSocketClosedError("the WebSocket connection is closed")
         self.transport.write(self.ws.send_message(message, binary=binary))
+        if not self._write_paused:
+            ready = self._ready
+            if ready is None:
+                ready = self._ready = self._loop.create_future()
+                ready.set_result(None)
+            return ready
         fut: asyncio.Future[None] = self._loop.create_future()
-        if self._write_paused:
-            if self._drain is None:
-                self._drain = []
-            self._drain.append(fut)
-        else:
-            fut.set_result(None)
+        if self._drain is None:
+            self._drain = []
+        self._drain.append(fut)
         return fut
 
     def ping(self, data: bytes | str = b"") -> None:

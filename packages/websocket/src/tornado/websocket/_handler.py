@@ -46,6 +46,36 @@ def _setting_seconds(settings: dict[str, Any], name: str) -> float | None:
     return float(value)
 
 
+class _UpgradedConnection:
+    """``request.connection`` once the HTTP connection has become a WebSocket.
+
+    It keeps what still means something (``context``: the peer's address and protocol; whether
+    the socket is closed; ``close``) and refuses HTTP output, which can no longer be sent.
+    """
+
+    __slots__ = ("context", "_wsc")
+
+    def __init__(self, context: Any, wsc: WebSocketConnection | None) -> None:
+        self.context = context
+        self._wsc = wsc
+
+    @property
+    def closed(self) -> bool:
+        return self._wsc is None or self._wsc.lost
+
+    def set_close_callback(self, callback: Any) -> None:
+        """Ignored: :meth:`WebSocketHandler.on_close` is how a closed WebSocket is reported."""
+
+    def close(self) -> None:
+        if self._wsc is not None:
+            self._wsc.abort()
+
+    def _refuse(self, *args: Any) -> Any:
+        raise WebSocketClosedError("the connection was upgraded to WebSocket; HTTP output is over")
+
+    write_response = write_headers = write = finish = flush = _refuse
+
+
 class WebSocketHandler(RequestHandler):
     """Subclass this and override :meth:`on_message` (and :meth:`open`, :meth:`on_close`)::
 
@@ -231,9 +261,19 @@ class WebSocketHandler(RequestHandler):
         wsc.start(early)
 
     def _release_http_state(self) -> None:
-        """Drop what only the HTTP response needed: an open socket should cost little memory."""
+        """Drop what only the HTTP response needed: an open socket should cost little memory.
+
+        The HTTP connection object (its parser, buffers and timers) is replaced in the request
+        by a small stand-in, so that it can be freed while the WebSocket stays open.
+        """
         self._headers = {}
         self._write_buffer = []
+        request: Any = self.request
+        old = request.connection
+        upgraded = _UpgradedConnection(getattr(old, "context", None), self.ws_connection)
+        request.connection = upgraded
+        if getattr(request, "server_connection", None) is old:
+            request.server_connection = upgraded
 
     # -- output ---------------------------------------------------------------------------
 
