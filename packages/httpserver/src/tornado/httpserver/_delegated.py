@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tornado.httputil import (
     HTTPConnection,
@@ -87,7 +87,7 @@ class DelegateDriver(HTTPConnection):
     _blocked: bool
     _body_limit: int
     _body_seen: int
-    _fields: FieldCounter | None | bool  # None until the body starts, False for a non-form body
+    _fields: FieldCounter | Literal[False] | None  # None until the body starts, False for a non-form body
     _gzip: GzipBody | None
     _gzip_wanted: bool
     _closed: bool
@@ -177,7 +177,7 @@ class DelegateDriver(HTTPConnection):
         fields = self._fields
         if fields is None:
             fields = self._fields = FieldCounter.for_headers(self.request.headers)  # type: ignore[union-attr]
-        if fields is not False:
+        if fields:
             fields.feed(data)
         size = self.server.chunk_size
         if len(data) > size:

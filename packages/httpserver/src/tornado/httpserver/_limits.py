@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from tornado.httputil import HTTPHeaders, HTTPServerRequest, count_body_fields
 
 from ._owner import ConnectionOwner
@@ -58,7 +60,7 @@ class FieldCounter:
         self._empty = True
 
     @classmethod
-    def for_headers(cls, headers: HTTPHeaders) -> FieldCounter | bool:
+    def for_headers(cls, headers: HTTPHeaders) -> FieldCounter | Literal[False]:
         """A counter for a form body with these headers; False for a body that is not a form."""
         ctype = headers.get("Content-Type")
         if ctype is None:

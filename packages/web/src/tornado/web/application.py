@@ -8,14 +8,15 @@ import re
 import threading
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from tornado.httputil import HTTPMessageDelegate, HTTPServerConnectionDelegate
+from tornado.httputil import HTTPMessageDelegate, RequestStartLine
+from tornado.routing import AnyMatches, DefaultHostMatches, HostMatches, ReversibleRouter, Rule
 from tornado.web._types import Request
 from tornado.web.dispatch import AppDispatcher, HandlerDelegate
 from tornado.web.handler import RequestHandler
 from tornado.web.handlers import ErrorHandler
-from tornado.web.routing import URLSpec
+from tornado.web.routing import ApplicationRouter
 from tornado.web.static import StaticFileHandler
 from tornado.web.uimodules import TemplateModule, load_ui_methods, load_ui_modules
 
@@ -109,40 +110,7 @@ class GZipContentEncoding:
         return bytes(data)
 
 
-class _HostRoutes:
-    __slots__ = ("host_regex", "specs", "literal", "regex_specs")
-
-    def __init__(self, host_pattern: str) -> None:
-        if not host_pattern.endswith("$"):
-            host_pattern += "$"
-        self.host_regex = re.compile(host_pattern, re.IGNORECASE)
-        self.specs: list[URLSpec] = []
-        self.literal: dict[str, tuple[int, URLSpec]] = {}
-        self.regex_specs: list[tuple[int, URLSpec]] = []
-
-    def add(self, spec: URLSpec) -> None:
-        index = len(self.specs)
-        self.specs.append(spec)
-        if spec.literal is not None:
-            self.literal.setdefault(spec.literal, (index, spec))
-        else:
-            self.regex_specs.append((index, spec))
-
-    def match(self, path: str) -> tuple[URLSpec, Any] | None:
-        hit = self.literal.get(path)
-        limit = hit[0] if hit is not None else len(self.specs)
-        for index, spec in self.regex_specs:
-            if index > limit:
-                break
-            m = spec.regex.match(path)
-            if m is not None:
-                return spec, m
-        if hit is not None:
-            return hit[1], None
-        return None
-
-
-class Application(HTTPServerConnectionDelegate):
+class Application(ReversibleRouter):
     """A collection of request handlers and settings that make up a web application.
 
     ``Application(handlers, default_host="", transforms=None, **settings)``; each handler is
@@ -153,7 +121,7 @@ class Application(HTTPServerConnectionDelegate):
     def __init__(
         self,
         handlers: Sequence[Any] | None = None,
-        default_host: str = "",
+        default_host: str | None = None,
         transforms: Sequence[type] | None = None,
         **settings: Any,
     ) -> None:
@@ -181,9 +149,6 @@ class Application(HTTPServerConnectionDelegate):
         self.ui_methods: dict[str, Any] = load_ui_methods(settings.get("ui_methods"))
         self._xsrf_cookies = bool(settings.get("xsrf_cookies"))
         self._check_settings()
-        self._hosts: list[_HostRoutes] = []
-        self._direct_routes: dict[str, URLSpec] | None = None
-        self.named_handlers: dict[str, URLSpec] = {}
         self._template_loaders: dict[str, Any] = {}
         self._template_lock = threading.Lock()
         self._templates: dict[tuple[str, str], Any] = {}
@@ -210,8 +175,8 @@ class Application(HTTPServerConnectionDelegate):
                 (r"/(favicon\.ico)", static_class, static_args),
                 (r"/(robots\.txt)", static_class, static_args),
             ]
-        if handlers:
-            self.add_handlers(".*$", handlers)
+        self.wildcard_router = ApplicationRouter(self, handlers)
+        self.default_router = ApplicationRouter(self, [Rule(AnyMatches(), self.wildcard_router)])
         self._log_function: Callable[[RequestHandler], None] | None = settings.get("log_function")
 
     def _check_settings(self) -> None:
@@ -242,42 +207,24 @@ class Application(HTTPServerConnectionDelegate):
             raise ValueError(f"the 'login_url' setting must be a str: {login_url!r}")
 
     def add_handlers(self, host_pattern: str, host_handlers: Sequence[Any]) -> None:
-        """Add routes for hosts matching ``host_pattern`` (virtual hosts); earlier patterns win."""
-        if not isinstance(host_pattern, str):
-            raise TypeError(f"host_pattern must be a str, got {type(host_pattern).__name__}")
-        routes = _HostRoutes(host_pattern)
-        # The catch-all host stays last so specific virtual hosts added later still match first.
-        if self._hosts and self._hosts[-1].host_regex.pattern == ".*$":
-            self._hosts.insert(-1, routes)
-        else:
-            self._hosts.append(routes)
-        for spec in host_handlers:
-            if isinstance(spec, (tuple, list)):
-                if not 2 <= len(spec) <= 4:
-                    raise ValueError(f"a handler must be (pattern, handler[, kwargs[, name]]), got {spec!r}")
-                spec = URLSpec(*spec)
-            elif not isinstance(spec, URLSpec):
-                raise TypeError(f"a handler must be a tuple or URLSpec, got {spec!r}")
-            routes.add(spec)
-            if spec.name:
-                if spec.name in self.named_handlers:
-                    logging.getLogger("tornado.application").warning(
-                        "Multiple handlers named %s; replacing previous value", spec.name
-                    )
-                self.named_handlers[spec.name] = spec
-        self._direct_routes = self._compute_direct_routes()
+        """Add routes for hosts matching ``host_pattern`` (virtual hosts); earlier patterns win
+        and the routes given to the constructor (any host) come last."""
+        host_matcher = HostMatches(host_pattern)
+        self.default_router.rules.insert(-1, Rule(host_matcher, ApplicationRouter(self, host_handlers)))
+        if self.default_host:
+            self.wildcard_router.add_rules(
+                [(DefaultHostMatches(self, host_matcher.host_pattern), host_handlers)]
+            )
 
-    def _compute_direct_routes(self) -> dict[str, URLSpec] | None:
-        """Literal paths safe to dispatch by dict lookup (single catch-all host only)."""
-        if len(self._hosts) != 1 or self._hosts[0].host_regex.pattern != ".*$":
+    def add_rules(self, rules: Sequence[Any]) -> None:
+        """Add rules (tornado.routing style) for any host, after the existing ones."""
+        self.wildcard_router.add_rules(rules)
+
+    def _handler_routes(self) -> dict[str, Rule] | None:
+        """Literal path -> handler rule for the dispatcher's dict lookup (None with virtual hosts)."""
+        if len(self.default_router.rules) != 1:
             return None
-        direct: dict[str, URLSpec] = {}
-        routes = self._hosts[0]
-        for path, (index, spec) in routes.literal.items():
-            if any(i < index and s.regex.match(path) for i, s in routes.regex_specs):
-                continue
-            direct[path] = spec
-        return direct
+        return self.wildcard_router.handler_routes()
 
     def static_url(self, path: str, include_version: bool = True, **kwargs: Any) -> str:
         """The URL of static file ``path`` (``/static/path?v=<hash>``), as the static handler class
@@ -293,50 +240,22 @@ class Application(HTTPServerConnectionDelegate):
 
     def reverse_url(self, name: str, *args: Any) -> str:
         """The path of the route named ``name`` with ``args`` filled into its groups."""
-        if name not in self.named_handlers:
+        url = self.default_router.reverse_url(name, *args)
+        if url is None:
             raise KeyError(f"{name} not found in named urls")
-        return self.named_handlers[name].reverse(*args)
+        return url
 
-    def _host_routes(self, request: Request) -> list[_HostRoutes]:
-        hosts = self._hosts
-        if len(hosts) == 1 and hosts[0].host_regex.pattern == ".*$":
-            return hosts
-        host = (request.host or "").lower()
-        if host.startswith("["):
-            host = host[: host.find("]") + 1]
-        else:
-            host = host.split(":")[0]
-        matches = [h for h in hosts if h.host_regex.match(host)]
-        if not matches and "X-Real-Ip" not in request.headers:
-            matches = [h for h in hosts if h.host_regex.match(self.default_host)]
-        return matches
-
-    def find_handler(self, request: Request) -> tuple[type, dict[str, Any], list[str], dict[str, str]]:
-        """The handler class, its initialize kwargs and the path arguments for ``request``."""
-        path = request.path
-        for routes in self._host_routes(request):
-            found = routes.match(path)
-            if found is not None:
-                spec, m = found
-                if m is None or not spec.regex.groups:
-                    return spec.handler_class, spec.kwargs, [], {}
-                from urllib.parse import unquote
-
-                if spec.regex.groupindex:
-                    kwargs = {k: unquote(v) for k, v in m.groupdict().items() if v is not None}
-                    return spec.handler_class, spec.kwargs, [], kwargs
-                args = [unquote(g) if g is not None else None for g in m.groups()]
-                return spec.handler_class, spec.kwargs, args, {}  # type: ignore[return-value]
-        cls, kwargs = self._default_handler
-        return cls, kwargs, [], {}
+    def find_handler(self, request: Any, **kwargs: Any) -> HTTPMessageDelegate:
+        """The delegate serving ``request``: its route, else ``default_handler_class``, else 404."""
+        route = self.default_router.find_handler(request)
+        if route is not None:
+            return route
+        cls, handler_kwargs = self._default_handler
+        return self.get_handler_delegate(request, cls, handler_kwargs)
 
     def start_request(self, server_conn: object, request_conn: Any) -> AppDispatcher:
         """The HTTPServerConnectionDelegate interface: a delegate that routes at the head."""
         return AppDispatcher(self, server_conn, request_conn)
-
-    def _handler_delegate(self, request: Any) -> HTTPMessageDelegate:
-        cls, kwargs, args, path_kwargs = self.find_handler(request)
-        return HandlerDelegate(self, request, cls, kwargs, args, path_kwargs)
 
     def get_handler_delegate(
         self,
@@ -350,18 +269,24 @@ class Application(HTTPServerConnectionDelegate):
         return HandlerDelegate(self, request, target_class, target_kwargs, path_args, path_kwargs)
 
     def __call__(self, request: Request) -> Any:
-        """Serve one request (the HTTPServer callback); returns an awaitable while it is pending."""
-        direct = self._direct_routes
-        spec = direct.get(request.path) if direct is not None else None
-        if spec is not None:
-            # An exact path that no earlier pattern can claim: no regex, no host lookup.
-            handler = spec.handler_class(self, request, **spec.kwargs)
-            transforms = [t(request) for t in self.transforms] if self.transforms else None
-            return handler._execute(transforms, [], {})
-        cls, kwargs, args, path_kwargs = self.find_handler(request)
-        handler = cls(self, request, **kwargs)
-        transforms = [t(request) for t in self.transforms] if self.transforms else None
-        return handler._execute(transforms, args, path_kwargs)
+        """Serve a request whose body has been read (the 1.0 callback interface of HTTPServer);
+        returns an awaitable while it is pending."""
+        routes = self._handler_routes()
+        rule = routes.get(request.path) if routes is not None else None
+        if rule is not None:
+            delegate: HTTPMessageDelegate = HandlerDelegate(
+                self, cast(Any, request), rule.target, rule.target_kwargs, None, None
+            )
+        else:
+            delegate = self.find_handler(request)
+        if isinstance(delegate, HandlerDelegate):
+            return delegate.execute()
+        start_line = RequestStartLine(request.method, request.uri, request.version)
+        delegate.headers_received(start_line, request.headers)
+        if request.body:
+            delegate.data_received(request.body)
+        delegate.finish()
+        return None
 
     def listen(self, port: int, address: str = "", **server_kwargs: Any) -> Any:
         """Start an HTTPServer for this application on ``port``; returns the server."""

@@ -135,16 +135,16 @@ class AppDispatcher(HandlerDelegate):
             request = request_for(self.request_conn, self.server_conn, start_line, headers)
         self.request = request
         app = self.application
-        direct = app._direct_routes
-        spec = direct.get(request.path) if direct is not None else None
-        if spec is not None:
+        routes = app._handler_routes()
+        rule = routes.get(request.path) if routes is not None else None
+        if rule is not None:
             # A literal path no earlier pattern can claim: a dict lookup, no regex.
-            self.handler_class = spec.handler_class
-            self.handler_kwargs = spec.kwargs
+            self.handler_class = rule.target
+            self.handler_kwargs = rule.target_kwargs
             self.path_args = []
             self.path_kwargs = {}
         else:
-            delegate = app._handler_delegate(request)
+            delegate = app.find_handler(request)
             if type(delegate) is not HandlerDelegate:
                 self.delegate = delegate
                 return delegate.headers_received(start_line, headers)

@@ -829,6 +829,14 @@ class RequestHandler:
         method = self.request.method
         if method not in self.SUPPORTED_METHODS:
             raise HTTPError(405)
+        if args:
+            # Routing hands over path groups as bytes: decoded here, so decode_argument
+            # (UTF-8 by default, 400 when invalid) can be overridden for them too.
+            args = [self.decode_argument(a) if type(a) is bytes else a for a in args]
+        if kwargs:
+            kwargs = {
+                k: self.decode_argument(v, name=k) if type(v) is bytes else v for k, v in kwargs.items()
+            }
         self.path_args = args
         self.path_kwargs = kwargs
         if self._hooks_close:
@@ -848,6 +856,7 @@ class RequestHandler:
         """Run prepare() and the verb method; returns an awaitable while an async part is pending."""
         try:
             method = self._begin(transforms, args, kwargs)
+            args, kwargs = self.path_args, self.path_kwargs
             if self._hooks_prepare:
                 result = self.prepare()
                 if result is not None and isawaitable(result):

@@ -1,115 +1,68 @@
-"""URL specifications: a compiled pattern, the handler class it selects and how to reverse it."""
+"""The Application's rule router: tornado.routing's, with RequestHandler classes as targets.
+
+``URLSpec``/``url`` are tornado.routing's; this module adds what only an Application knows:
+a rule may name a RequestHandler class (run through ``Application.get_handler_delegate``)
+or a list of rules (a nested router), and literal paths that lead straight to a handler
+class are offered to the dispatcher for its dict lookup.
+"""
 
 from __future__ import annotations
 
-import importlib
-import re
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-_REGEX_SPECIALS = set(".^$*+?{}[]\\|()")
+from tornado.httputil import HTTPMessageDelegate, HTTPServerConnectionDelegate, HTTPServerRequest
+from tornado.routing import ReversibleRuleRouter, Rule, URLSpec
 
+if TYPE_CHECKING:
+    from tornado.web.application import Application
 
-def import_object(name: str) -> Any:
-    """Import ``package.module.Name`` and return ``Name``; lets routes name handlers as strings."""
-    if not isinstance(name, str) or "." not in name:
-        raise ValueError(f"handler name must be a dotted 'module.Class' string, got {name!r}")
-    module_name, _, attr = name.rpartition(".")
-    module = importlib.import_module(module_name)
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise ImportError(f"module {module_name!r} has no attribute {attr!r}") from None
-
-
-class URLSpec:
-    """Maps a URL regex to a handler class, with ``initialize`` kwargs and an optional name.
-
-    Patterns are anchored at both ends; groups become handler method arguments
-    (positional, or keyword when the groups are named).
-    """
-
-    __slots__ = ("pattern", "regex", "handler_class", "kwargs", "name", "literal", "_path", "_group_count")
-
-    def __init__(
-        self, pattern: str, handler: Any, kwargs: dict[str, Any] | None = None, name: str | None = None
-    ) -> None:
-        if not isinstance(pattern, str):
-            raise TypeError(f"URL pattern must be a str, got {type(pattern).__name__}")
-        if not pattern.endswith("$"):
-            pattern += "$"
-        self.pattern = pattern
-        try:
-            self.regex = re.compile(pattern)
-        except re.error as e:
-            raise ValueError(f"invalid URL pattern {pattern!r}: {e}") from None
-        if isinstance(handler, str):
-            handler = import_object(handler)
-        if not isinstance(handler, type):
-            raise TypeError(f"handler for {pattern!r} must be a RequestHandler class, got {handler!r}")
-        self.handler_class = handler
-        self.kwargs = kwargs or {}
-        self.name = name
-        self._path, self._group_count = self._find_path()
-        # A pattern without regex syntax matches exactly one path: the router looks it up in a dict.
-        body = pattern[1:] if pattern.startswith("^") else pattern
-        body = body[:-1]
-        self.literal: str | None = body if not (_REGEX_SPECIALS & set(body)) else None
-
-    def _find_path(self) -> tuple[str | None, int]:
-        """Turn the pattern into a ``%s`` format string for reverse_url, when it is simple enough."""
-        pattern = self.pattern
-        if pattern.startswith("^"):
-            pattern = pattern[1:]
-        if pattern.endswith("$"):
-            pattern = pattern[:-1]
-        if self.regex.groups != pattern.count("("):
-            return None, self.regex.groups  # nested or non-capturing groups: not reversible
-        pieces: list[str] = []
-        depth = 0
-        i = 0
-        while i < len(pattern):
-            c = pattern[i]
-            if c == "\\" and depth == 0:
-                if i + 1 < len(pattern) and pattern[i + 1] not in "dwsDWSbB":
-                    pieces.append(pattern[i + 1])
-                    i += 2
-                    continue
-                return None, self.regex.groups
-            if c == "(":
-                if depth == 0:
-                    pieces.append("%s")
-                depth += 1
-            elif c == ")":
-                depth -= 1
-            elif depth == 0:
-                if c in _REGEX_SPECIALS:
-                    return None, self.regex.groups
-                pieces.append(c.replace("%", "%%"))
-            i += 1
-        return "".join(pieces), self.regex.groups
-
-    def reverse(self, *args: Any) -> str:
-        """The path this spec matches for the given group values (URL-escaped)."""
-        if self._path is None:
-            raise ValueError(f"cannot reverse URL pattern {self.pattern!r}")
-        if len(args) != self._group_count:
-            raise ValueError(
-                f"URL pattern {self.pattern!r} needs {self._group_count} arguments, got {len(args)}"
-            )
-        if not args:
-            return self._path
-        converted = []
-        for a in args:
-            if isinstance(a, bytes):
-                a = a.decode("utf-8")
-            elif not isinstance(a, str):
-                a = str(a)
-            converted.append(quote(a, safe=""))
-        return self._path % tuple(converted)
-
-    def __repr__(self) -> str:
-        return f"URLSpec({self.pattern!r}, {self.handler_class.__name__}, kwargs={self.kwargs!r}, name={self.name!r})"
-
+__all__ = ["URLSpec", "url", "ApplicationRouter", "is_handler_class"]
 
 url = URLSpec
+
+
+def is_handler_class(target: Any) -> bool:
+    from tornado.web.handler import RequestHandler
+
+    return isinstance(target, type) and issubclass(target, RequestHandler)
+
+
+class ApplicationRouter(ReversibleRuleRouter):
+    """Routes for one Application (its wildcard rules, a virtual host's, or a nested list)."""
+
+    def __init__(self, application: Application, rules: Sequence[Any] | None = None) -> None:
+        self.application = application
+        self._handler_routes: dict[str, Rule] = {}
+        self._handler_routes_of: object = None
+        super().__init__(rules)
+
+    def process_rule(self, rule: Rule) -> Rule:
+        rule = super().process_rule(rule)
+        target = rule.target
+        if isinstance(target, (list, tuple)):
+            rule.target = ApplicationRouter(self.application, target)
+        elif not (
+            is_handler_class(target) or isinstance(target, HTTPServerConnectionDelegate) or callable(target)
+        ):
+            raise TypeError(
+                f"handler for {rule.matcher!r} must be a RequestHandler class, a router or a callable,"
+                f" got {target!r}"
+            )
+        return rule
+
+    def get_target_delegate(
+        self, target: Any, request: HTTPServerRequest, **target_params: Any
+    ) -> HTTPMessageDelegate | None:
+        if is_handler_class(target):
+            return self.application.get_handler_delegate(request, target, **target_params)
+        return super().get_target_delegate(target, request, **target_params)
+
+    def handler_routes(self) -> dict[str, Rule]:
+        """Literal path -> rule, for paths served by a RequestHandler class with no earlier
+        rule able to claim them: the dispatcher's dict lookup."""
+        direct = self.direct_rules()
+        if direct is not self._handler_routes_of:
+            self._handler_routes = {p: r for p, r in direct.items() if is_handler_class(r.target)}
+            self._handler_routes_of = direct
+        return self._handler_routes
