@@ -14,9 +14,11 @@ http://localhost:8888/ in two browsers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os.path
+import signal
 import sys
 import uuid
 from typing import Any
@@ -57,6 +59,7 @@ define(
     help="keep the room in Redis (e.g. redis://127.0.0.1:6379/0) so several processes share it",
 )
 define("redis_room", default="chat", help="prefix of the room's Redis keys")
+define("drain_timeout", default=10.0, type=float, help="on SIGTERM, the longest wait for open requests")
 
 log = logging.getLogger("tornado.application")
 
@@ -64,9 +67,10 @@ MAX_BODY = 1000  # characters; the page's input has the same maxlength
 
 
 class BaseHandler(tornado.web.RequestHandler):
-    def initialize(self, store: MessageStore, sockets: set[Any]) -> None:
+    def initialize(self, store: MessageStore, sockets: set[Any], polls: set[Any] | None = None) -> None:
         self.store = store
         self.sockets = sockets
+        self.polls = polls if polls is not None else set()
 
     def get_current_user(self) -> str | None:
         value = self.get_secure_cookie("user")
@@ -122,17 +126,20 @@ class MessageUpdatesHandler(BaseHandler):
         cursor = self.get_argument("cursor", None)
         self._client_gone = False
         self._listener = self.async_callback(self.on_new_messages)
+        self.polls.add(self)
         self.store.subscribe(self._listener, cursor=cursor)
 
     def on_new_messages(self, messages: list[Message]) -> None:
         # One answer per poll: the page asks again with its new cursor.
         self.store.unsubscribe(self._listener)
+        self.polls.discard(self)
         if self._client_gone:
             return
         self.finish({"messages": messages})
 
     def on_connection_close(self) -> None:
         self._client_gone = True
+        self.polls.discard(self)
         listener = getattr(self, "_listener", None)
         if listener is not None:
             self.store.unsubscribe(listener)
@@ -246,6 +253,7 @@ def make_application(
     room: dict[str, Any] = {
         "store": store if store is not None else MemoryStore(cache_size),
         "sockets": set(),
+        "polls": set(),
     }
     handlers: list[Any] = [
         (r"/", MainHandler, room),
@@ -267,6 +275,7 @@ def make_application(
         template_path=os.path.join(here, "templates"),
         static_path=os.path.join(here, "static"),
         xsrf_cookies=True,
+        chat_room=room,
         **{
             "websocket_ping_interval": 30,  # a page that vanished without closing is dropped
             "websocket_max_message_size": 64 * 1024,
@@ -292,7 +301,32 @@ def main() -> None:
     http_server = tornado.httpserver.HTTPServer(application)
     http_server.listen(options.port)
     log.info("Chat demo listening on http://127.0.0.1:%d/", options.port)
-    tornado.ioloop.IOLoop.instance().start()
+    loop = tornado.ioloop.IOLoop.current()
+
+    async def stop() -> None:
+        graceful = await shut_down(http_server, application.settings["chat_room"], options.drain_timeout)
+        log.info("drained %s; exiting", "gracefully" if graceful else "after drain_timeout")
+        loop.stop()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.asyncio_loop.add_signal_handler(sig, lambda: asyncio.ensure_future(stop()))  # type: ignore[union-attr]
+    loop.start()
+
+
+async def shut_down(server: tornado.httpserver.HTTPServer, room: dict[str, Any], timeout: float) -> bool:
+    """Leave the room without losing anyone, as a process behind a load balancer should.
+
+    New connections are refused first, so what follows reaches the other processes: waiting
+    long polls are answered with no messages (the page polls again at once, with its cursor),
+    WebSockets are closed as "server restart" (the page reconnects, with its cursor), and
+    requests in flight finish; ``timeout`` bounds the wait.
+    """
+    server.stop()
+    for poll in list(room["polls"]):
+        poll.on_new_messages([])
+    for socket in list(room["sockets"]):
+        socket.close(1012, "server restart")
+    return await server.drain(timeout)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,110 @@
+"""A frontend's graceful exit on SIGTERM: the chat ends its long polls and WebSockets cleanly,
+so the pages come back through nginx to another process, then drains and exits."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import signal
+import socket
+import time
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+SECRET = "test-secret-for-draining"
+WAIT = 20.0
+
+
+def request(
+    port: int, method: str, path: str, cookies: dict[str, str], fields: dict[str, str] | None = None
+) -> Any:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
+    body = None
+    if fields is not None:
+        body = urllib.parse.urlencode(fields)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+    finally:
+        conn.close()
+    for header in resp.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        cookies[name] = rest.split(";")[0]
+    return resp.status, data
+
+
+def wait_for(predicate: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_chat_answers_long_polls_closes_sockets_and_exits_on_sigterm(start_demo: Callable[..., Any]) -> None:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    # A long drain_timeout: the process must finish because nothing is left, not because time ran out.
+    chat = start_demo(
+        "chat/chatdemo.py", f"--cookie_secret={SECRET}", "--debug_endpoints=true", "--drain_timeout=60"
+    )
+    cookies: dict[str, str] = {}
+    request(chat.port, "GET", "/auth/login", cookies)
+    assert (
+        request(chat.port, "POST", "/auth/login", cookies, {"name": "ann", "_xsrf": cookies["_xsrf"]})[0]
+        == 302
+    )
+
+    body = urllib.parse.urlencode({"_xsrf": cookies["_xsrf"]}).encode()
+    poll = socket.create_connection(("127.0.0.1", chat.port), timeout=WAIT)
+    poll.sendall(
+        b"POST /a/message/updates HTTP/1.1\r\nHost: x\r\nCookie: "
+        + "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
+        + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+
+    def listening() -> dict[str, int]:
+        return json.loads(request(chat.port, "GET", "/a/debug/waiters", cookies)[1])  # type: ignore[no-any-return]
+
+    async def main() -> tuple[int | None, bytes]:
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        url = f"ws://127.0.0.1:{chat.port}/a/message/socket"
+        ws = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie}, request_timeout=WAIT))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(
+            None, wait_for, lambda: listening() == {"waiters": 1, "sockets": 1}, "listeners"
+        )
+        chat.process.send_signal(signal.SIGTERM)
+        while await asyncio.wait_for(ws.read_message(), WAIT) is not None:
+            pass
+        answer = await loop.run_in_executor(None, _read_all, poll)
+        return ws.close_code, answer
+
+    close_code, answer = asyncio.run(main())
+    assert close_code == 1012  # "service restart": the page reconnects, elsewhere
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    # (_read_all returned: the idle keep-alive connection was then closed by the drain)
+    assert json.loads(payload) == {"messages": []}  # answered, empty: the page polls again
+    assert chat.process.wait(WAIT) == 0
+    assert "drained gracefully" in chat.log()
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            break
+        chunks.append(data)
+    sock.close()
+    return b"".join(chunks)
