@@ -41,7 +41,8 @@ UVLOOP_SUITES = [
 # stack, the cross-check env runs the same files on Tornado 6 from PyPI (and none of ours).
 CROSSCHECK_SUITES = [d for d in ("demos/tornado6app",) if (ROOT / d).is_dir()]
 CROSSCHECK_ENV = "tornado6-crosscheck"
-CROSSCHECK_TORNADO = "tornado>=6.5,<7"
+# Tornado 6 and the pytest plugin its users know, for the demos' pytest-style tests.
+CROSSCHECK_DEPS = ["tornado>=6.5,<7", "pytest-tornasync"]
 
 
 @dataclass
@@ -277,7 +278,7 @@ def _crosscheck_env() -> list[str]:
         "description = the Tornado 6 demos' tests on Tornado 6 from PyPI, none of this repository's packages",
         "deps =",
         "    {[testenv]base_deps}",
-        f"    {CROSSCHECK_TORNADO}",
+        *(f"    {d}" for d in CROSSCHECK_DEPS),
         "commands =",
         "    python {toxinidir}/tools/localpkgs.py upstream",
         "    pytest " + " ".join(f"{{toxinidir}}/{d}" for d in CROSSCHECK_SUITES) + " {posargs}",

@@ -149,6 +149,38 @@ def test_server_fixtures_with_an_app_fixture(run: pytest.Pytester) -> None:
     inproc(run).assert_outcomes(passed=3)
 
 
+def test_http_client_starts_the_server_when_there_is_an_app(run: pytest.Pytester) -> None:
+    run.makeconftest(APP)
+    run.makepyfile(
+        """
+        async def test_client_and_port_only(http_client, http_port):
+            response = await http_client.fetch("http://127.0.0.1:%d/started" % http_port)
+            assert response.body == b"hello /started"
+        """
+    )
+    inproc(run).assert_outcomes(passed=1)
+
+
+def test_http_client_without_an_app_is_a_plain_client(run: pytest.Pytester) -> None:
+    run.makepyfile(
+        """
+        from tornado.httpclient import AsyncHTTPClient
+        from tornado.httpserver import HTTPServer
+        from tornado.testing import bind_unused_port
+
+        async def test_plain_client(http_client):
+            assert isinstance(http_client, AsyncHTTPClient)
+            sock, port = bind_unused_port()
+            server = HTTPServer(lambda request: request.respond(b"own server"))
+            server.add_sockets([sock])
+            response = await http_client.fetch("http://127.0.0.1:%d/" % port)
+            assert response.body == b"own server"
+            server.stop()
+        """
+    )
+    inproc(run).assert_outcomes(passed=1)
+
+
 def test_the_server_is_stopped_after_the_test(run: pytest.Pytester) -> None:
     run.makeconftest(APP)
     run.makepyfile(

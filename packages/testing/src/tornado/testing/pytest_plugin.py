@@ -14,8 +14,8 @@ Loaded through the ``pytest11`` entry point once tornado-testing is installed.  
 
 Fixtures (pytest-tornado's and pytest-tornasync's names): ``io_loop``, ``http_server``,
 ``http_server_port`` (``(socket, port)``), ``http_port`` (the port), ``base_url``,
-``http_client`` (an AsyncHTTPClient for any URL) and ``http_server_client`` (fetches paths
-of ``http_server``).
+``http_client`` (an AsyncHTTPClient for any URL; it starts ``http_server`` when there is an
+``app``) and ``http_server_client`` (fetches paths of ``http_server``).
 
 Which tests it runs: those marked ``gen_test``; and unmarked ``async def`` tests that use
 the ``io_loop`` fixture (directly or through the fixtures above), or any unmarked ``async
@@ -263,10 +263,20 @@ def base_url(http_server: Any, http_port: int) -> str:
 
 
 @pytest.fixture
-def http_client(io_loop: Any) -> Iterator[Any]:
-    """An AsyncHTTPClient of its own on ``io_loop``, closed after the test."""
+def http_client(request: Any, io_loop: Any) -> Iterator[Any]:
+    """An AsyncHTTPClient of its own on ``io_loop``, closed after the test.
+
+    When there is an ``app`` fixture, ``http_server`` is started too (as pytest-tornado and
+    pytest-tornasync do), so ``http_client.fetch(base_url)`` needs no other fixture.
+    """
     from tornado.httpclient import AsyncHTTPClient
 
+    try:
+        request.getfixturevalue("app")
+    except pytest.FixtureLookupError:
+        pass  # no application: a client for other servers
+    else:
+        request.getfixturevalue("http_server")
     client = AsyncHTTPClient(force_instance=True)
     yield client
     client.close()
