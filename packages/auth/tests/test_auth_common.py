@@ -7,7 +7,7 @@ import logging
 import urllib.parse
 
 import pytest
-from authhelp import SECRETS, body_json, world
+from authhelp import SECRETS, GoogleOAuth2Async, body_json, world
 from tornado.auth import AuthError
 from tornado.auth._common import redacted_uri
 from tornado.web import HTTPError
@@ -80,3 +80,49 @@ async def test_no_secret_or_token_reaches_the_logs(caplog: pytest.LogCaptureFixt
     leaked = [s for s in secrets if s in text or urllib.parse.quote(s, safe="") in text]
     assert not leaked
     assert len(secrets) > 20
+
+
+async def test_redirect_methods_take_a_callback_and_return_awaitables() -> None:
+    import tornado.auth
+    from tornado.web import RequestHandler, asynchronous
+
+    seen: list[object] = []
+
+    class OpenIdCb(RequestHandler, tornado.auth.OpenIdMixin):
+        @asynchronous
+        def get(self) -> None:
+            future = self.authenticate_redirect(callback=seen.append)
+            assert future.done() and future.result() is None
+
+    class OAuth2Cb(RequestHandler, tornado.auth.GoogleOAuth2Mixin):
+        @asynchronous
+        def get(self) -> None:
+            self.authorize_redirect("http://127.0.0.1/cb", "client", callback=seen.append)
+
+    class TwitterCb(RequestHandler, tornado.auth.TwitterMixin):
+        @asynchronous
+        def get(self) -> None:
+            self.authorize_redirect(callback=seen.append)
+
+    async with world([("/o", OpenIdCb), ("/g", OAuth2Cb), ("/t", TwitterCb)]) as w:
+        for path in ("/o", "/g", "/t"):
+            response = await w.agent.request(w.url(path))
+            assert response.code == 302, path
+    assert seen == [None, None, None]
+
+
+async def test_oauth2_request_calls_an_api_with_the_access_token() -> None:
+    import tornado.auth
+    from tornado.web import RequestHandler
+
+    class Me(RequestHandler, tornado.auth.GoogleOAuth2Mixin):
+        async def get(self) -> None:
+            info = await self.oauth2_request(self._OAUTH_USERINFO_URL, access_token=self.get_argument("t"))
+            self.finish(info)
+
+    async with world([("/google2", GoogleOAuth2Async), ("/me", Me)]) as w:
+        response = await w.agent.browse(w.url("/google2"))
+        token = body_json(response)["user"]["access_token"]
+        me = await w.agent.request(w.url("/me?t=" + token))
+        assert body_json(me)["email"] == "alice@example.com"
+        assert (await w.agent.request(w.url("/me?t=wrong"))).code == 403
