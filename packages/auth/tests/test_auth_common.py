@@ -126,3 +126,21 @@ async def test_oauth2_request_calls_an_api_with_the_access_token() -> None:
         me = await w.agent.request(w.url("/me?t=" + token))
         assert body_json(me)["email"] == "alice@example.com"
         assert (await w.agent.request(w.url("/me?t=wrong"))).code == 403
+
+
+async def test_an_awaited_failure_is_the_handlers_to_answer() -> None:
+    import tornado.auth
+    from tornado.web import RequestHandler
+
+    class Careful(RequestHandler, tornado.auth.GoogleOAuth2Mixin):
+        async def get(self) -> None:
+            try:
+                await self.get_authenticated_user("http://127.0.0.1/cb", "no-code")
+            except tornado.auth.AuthError as e:
+                self.set_status(401)
+                self.finish({"refused": e.failure})
+
+    async with world([("/careful", Careful)]) as w:
+        response = await w.agent.request(w.url("/careful?state=s&code=c"))
+        assert response.code == 401
+        assert "state cookie" in body_json(response)["refused"]

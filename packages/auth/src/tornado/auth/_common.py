@@ -138,7 +138,7 @@ async def fetch(
         **kwargs,
     )
     response = await client.fetch(request, raise_error=False)
-    if response.code == 599 or response.error is not None and response.code == 0:
+    if response.code in (0, 599):
         raise AuthError(f"{what}: provider unreachable")
     if not 200 <= response.code < 300:
         raise AuthError(f"{what}: provider answered HTTP {response.code}")
