@@ -35,7 +35,9 @@ INIT_PKG = "root"
 INIT_NAMES = ["version", "version_info"]
 # Packages whose tests run a second time with uvloop installed and selected.
 UVLOOP_SUITES = [
-    n for n in ("ioloop", "iostream", "httpserver", "web") if (PACKAGES / n / "pyproject.toml").exists()
+    n
+    for n in ("ioloop", "iostream", "net", "httpserver", "web")
+    if (PACKAGES / n / "pyproject.toml").exists()
 ]
 # Demo test suites written against Tornado 6's API alone: the integration env runs them on this
 # stack, the cross-check env runs the same files on Tornado 6 from PyPI (and none of ours).

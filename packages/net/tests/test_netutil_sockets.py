@@ -245,7 +245,7 @@ def test_add_accept_handler_rejects_non_callable(io_loop: IOLoop) -> None:
 
 
 EMFILE_SCRIPT = textwrap.dedent("""
-    import logging, resource, socket, sys, time
+    import logging, resource, socket, sys
     from tornado.ioloop import IOLoop
     from tornado.netutil import add_accept_handler, bind_sockets
 
@@ -257,22 +257,26 @@ EMFILE_SCRIPT = textwrap.dedent("""
     clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
     accepted = []
     hog = []
-    # Use up the descriptors, leaving none for accept().
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
-    try:
-        while True:
-            hog.append(socket.socket())
-    except OSError:
-        pass
-    add_accept_handler(lst, lambda conn, addr: accepted.append(conn))
+
+    def exhaust():
+        # Use up the descriptors (once the loop runs: it needs some of its own), leaving
+        # none for accept().
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+        try:
+            while True:
+                hog.append(socket.socket())
+        except OSError:
+            pass
+        add_accept_handler(lst, lambda conn, addr: accepted.append(conn))
+        loop.call_later(0.3, free)
 
     def free():
         for s in hog:
             s.close()
         hog.clear()
 
-    loop.call_later(0.3, free)
+    loop.add_callback(exhaust)
     loop.call_later(2.0, loop.stop)
     loop.start()
     print("accepted", len(accepted))

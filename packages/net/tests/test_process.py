@@ -6,12 +6,13 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from typing import Any
 
 import pytest
 from nethelp import eventually, open_fds
-from tornado.ioloop import IOLoop
+from tornado.ioloop import IOLoop, event_loop_name
 from tornado.iostream import PipeIOStream
 from tornado.process import CalledProcessError, Subprocess, cpu_count, fork_processes, task_id
 
@@ -292,6 +293,8 @@ def test_many_children_at_once(io_loop: IOLoop, run: Any, sigchld: None) -> None
 
 
 def test_initialize_and_uninitialize_the_sigchld_handler(io_loop: IOLoop, run: Any) -> None:
+    if event_loop_name(io_loop.asyncio_loop) == "uvloop":
+        pytest.skip("uvloop keeps SIGCHLD for itself; children are watched through pidfds there")
     assert signal.getsignal(signal.SIGCHLD) == signal.SIG_DFL
     Subprocess.initialize()
     Subprocess.initialize()  # idempotent
@@ -314,6 +317,36 @@ def test_initialize_and_uninitialize_the_sigchld_handler(io_loop: IOLoop, run: A
         run(main)
     finally:
         Subprocess.uninitialize()
+
+
+def test_a_loop_in_another_thread_watches_its_children_by_pidfd(sigchld: None) -> None:
+    """Outside the main thread there can be no signal handler; exits are still reported."""
+    results: list[Any] = []
+
+    def in_thread() -> None:
+        loop = IOLoop()
+        try:
+
+            async def main() -> list[int]:
+                procs = [Subprocess([sys.executable, "-c", f"raise SystemExit({i})"]) for i in range(3)]
+                slow = Subprocess(["sleep", "0.3"])
+                codes = await asyncio.gather(*(p.wait_for_exit(raise_error=False) for p in procs))
+                return [*codes, await slow.wait_for_exit()]
+
+            results.append(loop.run_sync(main, timeout=30))
+        except BaseException as e:
+            results.append(e)
+        finally:
+            Subprocess.uninitialize()
+            loop.close()
+
+    before = open_fds()
+    t = threading.Thread(target=in_thread)
+    t.start()
+    t.join(60)
+    assert results == [[0, 1, 2, 0]]
+    assert signal.getsignal(signal.SIGCHLD) == signal.SIG_DFL  # no handler was installed
+    assert open_fds() <= before  # every pidfd closed
 
 
 def test_the_handler_follows_a_new_loop(sigchld: None) -> None:
@@ -342,15 +375,15 @@ def test_a_failed_spawn_leaks_no_descriptors(io_loop: IOLoop, sigchld: None) -> 
 
 
 def test_streams_own_only_the_parents_ends(io_loop: IOLoop, run: Any, sigchld: None) -> None:
-    before = open_fds()
-
     async def main() -> None:
+        await asyncio.sleep(0)
+        before = open_fds()
         proc = Subprocess(["cat"], stdin=Subprocess.STREAM, stdout=Subprocess.STREAM)
         assert open_fds() == before + 2  # the child's ends are closed here
         proc.stdin.close()
         assert await proc.stdout.read_until_close() == b""
         proc.stdout.close()
         await proc.wait_for_exit()
+        assert open_fds() == before
 
     run(main)
-    assert open_fds() == before

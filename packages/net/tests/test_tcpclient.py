@@ -160,9 +160,9 @@ def test_a_silent_first_family_gives_way_to_the_second(
     lst, fillers = blackhole(V6, "::1")
     _, port = serve(servers, "v4", "127.0.0.1")
     answers = [(V6, ("::1", lst.getsockname()[1], 0, 0)), (V4, ("127.0.0.1", port))]
-    before = open_fds()
 
     async def main() -> None:
+        before = open_fds()
         stream = await TCPClient(StaticResolver(answers)).connect("dual.test", port, timeout=30)
         assert await greeting(stream) == b"v4\n"
         stream.close()
@@ -181,13 +181,13 @@ def test_every_address_refusing(io_loop: IOLoop, run: Any) -> None:
     answers = [(V4, ("127.0.0.1", free_port())), (V4, ("127.0.0.1", free_port()))]
 
     async def main() -> None:
+        before = open_fds()
         with pytest.raises(StreamClosedError) as info:
             await TCPClient(StaticResolver(answers)).connect("down.test", 1, timeout=30)
         assert isinstance(info.value.real_error, ConnectionRefusedError)
+        assert open_fds() <= before
 
-    before = open_fds()
     run(main)
-    assert open_fds() <= before
 
 
 def test_timeout_while_connecting_names_the_addresses(io_loop: IOLoop, run: Any) -> None:

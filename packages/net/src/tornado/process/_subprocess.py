@@ -27,7 +27,7 @@ class Subprocess:
     :attr:`STREAM`, which makes that attribute a :class:`~tornado.iostream.PipeIOStream`
     (the caller closes it when done).  Other values behave as in Popen, and the Popen object
     is ``self.proc``.  :meth:`set_exit_callback` and :meth:`wait_for_exit` report the exit
-    through a ``SIGCHLD`` handler on one IOLoop (see :meth:`initialize`).  Unix only.
+    through a ``SIGCHLD`` handler on one IOLoop, or pidfds (see :meth:`initialize`).  Unix only.
     """
 
     STREAM: ClassVar[object] = object()
@@ -35,6 +35,9 @@ class Subprocess:
     _initialized: ClassVar[bool] = False
     _signal_loop: ClassVar[asyncio.AbstractEventLoop | None] = None
     _waiting: ClassVar[dict[int, Subprocess]] = {}
+    # Without a SIGCHLD handler: one pidfd per child, read on that child's loop.
+    _pidfd_mode: ClassVar[bool] = False
+    _pidfds: ClassVar[dict[int, tuple[asyncio.AbstractEventLoop, int]]] = {}
 
     stdin: Any
     stdout: Any
@@ -101,7 +104,9 @@ class Subprocess:
             return
         Subprocess.initialize()
         Subprocess._waiting[self.pid] = self
-        # The process may have exited before the handler was watching for it.
+        if Subprocess._pidfd_mode:
+            self._watch_pidfd()
+        # The process may have exited before anything was watching for it.
         Subprocess._try_cleanup_process(self.pid)
 
     @classmethod
@@ -109,15 +114,29 @@ class Subprocess:
         """Install the ``SIGCHLD`` handler, run on the current IOLoop.
 
         That loop reaps children for every Subprocess, whichever loop (and thread) they
-        belong to; it must run in the main thread.  Calling it again is harmless; when the
-        loop it used has been closed, the handler moves to the current one.
+        belong to.  Calling it again is harmless; when the loop it used has been closed, the
+        handler moves to the current one.  Where the loop cannot take the signal (uvloop keeps
+        SIGCHLD for itself; a loop outside the main thread cannot have signal handlers), each
+        child is watched instead through a Linux pidfd on its own loop.
         """
         if cls._initialized and cls._signal_loop is not None and not cls._signal_loop.is_closed():
             return
         loop = IOLoop.current().asyncio_loop
-        loop.add_signal_handler(signal.SIGCHLD, cls._cleanup)
+        try:
+            loop.add_signal_handler(signal.SIGCHLD, cls._cleanup)
+            pidfd_mode = False
+        except (RuntimeError, ValueError):
+            if not hasattr(os, "pidfd_open"):
+                raise
+            pidfd_mode = True
         Subprocess._signal_loop = loop
+        Subprocess._pidfd_mode = pidfd_mode
         Subprocess._initialized = True
+        # Children registered while nothing was watching.
+        for sub in list(cls._waiting.values()):
+            if pidfd_mode:
+                sub._watch_pidfd()
+        cls._cleanup()
 
     @classmethod
     def uninitialize(cls) -> None:
@@ -125,10 +144,39 @@ class Subprocess:
         if not cls._initialized:
             return
         loop = cls._signal_loop
-        if loop is not None and not loop.is_closed():
+        if not cls._pidfd_mode and loop is not None and not loop.is_closed():
             loop.remove_signal_handler(signal.SIGCHLD)
+        for pid in list(cls._pidfds):
+            cls._unwatch_pidfd(pid)
         Subprocess._signal_loop = None
+        Subprocess._pidfd_mode = False
         Subprocess._initialized = False
+
+    def _watch_pidfd(self) -> None:
+        if self.pid in Subprocess._pidfds:
+            return
+        try:
+            fd = os.pidfd_open(self.pid)
+        except ProcessLookupError:
+            return  # already reaped: _try_cleanup_process reports it
+        loop = self.io_loop.asyncio_loop
+        Subprocess._pidfds[self.pid] = (loop, fd)
+        loop.add_reader(fd, Subprocess._pidfd_ready, self.pid)
+
+    @classmethod
+    def _pidfd_ready(cls, pid: int) -> None:
+        cls._unwatch_pidfd(pid)
+        cls._try_cleanup_process(pid)
+
+    @classmethod
+    def _unwatch_pidfd(cls, pid: int) -> None:
+        entry = cls._pidfds.pop(pid, None)
+        if entry is None:
+            return
+        loop, fd = entry
+        if not loop.is_closed():
+            loop.remove_reader(fd)
+        os.close(fd)
 
     @classmethod
     def _cleanup(cls) -> None:
@@ -144,6 +192,7 @@ class Subprocess:
         if ret is None:
             return
         del cls._waiting[pid]
+        cls._unwatch_pidfd(pid)
         sub.io_loop.add_callback(sub._set_returncode, ret)
 
     def _set_returncode(self, returncode: int) -> None:
