@@ -22,7 +22,7 @@ def test_detach_hands_over_transport_and_pipelined_bytes() -> None:
         counts = []
 
         def upgrade(request) -> None:  # type: ignore[no-untyped-def]
-            transport, early = request.connection.detach()
+            transport, early = request.connection.detach_transport()
             counts.append(server.connections)
             transport.write(
                 b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
@@ -61,9 +61,9 @@ def test_detach_twice_or_after_close_is_refused() -> None:
         errors = []
 
         def upgrade(request) -> None:  # type: ignore[no-untyped-def]
-            transport, _ = request.connection.detach()
+            transport, _ = request.connection.detach_transport()
             try:
-                request.connection.detach()
+                request.connection.detach_transport()
             except Exception as e:
                 errors.append(type(e).__name__)
             transport.close()

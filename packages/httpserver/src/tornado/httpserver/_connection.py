@@ -40,8 +40,10 @@ from tornado.httputil import (
     RequestHead,
     format_error_response,
 )
+from tornado.iostream import IOStream
 
 from ._delegated import UNLIMITED, RequestContext
+from ._detach import stream_from_transport
 from ._gzip import GZIP_CODINGS, GzipBody
 from ._limits import fields_over_limit
 from ._owner import ConnectionOwner
@@ -567,7 +569,17 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
                 self._flush()
             self.transport.close()
 
-    def detach(self) -> tuple[asyncio.Transport, bytes]:
+    def detach(self) -> IOStream:
+        """Take the connection over as an IOStream (Tornado 6): HTTP processing stops for good.
+
+        For protocols that tunnel over an HTTP handshake; what is still queued is sent first,
+        and bytes that arrived after the request are the stream's first input.  Plain TCP
+        only (see :meth:`detach_transport` for TLS).
+        """
+        transport, early = self.detach_transport()
+        return stream_from_transport(transport, early)
+
+    def detach_transport(self) -> tuple[asyncio.Transport, bytes]:
         """Give the transport to another protocol, for an upgrade (WebSocket after its handshake).
 
         HTTP serving stops for good: queued output is sent, the timers and the close callback
@@ -586,6 +598,8 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
                 timer.cancel()
         self._timer = self._linger_timer = None
         self._close_callback = None
+        self._md = None
+        self._md_reading = False
         self.server.connection_closed(self)
         data, _eof = self.conn.trailing_data
         self.request = None

@@ -817,6 +817,20 @@ class RequestHandler:
 
         return wrapper
 
+    def detach(self) -> Any:
+        """Take the connection over as an IOStream; this request's HTTP processing ends.
+
+        For protocols that tunnel over an HTTP handshake (write your own response on the
+        stream).  Needs tornado.httpserver's connections.
+        """
+        conn: Any = self.request.connection
+        if conn is None or not hasattr(conn, "detach"):
+            raise RuntimeError("detach() needs a server connection that can be detached")
+        self._finished = True
+        if self._close_callback_set:
+            conn.set_close_callback(None)
+        return conn.detach()
+
     def _on_connection_close(self) -> None:
         # Once per request, however the close is reported (close callback, streaming delegate).
         if not self._finished and not self._close_reported:

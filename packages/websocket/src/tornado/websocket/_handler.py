@@ -2,7 +2,7 @@
 
 The handshake is an ordinary ``GET`` through the application (routing, ``prepare``, cookies
 and ``current_user`` all work); once it is accepted the handler answers ``101 Switching
-Protocols``, takes the transport over from the HTTP server (``connection.detach()``) and a
+Protocols``, takes the transport over from the HTTP server (``connection.detach_transport()``) and a
 :class:`~._connection.WebSocketConnection` drives the frame protocol from then on.
 
 Cross-site WebSocket hijacking: browsers let any page open a WebSocket to any site, and send
@@ -222,8 +222,8 @@ class WebSocketHandler(RequestHandler):
                 deflate = PerMessageDeflate(True, params, options)
                 extensions = params.header()
         conn: Any = self.request.connection
-        if not hasattr(conn, "detach"):
-            raise RuntimeError("WebSocketHandler needs tornado.httpserver's connections (detach())")
+        if not hasattr(conn, "detach_transport"):
+            raise RuntimeError("WebSocketHandler needs tornado.httpserver's connections (detach_transport())")
         ws = WebSocketProtocol(SERVER, max_message_size=self.max_message_size, deflate=deflate)
         ping_interval, ping_timeout = self.ping_interval, self.ping_timeout
         self.set_status(101)
@@ -232,7 +232,7 @@ class WebSocketHandler(RequestHandler):
             self.set_header(name, value)
         self._auto_finish = False
         self.flush()  # the 101 is queued on the HTTP connection, and sent by detach()
-        transport, early = conn.detach()
+        transport, early = conn.detach_transport()
         self._finished = True
         self.application.log_request(self)
         self.ws_connection = wsc = WebSocketConnection(ws, transport, self, ping_interval, ping_timeout)
