@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-pytest_plugins = ["pytester"]
-
 
 @dataclass
 class Outcome:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+# Here rather than in conftest.py: pytest refuses pytest_plugins in a conftest below the rootdir.
+pytest_plugins = ["pytester"]
+
 PLUGIN = "tornado.testing.pytest_plugin"
 
 HELPERS = '''
@@ -264,6 +267,9 @@ def test_timeout_from_option_and_environment(run: pytest.Pytester, monkeypatch: 
         """
     )
     inproc(run, "--async-test-timeout=0.1").stdout.fnmatch_lines(["*timed out after 0.1 seconds*"])
+    inproc(run, "--async-test-timeout=0").stdout.fnmatch_lines(
+        ["*--async-test-timeout must be a positive, finite number of seconds, not 0.0*"]
+    )
     monkeypatch.setenv("ASYNC_TEST_TIMEOUT", "0.15")
     inproc(run).stdout.fnmatch_lines(["*timed out after 0.15 seconds*"])
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+# Here rather than in conftest.py: pytest refuses pytest_plugins in a conftest below the rootdir.
+pytest_plugins = ["pytester"]
+
 HELPERS = '''
 import inspect
 
