@@ -14,14 +14,19 @@ from typing import Any, TypeVar, Union, overload
 from tornado import gen
 from tornado.ioloop import IOLoop
 
-from ._runner import CallbackFailures, check_timeout, env_timeout, get_async_test_timeout, run_on_loop
+from ._runner import (
+    CallbackFailures,
+    cancel_leftover_tasks,
+    check_timeout,
+    env_timeout,
+    get_async_test_timeout,
+    run_on_loop,
+)
 
 __all__ = ["AsyncTestCase", "gen_test"]
 
 _TestMethod = Callable[..., Union[Generator[Any, Any, Any], Coroutine[Any, Any, Any], Any]]
 _F = TypeVar("_F", bound=_TestMethod)
-# How long tearDown lets cancelled leftover tasks unwind.
-_CLEANUP_SECONDS = 1.0
 
 
 class AsyncTestCase(unittest.TestCase):
@@ -59,7 +64,7 @@ class AsyncTestCase(unittest.TestCase):
 
     def tearDown(self) -> None:
         try:
-            self.__cancel_leftover_tasks()
+            cancel_leftover_tasks(self.io_loop)
         finally:
             self.__release_loop()
             super().tearDown()
@@ -85,26 +90,6 @@ class AsyncTestCase(unittest.TestCase):
     def get_new_ioloop(self) -> IOLoop:
         """The IOLoop for one test; a new one by default (it is made current in setUp)."""
         return IOLoop(make_current=False)
-
-    def __cancel_leftover_tasks(self) -> None:
-        """Cancel tasks the test left running, so they unwind now instead of being destroyed
-        pending when the loop closes."""
-        loop = self.io_loop.asyncio_loop
-        if loop.is_closed() or loop.is_running():
-            return
-        tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        if not tasks:
-            return
-        for task in tasks:
-            task.cancel()
-
-        async def settle() -> None:
-            await asyncio.wait(tasks, timeout=_CLEANUP_SECONDS)
-
-        self.io_loop.run_sync(settle)
-        for task in tasks:
-            if task.done() and not task.cancelled():
-                task.exception()  # retrieved: it ended while being torn down
 
     # -- failures ------------------------------------------------------------------
 

@@ -20,12 +20,21 @@ from typing import Any
 from tornado.ioloop import IOLoop
 from tornado.util import TimeoutError
 
-__all__ = ["ENV_TIMEOUT", "CallbackFailures", "check_timeout", "get_async_test_timeout", "run_on_loop"]
+__all__ = [
+    "ENV_TIMEOUT",
+    "CallbackFailures",
+    "cancel_leftover_tasks",
+    "check_timeout",
+    "get_async_test_timeout",
+    "run_on_loop",
+]
 
 ENV_TIMEOUT = "ASYNC_TEST_TIMEOUT"
 DEFAULT_TIMEOUT = 5.0
 # How long a timed-out test's coroutine gets to unwind (its finally blocks) after cancelling.
 _UNWIND_SECONDS = 1.0
+# How long the tasks a test left running get to unwind once cancelled.
+_CLEANUP_SECONDS = 1.0
 # What tornado.ioloop logs on tornado.application when a callback raises.
 _CALLBACK_MESSAGES = ("Exception in callback", "Exception in I/O handler", "Exception in periodic callback")
 
@@ -220,3 +229,24 @@ def run_on_loop(
         raise _timeout_error(what, timeout, where)
 
     return io_loop.run_sync(guard)
+
+
+def cancel_leftover_tasks(io_loop: IOLoop) -> None:
+    """Cancel the tasks a test left running and let them unwind (their finally blocks), so
+    they are not destroyed pending when the loop closes."""
+    loop = io_loop.asyncio_loop
+    if loop.is_closed() or loop.is_running():
+        return
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+
+    async def settle() -> None:
+        await asyncio.wait(tasks, timeout=_CLEANUP_SECONDS)
+
+    io_loop.run_sync(settle)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: it ended while being torn down

@@ -185,21 +185,9 @@ def _new_loop() -> Any:
 def _close_loop(io_loop: Any) -> None:
     """Cancel what the test left running, then close the loop and forget it as current."""
     from tornado.ioloop import IOLoop
+    from tornado.testing._runner import cancel_leftover_tasks
 
-    aloop = io_loop.asyncio_loop
-    if not aloop.is_closed() and not aloop.is_running():
-        tasks = [t for t in asyncio.all_tasks(aloop) if not t.done()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-
-            async def settle() -> None:
-                await asyncio.wait(tasks, timeout=1.0)
-
-            io_loop.run_sync(settle)
-            for task in tasks:
-                if task.done() and not task.cancelled():
-                    task.exception()
+    cancel_leftover_tasks(io_loop)
     if IOLoop.current(instance=False) is io_loop:
         IOLoop.clear_current()
         asyncio.set_event_loop(None)
