@@ -55,7 +55,7 @@ class AuthError(HTTPError):
         return self.failure
 
 
-class AuthFuture(asyncio.Future):  # type: ignore[type-arg]
+class AuthFuture(asyncio.Future):
     """A Future that knows whether anyone waits on it (an ``await``, gather, add_done_callback)."""
 
     watched = False

@@ -92,7 +92,7 @@ class OAuthMixin(AuthMixinBase):
                 future.set_result(user)
 
         legacy(access_token, deliver)
-        return await future  # type: ignore[no-any-return]
+        return await future
 
     # -- the dance ---------------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ class OpenIDConnectMixin(OAuth2Mixin):
             )
         return value
 
-    def get_authenticated_user(  # type: ignore[override]
+    def get_authenticated_user(
         self,
         redirect_uri: str,
         code: str,

@@ -176,7 +176,7 @@ def coroutine(func: Callable[..., Any]) -> Callable[..., asyncio.Future[Any]]:
             future.set_result(result)
         return future
 
-    wrapper.__wrapped__ = func  # type: ignore[attr-defined]
+    wrapper.__wrapped__ = func
     wrapper.__tornado_coroutine__ = True  # type: ignore[attr-defined]
     return wrapper
 

@@ -164,7 +164,7 @@ class Queue(Generic[_T]):
         self._queue = collections.deque()
 
     def _get(self) -> _T:
-        return self._queue.popleft()  # type: ignore[no-any-return]
+        return self._queue.popleft()
 
     def _put(self, item: _T) -> None:
         self._queue.append(item)
@@ -210,7 +210,7 @@ class PriorityQueue(Queue[_T]):
         heapq.heappush(self._queue, item)
 
     def _get(self) -> _T:
-        return heapq.heappop(self._queue)  # type: ignore[no-any-return]
+        return heapq.heappop(self._queue)
 
 
 class LifoQueue(Queue[_T]):
@@ -223,4 +223,4 @@ class LifoQueue(Queue[_T]):
         self._queue.append(item)
 
     def _get(self) -> _T:
-        return self._queue.pop()  # type: ignore[no-any-return]
+        return self._queue.pop()

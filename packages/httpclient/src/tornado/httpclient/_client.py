@@ -99,7 +99,7 @@ class AsyncHTTPClient:
         if cache is None:
             cache = weakref.WeakKeyDictionary()
             cls._instances = cache  # type: ignore[attr-defined]
-        return cache  # type: ignore[no-any-return]
+        return cache
 
     def __new__(cls, force_instance: bool = False, **kwargs: Any) -> AsyncHTTPClient:
         io_loop = IOLoop.current()
@@ -210,7 +210,7 @@ class _Redirector:
             location = response.headers.get("Location")
             if will_follow(req, code, location):
                 try:
-                    nxt = self._next_request(req, response, location)  # type: ignore[arg-type]
+                    nxt = self._next_request(req, response, location)
                     check_body(nxt)
                 except ValueError as e:
                     response.error = HTTPClientError(599, f"cannot follow redirect: {e}", response)
@@ -311,9 +311,7 @@ class HTTPClient:
         """Fetch and wait; raises HTTPClientError for failures unless ``raise_error=False``."""
         if self._closed:
             raise RuntimeError("fetch() called on a closed HTTPClient")
-        return self._io_loop.run_sync(  # type: ignore[no-any-return]
-            functools.partial(self._async_client.fetch, request, **kwargs)
-        )
+        return self._io_loop.run_sync(functools.partial(self._async_client.fetch, request, **kwargs))
 
     def close(self) -> None:
         if self._closed:

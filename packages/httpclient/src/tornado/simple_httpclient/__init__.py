@@ -333,9 +333,7 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                     f"proxy refused CONNECT to {target.host}:{target.port}: {head.status_code} {head.reason}"
                 )
             assert conn.transport is not None and ctx is not None
-            conn.transport = await loop.start_tls(  # type: ignore[assignment]
-                conn.transport, conn, ctx, server_hostname=target.host
-            )
+            conn.transport = await loop.start_tls(conn.transport, conn, ctx, server_hostname=target.host)
         return conn
 
     def _map(self, host: str, port: int) -> tuple[str, int]:
@@ -343,7 +341,7 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         if not m:
             return host, port
         if (host, port) in m:
-            return tuple(m[(host, port)])  # type: ignore[return-value]
+            return tuple(m[(host, port)])
         return m.get(host, host), port
 
     def _take_idle(self, key: tuple[Any, ...]) -> Connection | None:

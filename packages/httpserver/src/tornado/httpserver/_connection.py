@@ -154,7 +154,7 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         if hasattr(transport, "max_size"):
-            transport.max_size = self.server.chunk_size  # type: ignore[attr-defined]
+            transport.max_size = self.server.chunk_size
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and peer:
             self.remote_ip = peer[0]
@@ -249,15 +249,15 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
                 return
             t = type(ev)
             if t is RequestHead:
-                self._on_head(ev)  # type: ignore[arg-type]
+                self._on_head(ev)
             elif t is Data:
                 if self._delegate is not None:
-                    self._delegate_data(ev.data)  # type: ignore[union-attr]
+                    self._delegate_data(ev.data)
                 elif self._gzip is None:
-                    self._body.append(ev.data)  # type: ignore[union-attr]
+                    self._body.append(ev.data)
                 else:
                     try:
-                        piece = self._gzip.feed(ev.data)  # type: ignore[union-attr]
+                        piece = self._gzip.feed(ev.data)
                     except ProtocolError as e:
                         self._bad_gzip(e)
                         return

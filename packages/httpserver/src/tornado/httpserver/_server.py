@@ -202,7 +202,7 @@ class HTTPServer:
 
     def add_sockets(self, sockets: Iterable[socket.socket]) -> None:
         """Serve already-listening sockets (see :func:`bind_sockets`) on the current IOLoop."""
-        loop = IOLoop.current().asyncio_loop  # type: ignore[union-attr]
+        loop = IOLoop.current().asyncio_loop
         if self._loop is None:
             self._loop = loop
         elif self._loop is not loop:
@@ -213,7 +213,7 @@ class HTTPServer:
             coro = loop.create_server(
                 self._make_connection, sock=sock, ssl=self.ssl_context, backlog=listen_backlog(sock)
             )
-            task = loop.create_task(coro)  # type: ignore[arg-type]
+            task = loop.create_task(coro)
             self._starting.append(task)
             task.add_done_callback(self._server_started)
 

@@ -168,7 +168,7 @@ class HTTPHeaders(MutableMapping[str, str]):
         d = self._dict
         return name in d or (isinstance(name, str) and normalize_header_name(name) in d)
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         """The (comma-joined) value of ``name``, or ``default``."""
         values = self._dict.get(name)
         if values is None:

@@ -673,7 +673,7 @@ def chain_callback(
     if isinstance(future, asyncio.Future):
         io_loop = IOLoop._for_loop(future.get_loop())
     elif isinstance(future, concurrent.futures.Future):
-        io_loop = IOLoop.current()  # type: ignore[assignment]
+        io_loop = IOLoop.current()
         assert io_loop is not None
     else:
         raise TypeError(

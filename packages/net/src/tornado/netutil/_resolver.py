@@ -92,7 +92,7 @@ class ExecutorResolver(Resolver):
     executor: concurrent.futures.Executor | None
     close_executor: bool
 
-    def initialize(  # type: ignore[override]
+    def initialize(
         self, executor: concurrent.futures.Executor | None = None, close_executor: bool = True
     ) -> None:
         if executor is not None and not isinstance(executor, concurrent.futures.Executor):
@@ -160,7 +160,7 @@ class OverrideResolver(Resolver):
     resolver: Resolver
     mapping: dict[Any, Any]
 
-    def initialize(self, resolver: Resolver, mapping: dict[Any, Any]) -> None:  # type: ignore[override]
+    def initialize(self, resolver: Resolver, mapping: dict[Any, Any]) -> None:
         if not isinstance(resolver, Resolver):
             raise TypeError(f"resolver must be a Resolver, not {type(resolver).__name__}")
         if not isinstance(mapping, dict):

@@ -93,7 +93,7 @@ class AsyncHTTPTestCase(AsyncTestCase):
             raise TypeError(f"fetch() path must be a str, not {type(path).__name__}")
         url = path if path.lower().startswith(("http://", "https://")) else self.get_url(path)
         future = self.http_client.fetch(url, raise_error=raise_error, **kwargs)
-        return run_on_loop(  # type: ignore[no-any-return]
+        return run_on_loop(
             self.io_loop, future, get_async_test_timeout(), f"fetch({url!r})", None, self._callback_failures()
         )
 

@@ -130,8 +130,8 @@ def _setting_error(options: Any, message: str) -> Exception:
     """ValueError, or tornado.options.Error when the settings come from an OptionParser."""
     opts = sys.modules.get("tornado.options")
     parser_class = getattr(opts, "OptionParser", None)
-    if parser_class is not None and isinstance(options, parser_class):
-        return opts.Error(message)  # type: ignore[union-attr,no-any-return]
+    if opts is not None and parser_class is not None and isinstance(options, parser_class):
+        return opts.Error(message)
     return ValueError(message)
 
 

@@ -128,9 +128,9 @@ def errno_from_exception(e: BaseException) -> int | None:
     """The errno of an exception: its ``errno`` attribute, else its first argument, else None."""
     errno = getattr(e, "errno", None)
     if errno is not None:
-        return errno  # type: ignore[no-any-return]
+        return errno
     if e.args:
-        return e.args[0]  # type: ignore[no-any-return]
+        return e.args[0]
     return None
 
 
@@ -230,7 +230,7 @@ class Configurable:
         impl = base.__dict__.get("_Configurable__impl_class")
         if impl is None:
             impl = base.__impl_class = cls.configurable_default()
-        return impl  # type: ignore[no-any-return]
+        return impl
 
     @classmethod
     def _save_configuration(cls) -> tuple[type[Configurable] | None, dict[str, Any] | None]:

@@ -798,7 +798,7 @@ class RequestHandler:
     def async_callback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
         """Wrap a callback so an exception in it answers 500 (or its HTTPError) and closes the request."""
         if callback is None:
-            return None  # type: ignore[unreachable]
+            return None
         if args or kwargs:
             callback = functools.partial(callback, *args, **kwargs)
 
@@ -913,7 +913,7 @@ class RequestHandler:
 
 def _as_awaitable(value: Any) -> Awaitable[None]:
     if value is not None and isawaitable(value):
-        return value  # type: ignore[no-any-return]
+        return value
     return _DONE
 
 

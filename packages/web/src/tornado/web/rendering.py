@@ -43,7 +43,7 @@ def render_string(handler: RequestHandler, owner: type, template_name: str, kwar
     template = handler.application._get_template(template_path, template_name, handler)
     namespace = handler.get_template_namespace()
     namespace.update(kwargs)
-    return template.generate(**namespace)  # type: ignore[no-any-return]
+    return template.generate(**namespace)
 
 
 def create_template_loader(settings: dict[str, Any], template_path: str) -> Any:

@@ -86,7 +86,7 @@ class TemplateModule(UIModule):
         self._resource_list: list[dict[str, Any]] = []
         self._resource_keys: set[tuple[str, str]] = set()
 
-    def render(self, path: str, **kwargs: Any) -> bytes:  # type: ignore[override]
+    def render(self, path: str, **kwargs: Any) -> bytes:
         def set_resources(**resources: Any) -> str:
             key = (path, repr(sorted(resources.items())))
             if key not in self._resource_keys:

@@ -123,7 +123,7 @@ class WebSocketHandler(RequestHandler):
         value = self.settings.get("websocket_max_message_size", DEFAULT_MAX_MESSAGE_SIZE)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ValueError(f"the websocket_max_message_size setting must be a byte count, not {value!r}")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def check_origin(self, origin: str) -> bool:
         """Whether to accept a handshake sent with this ``Origin`` header (default: same host only).
@@ -295,7 +295,7 @@ class WebSocketHandler(RequestHandler):
             raise TypeError(f"write_message expects str, bytes or dict, got {type(message).__name__}")
         if binary and isinstance(message, str):
             message = message.encode("utf-8")
-        return wsc.write_message(message, binary=binary)  # type: ignore[arg-type]
+        return wsc.write_message(message, binary=binary)
 
     def ping(self, data: bytes | str = b"") -> None:
         """Send a ping (at most 125 bytes); :meth:`on_pong` sees the answer."""

@@ -78,7 +78,7 @@ def to_asyncio_future(tornado_future: Any) -> asyncio.Future[Any]:
         convert = importlib.import_module("tornado.gen").convert_yielded
     except ImportError:
         raise TypeError(f"cannot convert {type(tornado_future).__name__} to an asyncio Future") from None
-    return convert(tornado_future)  # type: ignore[no-any-return]
+    return convert(tornado_future)
 
 
 class AnyThreadEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
