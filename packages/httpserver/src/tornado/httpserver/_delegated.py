@@ -80,6 +80,7 @@ class DelegateDriver(HTTPConnection):
     request: HTTPServerRequest | None
     _loop: asyncio.AbstractEventLoop
     _md: HTTPMessageDelegate | None
+    _delegate: Any  # the server's HTTPServerConnectionDelegate
     _md_reading: bool
     _pending: collections.deque[bytes]
     _inflated: int
@@ -117,7 +118,7 @@ class DelegateDriver(HTTPConnection):
 
     def _start_delegate(self, head: RequestHead, request: HTTPServerRequest) -> None:
         server = self.server
-        self._md = md = server.delegate.start_request(self, self)
+        self._md = md = self._delegate.start_request(self, self)
         self._md_reading = True
         self._body_limit = server.max_body_size
         self._body_seen = 0

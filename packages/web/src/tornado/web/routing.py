@@ -61,6 +61,8 @@ class ApplicationRouter(ReversibleRuleRouter):
     def handler_routes(self) -> dict[str, Rule]:
         """Literal path -> rule, for paths served by a RequestHandler class with no earlier
         rule able to claim them: the dispatcher's dict lookup."""
+        if self._index_len == len(self.rules) and self._handler_routes_of is self._direct:
+            return self._handler_routes  # unchanged since last time: no further calls
         direct = self.direct_rules()
         if direct is not self._handler_routes_of:
             self._handler_routes = {p: r for p, r in direct.items() if is_handler_class(r.target)}
