@@ -23,8 +23,9 @@ from tornado.httputil import (
 )
 
 CI = os.environ.get("CI") == "true"
+# TORNADO_TEST_FUZZ_EXAMPLES runs longer campaigns locally; CI keeps the fixed default.
 FUZZ = settings(
-    max_examples=200,
+    max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
     deadline=None,
     database=None if CI else settings.default.database,
     derandomize=CI,

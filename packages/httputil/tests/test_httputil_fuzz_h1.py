@@ -58,8 +58,9 @@ def _load(name: str) -> ModuleType:
 M = _load("h1_messages")
 
 CI = os.environ.get("CI") == "true"
+# TORNADO_TEST_FUZZ_EXAMPLES runs longer campaigns locally; CI keeps the fixed default.
 FUZZ = settings(
-    max_examples=200,
+    max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
     deadline=None,
     database=None if CI else settings.default.database,
     derandomize=CI,

@@ -18,6 +18,7 @@ __all__ = [
     "CTL_RE",
     "VERSION_RE",
     "STATUS_RE",
+    "TARGET_RE",
     "REQUEST_LINE_RE",
     "FIELD_RE",
     "CHUNK_SIZE_RE",
@@ -40,6 +41,9 @@ _TOKEN_B = TOKEN.encode("ascii")
 CTL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 VERSION_RE = re.compile(r"HTTP/([0-9])\.([0-9])")
 STATUS_RE = re.compile(r"([0-9]{3})")
+
+# request-target (RFC 9112 3.2): no whitespace or control octets; obs-text passes through.
+TARGET_RE = re.compile(r"[\x21-\x7e\x80-\xff]+")
 
 # The fast path of the wire parser: a request line and header fields that are plainly
 # valid.  Anything these do not match goes through the line-by-line rules below, which
@@ -110,8 +114,9 @@ def split_request_line(line: str, strict: bool = True) -> tuple[str, str, str]:
     method, target, version = parts
     if not TOKEN_RE.fullmatch(method):
         raise ProtocolError(f"invalid method {method[:40]!r}")
-    if not target:
-        raise ProtocolError("empty request target")
+    if not TARGET_RE.fullmatch(target):
+        # No whitespace or control octets: a hop splitting on HTAB would see another line.
+        raise ProtocolError(f"invalid request target {target[:60]!r}" if target else "empty request target")
     return method, target, version
 
 
