@@ -1,7 +1,8 @@
 """The HTTP client against our own HTTPServer and tornado.web, on one IOLoop.
 
-Includes the Tornado 1.0 overview's asynchronous example, verbatim except for the feed URL,
-which points at a local JSON feed served by the same application.
+Includes the Tornado 1.0 overview's asynchronous example, verbatim: the client is configured
+to reach friendfeed-api.com:80 at the local JSON feed served by the same application
+(``hostname_mapping`` for the pure client, libcurl's CONNECT_TO for the curl client).
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.httpserver import HTTPServer, bind_sockets
 from tornado.ioloop import IOLoop, new_event_loop
 
-FEED_URL = "http://127.0.0.1:0/v2/feed/bret"  # the port is filled in once the server listens
+FEED_BROKEN = False  # makes the local feed answer 404
 
 
-# --- the overview's example, with only the feed URL changed -------------------------------
+# --- the overview's example, as published -------------------------------------------------
 # fmt: off
 class MainHandler(tornado.web.RequestHandler):
     @tornado.web.asynchronous
     def get(self):
         http = tornado.httpclient.AsyncHTTPClient()
-        http.fetch(FEED_URL, callback=self.async_callback(self.on_response))
+        http.fetch("http://friendfeed-api.com/v2/feed/bret",
+                   callback=self.async_callback(self.on_response))
 
     def on_response(self, response):
         if response.error:
@@ -46,6 +48,8 @@ class MainHandler(tornado.web.RequestHandler):
 
 class FeedHandler(tornado.web.RequestHandler):
     def get(self, name: str) -> None:
+        if FEED_BROKEN:
+            raise tornado.web.HTTPError(404)
         self.set_header("Content-Type", "application/json")
         self.write(json.dumps({"entries": [{"id": i, "user": name} for i in range(7)]}))
 
@@ -82,14 +86,12 @@ def impl(request: pytest.FixtureRequest) -> str:
 def served(impl: str) -> Iterator[Callable[[Callable[[str], Any]], Any]]:
     """Run ``body(base_url)`` on a fresh loop, in a thread of its own (other integration tests
     may hold a running loop in the main thread), with the test application listening."""
-    AsyncHTTPClient.configure(impl)
 
     def in_thread(body: Callable[[str], Any]) -> Any:
         loop = new_event_loop()
         io_loop = IOLoop(asyncio_loop=loop)
 
         async def main() -> Any:
-            global FEED_URL
             app = tornado.web.Application(
                 [
                     (r"/", MainHandler),
@@ -102,8 +104,17 @@ def served(impl: str) -> Iterator[Callable[[Callable[[str], Any]], Any]]:
             server = HTTPServer(app)
             socks = bind_sockets(0, "127.0.0.1")
             server.add_sockets(socks)
-            base = f"http://127.0.0.1:{socks[0].getsockname()[1]}"
-            FEED_URL = base + "/v2/feed/bret"
+            port = socks[0].getsockname()[1]
+            base = f"http://127.0.0.1:{port}"
+            if impl.startswith("tornado.curl"):
+                import pycurl
+
+                route = [f"friendfeed-api.com:80:127.0.0.1:{port}"]
+                defaults = {"prepare_curl_callback": lambda curl: curl.setopt(pycurl.CONNECT_TO, route)}
+                AsyncHTTPClient.configure(impl, defaults=defaults)
+            else:
+                mapping = {("friendfeed-api.com", 80): ("127.0.0.1", port)}
+                AsyncHTTPClient.configure(impl, hostname_mapping=mapping)
             try:
                 return await asyncio.wait_for(body(base), 30)
             finally:
@@ -121,9 +132,11 @@ def served(impl: str) -> Iterator[Callable[[Callable[[str], Any]], Any]]:
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             return pool.submit(in_thread, body).result(60)
 
+    global FEED_BROKEN
     try:
         yield run
     finally:
+        FEED_BROKEN = False
         AsyncHTTPClient.configure(None)
 
 
@@ -137,9 +150,10 @@ def test_overview_async_example(served: Any) -> None:
 
 
 def test_overview_example_feed_failure_gives_500(served: Any) -> None:
+    global FEED_BROKEN
+    FEED_BROKEN = True
+
     async def body(base: str) -> Any:
-        global FEED_URL
-        FEED_URL = base + "/no-such-feed"
         return await AsyncHTTPClient().fetch(base + "/", raise_error=False)
 
     assert served(body).code == 500
