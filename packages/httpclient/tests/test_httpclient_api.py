@@ -223,3 +223,27 @@ def test_response_attributes(run: Any, impl: type[AsyncHTTPClient], script_serve
         assert all(v >= 0 for v in r.time_info.values())
     else:
         assert r.time_info == {}
+
+
+def test_more_bad_arguments_are_named(run: Any, impl: type[AsyncHTTPClient]) -> None:
+    async def main() -> None:
+        client = impl(force_instance=True)
+        try:
+            with pytest.raises(TypeError, match="callback"):
+                client.fetch("http://127.0.0.1:1/", callback="not callable")  # type: ignore[arg-type]
+            with pytest.raises(TypeError, match="request"):
+                client.fetch(b"http://127.0.0.1:1/")  # type: ignore[arg-type]
+            with pytest.raises(TypeError, match="streaming_callback"):
+                client.fetch("http://127.0.0.1:1/", streaming_callback=1)
+            with pytest.raises(TypeError, match="body"):
+                client.fetch("http://127.0.0.1:1/", method="POST", body=123)
+            with pytest.raises(ValueError, match="body_producer"):
+                client.fetch("http://127.0.0.1:1/", method="POST", body=b"x", body_producer=lambda w: w)
+            with pytest.raises(TypeError, match="ssl_options"):
+                client.fetch("https://127.0.0.1:1/", ssl_options="tls")
+            with pytest.raises(ValueError, match="whitespace"):
+                client.fetch("http://127.0.0.1:1/a b")
+        finally:
+            client.close()
+
+    run(main())
