@@ -20,6 +20,10 @@ from tornado.tcpserver import TCPServer  # noqa: E402
 
 class EchoServer(TCPServer):
     async def handle_stream(self, stream, address):  # type: ignore[no-untyped-def]
+        # Each line is its own small write: without this, Nagle's algorithm holds the
+        # later lines of a batch back until the client ACKs the first (asyncio's transports
+        # set TCP_NODELAY on their own).
+        stream.set_nodelay(True)
         try:
             while True:
                 line = await stream.read_until(b"\n")
