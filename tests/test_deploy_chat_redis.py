@@ -17,12 +17,14 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
 CHAT = REPO / "demos" / "chat"
 CONF = REPO / "deploy" / "nginx.conf"
@@ -31,6 +33,13 @@ REDIS_URL = os.environ.get("TORNADO_TEST_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-for-the-chat-room"
 COUNT = 3
 WAIT = 20.0
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(main())`` in a thread of its own: this thread may have an event loop marked
+    as running already (Playwright's sync API, opened by an earlier test file)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 def _unavailable(reason: str) -> None:
@@ -99,7 +108,7 @@ def test_two_stores_on_one_room_share_messages_and_history(room: str) -> None:
         await b.close()
         return sent, got, history_a, history_b
 
-    sent, got, history_a, history_b = asyncio.run(main())
+    sent, got, history_a, history_b = run_async(main)
     assert got == sent  # each once, in order, on the other process
     assert history_a == history_b == sent[-3:]  # capped at cache_size
 
@@ -136,7 +145,7 @@ def test_a_cursor_gets_exactly_what_was_missed(room: str) -> None:
         await store.close()
         return missed, live, unknown[0], len(batches)
 
-    missed, live, unknown, batches = asyncio.run(main())
+    missed, live, unknown, batches = run_async(main)
     assert [m["body"] for m in missed] == ["m2", "m3"]
     assert [m["body"] for m in live] == ["later"]
     assert [m["body"] for m in unknown] == ["m0", "m1", "m2", "m3", "later"]  # all it remembers
@@ -155,7 +164,7 @@ def test_unreachable_redis_is_a_clear_error() -> None:
         with pytest.raises(RuntimeError, match="redis_url: cannot reach Redis"):
             await store.start()
 
-    asyncio.run(main())
+    run_async(main)
 
 
 # ------------------------------------------------------- three processes behind nginx
@@ -358,6 +367,6 @@ def test_a_websocket_through_nginx_hears_a_message_posted_on_another_process(
         finally:
             conn.close()
 
-    out = asyncio.run(main())
+    out = run_async(main)
     assert [m["id"] for m in out["received"]] == [out["posted"]["id"]]
     assert out["received"][0]["body"] == "over the socket"

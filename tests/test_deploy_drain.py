@@ -10,11 +10,20 @@ import signal
 import socket
 import time
 import urllib.parse
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 SECRET = "test-secret-for-draining"
 WAIT = 20.0
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(main())`` in a thread of its own: this thread may have an event loop marked
+    as running already (Playwright's sync API, opened by an earlier test file)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 def request(
@@ -89,7 +98,7 @@ def test_chat_answers_long_polls_closes_sockets_and_exits_on_sigterm(start_demo:
         answer = await loop.run_in_executor(None, _read_all, poll)
         return ws.close_code, answer
 
-    close_code, answer = asyncio.run(main())
+    close_code, answer = run_async(main)
     assert close_code == 1012  # "service restart": the page reconnects, elsewhere
     head, _, payload = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200")

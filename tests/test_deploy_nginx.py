@@ -316,7 +316,7 @@ def test_rolling_restart_under_load_loses_nothing(stack: Stack, wrk: Callable[..
     before = stack.frontend_pids()
     assert stack.launcher is not None
     done_marks = stack.launcher_log().count("rolling restart done")
-    t, result = _wrk_in_background(wrk, f"http://127.0.0.1:{stack.port}/", seconds=30)
+    t, result = _wrk_in_background(wrk, f"http://127.0.0.1:{stack.port}/", seconds=35)
     time.sleep(1.0)
     stack.launcher.send_signal(signal.SIGHUP)
     wait_for(
