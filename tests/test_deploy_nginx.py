@@ -236,6 +236,9 @@ def test_nginx_serves_static_files_with_cache_headers_for_versioned_urls(stack: 
     status, headers, _ = stack.get("/static/blog.css")
     assert status == 200 and "Expires" not in headers and "Cache-Control" not in headers
     assert stack.get("/static/missing.css?v=1")[0] == 404
+    status, headers, body = stack.get("/robots.txt")  # rewritten to /static/ by nginx
+    assert status == 200 and headers["Server"].startswith("nginx")
+    assert body == (STATIC / "robots.txt").read_bytes()
     _, headers, _ = stack.get("/")
     assert headers["Server"].startswith("TornadoServer")  # proxy_pass_header Server
 
