@@ -101,9 +101,13 @@ def test_too_many_restarts_raise_in_the_parent(tmp_path: Any) -> None:
         """
         import os
         from tornado.process import fork_processes
+        import signal
         try:
             fork_processes(1, max_restarts=2)
         except RuntimeError as e:
+            # The parent's own signal handling is back.
+            assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
             print("parent:", e, flush=True)
             raise SystemExit(0)
         os._exit(1)  # every worker fails
@@ -111,6 +115,35 @@ def test_too_many_restarts_raise_in_the_parent(tmp_path: Any) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "parent: Too many child restarts" in out.stdout
+
+
+def test_fork_processes_from_a_thread(tmp_path: Any) -> None:
+    """Signal handlers cannot be set outside the main thread; forking still works there."""
+    out = run_script(
+        tmp_path,
+        """
+        import os, threading
+        from tornado.process import fork_processes
+        errors = []
+
+        def fork():
+            try:
+                fork_processes(2)
+            except SystemExit:
+                return  # the parent, once its workers are done
+            except BaseException as e:
+                errors.append(repr(e))
+                return
+            os._exit(0)  # a worker
+
+        t = threading.Thread(target=fork)
+        t.start()
+        t.join(30)
+        print("errors", errors, flush=True)
+        """,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "errors []"
 
 
 def test_bad_arguments_name_themselves() -> None:

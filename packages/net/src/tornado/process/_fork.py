@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from typing import Any
 
 __all__ = ["cpu_count", "fork_processes", "task_id"]
@@ -76,8 +77,8 @@ def fork_processes(num_processes: int | None, max_restarts: int | None = None) -
             pid = os.fork()
             if pid == 0:
                 global _task_id
-                for signum in _FORWARDED_SIGNALS:
-                    signal.signal(signum, previous[signum])
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
                 _task_id = i
                 return i
             children[pid] = i
@@ -94,42 +95,54 @@ def fork_processes(num_processes: int | None, max_restarts: int | None = None) -
             except ProcessLookupError:
                 pass
 
-    previous = {signum: signal.getsignal(signum) for signum in _FORWARDED_SIGNALS}
-    for signum in _FORWARDED_SIGNALS:
-        signal.signal(signum, forward)
+    # Signal handlers can only be set in the main thread; elsewhere signals are not passed on.
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {signum: signal.getsignal(signum) for signum in _FORWARDED_SIGNALS}
+        for signum in _FORWARDED_SIGNALS:
+            signal.signal(signum, forward)
     for i in range(num_processes):
         child_id = start_child(i)
         if child_id is not None:
             return child_id
-    num_restarts = 0
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        if pid not in children:
-            continue
-        child_id = children.pop(pid)
-        if os.WIFSIGNALED(status):
-            gen_log.warning(
-                "child %d (pid %d) killed by signal %d, restarting", child_id, pid, os.WTERMSIG(status)
-            )
-        elif os.WEXITSTATUS(status) != 0:
-            gen_log.warning(
-                "child %d (pid %d) exited with status %d, restarting", child_id, pid, os.WEXITSTATUS(status)
-            )
-        else:
-            gen_log.info("child %d (pid %d) exited normally", child_id, pid)
-            continue
+    try:
+        num_restarts = 0
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            if pid not in children:
+                continue
+            child_id = children.pop(pid)
+            if stopping:
+                gen_log.info("child %d (pid %d) stopped", child_id, pid)
+                continue  # shutting down: the signal we passed on ended it
+            if os.WIFSIGNALED(status):
+                gen_log.warning(
+                    "child %d (pid %d) killed by signal %d, restarting", child_id, pid, os.WTERMSIG(status)
+                )
+            elif os.WEXITSTATUS(status) != 0:
+                gen_log.warning(
+                    "child %d (pid %d) exited with status %d, restarting",
+                    child_id,
+                    pid,
+                    os.WEXITSTATUS(status),
+                )
+            else:
+                gen_log.info("child %d (pid %d) exited normally", child_id, pid)
+                continue
+            num_restarts += 1
+            if num_restarts > max_restarts:
+                raise RuntimeError(f"Too many child restarts ({max_restarts}), giving up")
+            new_id = start_child(child_id)
+            if new_id is not None:
+                return new_id
         if stopping:
-            continue  # shutting down: the signal we passed on ended it
-        num_restarts += 1
-        if num_restarts > max_restarts:
-            raise RuntimeError(f"Too many child restarts ({max_restarts}), giving up")
-        new_id = start_child(child_id)
-        if new_id is not None:
-            return new_id
-    if stopping:
-        signal.signal(stopping[0], signal.SIG_DFL)
-        os.kill(os.getpid(), stopping[0])
-    sys.exit(0)
+            signal.signal(stopping[0], signal.SIG_DFL)
+            os.kill(os.getpid(), stopping[0])
+        sys.exit(0)
+    except RuntimeError:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        raise
