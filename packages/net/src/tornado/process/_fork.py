@@ -143,6 +143,6 @@ def fork_processes(num_processes: int | None, max_restarts: int | None = None) -
             os.kill(os.getpid(), stopping[0])
         sys.exit(0)
     except RuntimeError:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         raise
