@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 import pytest
@@ -99,3 +100,34 @@ def test_drain_rejects_a_negative_timeout_naming_it() -> None:
             server.stop()
 
     asyncio.run(main())
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    while data := sock.recv(65536):
+        chunks.append(data)
+    sock.close()
+    return b"".join(chunks)
+
+
+def test_drain_answers_connections_still_in_the_accept_queue() -> None:
+    async def main() -> tuple[bool, list[bytes]]:
+        server, port = await _serve(lambda r: r.respond(b"answered " + r.path.encode()))
+        clients = []
+        for i in range(5):
+            # Blocking connects from the loop's own thread: the kernel completes them, but the
+            # loop does not run, so they are still queued when the drain starts.
+            client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            client.sendall(f"POST /p{i} HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n".encode())
+            clients.append(client)
+        graceful = await server.drain(timeout=30)
+        loop = asyncio.get_running_loop()
+        answers = [await loop.run_in_executor(None, _read_all, c) for c in clients]
+        return graceful, answers
+
+    graceful, answers = asyncio.run(main())
+    assert graceful is True
+    for i, answer in enumerate(answers):
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        assert b"Connection: close" in answer
+        assert answer.endswith(f"answered /p{i}".encode())

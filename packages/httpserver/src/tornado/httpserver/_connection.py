@@ -113,6 +113,7 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
         self._flush_scheduled = False
         self._closed = False
         self._closing = False
+        self._one_request = False
         self._reading_paused = False
         self._writing_paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
@@ -609,10 +610,16 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
             transport.resume_reading()
         return transport, data
 
+    def serve_one(self) -> None:
+        """Answer one request, then close: for a connection taken from the accept queue while
+        draining, whose client has sent (or is sending) its request already."""
+        self._closing = True
+        self._one_request = True
+
     def close_gracefully(self) -> None:
         """Graceful shutdown: finish the request in flight, then close."""
         self._closing = True
-        if self.request is None:
+        if self.request is None and not self._one_request:
             self._flush()
             self.close()
         elif not self.conn.response_started and self._mode == NONE:

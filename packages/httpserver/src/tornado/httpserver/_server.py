@@ -296,21 +296,61 @@ class HTTPServer:
         """Stop accepting, answer the requests in flight, close idle keep-alive connections.
 
         The graceful exit of a frontend behind a load balancer (await it on SIGTERM): new
-        connections go to the other frontends while this one finishes what it started.
+        connections go to the other frontends while this one finishes what it started,
+        including the connections the kernel had already queued for it (each answers one
+        request), which closing the listening socket would otherwise reset.
         Requests that never end by themselves (long polls) should be answered by the
         application meanwhile.  After ``timeout`` seconds the connections still open are
         closed abruptly.  Returns True when every connection ended gracefully.
         """
         if timeout is not None:
             _positive("drain_timeout", timeout, allow_zero=True)
+        taken = self._take_queued()
         self.stop()
         try:
-            await asyncio.wait_for(asyncio.shield(self.close_all_connections()), timeout)
+            await asyncio.wait_for(self._finish(taken), timeout)
             return True
         except asyncio.TimeoutError:
+            for task in taken:
+                task.cancel()
             for conn in list(self._connections):
                 conn.close()
             return False
+
+    def _take_queued(self) -> list[asyncio.Task[Any]]:
+        """Accept the connections the kernel has queued, each to answer one request.
+
+        Closing a listening socket resets the connections still in its queue, and a proxy
+        resends only idempotent requests elsewhere; taken in first, they are answered here.
+        """
+        loop = self._loop
+        taken: list[asyncio.Task[Any]] = []
+        if loop is None:
+            return taken
+        for sock in self._sockets:
+            try:
+                sock.setblocking(False)
+            except OSError:
+                continue
+            for _ in range(listen_backlog(sock)):  # bounded: clients may keep arriving
+                try:
+                    client, _addr = sock.accept()
+                except OSError:  # BlockingIOError: the queue is empty
+                    break
+                client.setblocking(False)
+                setup = loop.connect_accepted_socket(self._make_last_connection, client, ssl=self.ssl_context)
+                taken.append(loop.create_task(setup))
+        return taken
+
+    def _make_last_connection(self) -> HTTP1ServerConnection:
+        conn = self._make_connection()
+        conn.serve_one()
+        return conn
+
+    async def _finish(self, taken: list[asyncio.Task[Any]]) -> None:
+        if taken:
+            await asyncio.gather(*taken, return_exceptions=True)
+        await asyncio.shield(self.close_all_connections())
 
     @property
     def connections(self) -> int:
