@@ -5,10 +5,21 @@ import datetime
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from tornado.ioloop import IOLoop
+
+
+def then_stop(io_loop: IOLoop, fn: Callable[..., object], *bound: Any) -> Callable[..., None]:
+    """A callback that runs ``fn(*bound, *args)`` and then stops the loop."""
+
+    def run(*args: Any, **kwargs: Any) -> None:
+        fn(*bound, *args, **kwargs)
+        io_loop.stop()
+
+    return run
 
 
 def test_instance_is_a_singleton_and_current_in_main_thread() -> None:
@@ -127,8 +138,13 @@ def test_add_callback_is_thread_safe(io_loop: IOLoop) -> None:
             io_loop.add_callback(incr)
 
     threads = [threading.Thread(target=worker) for _ in range(n_threads)]
+
     # Threads start while the loop is blocked waiting: add_callback must wake it.
-    io_loop.add_callback(lambda: [t.start() for t in threads])
+    def start_threads() -> None:
+        for t in threads:
+            t.start()
+
+    io_loop.add_callback(start_threads)
     io_loop.add_timeout(datetime.timedelta(seconds=30), io_loop.stop)
     io_loop.start()
     for t in threads:
@@ -139,7 +155,12 @@ def test_add_callback_is_thread_safe(io_loop: IOLoop) -> None:
 def test_stop_from_other_thread(io_loop: IOLoop) -> None:
     started = threading.Event()
     io_loop.add_callback(started.set)
-    t = threading.Thread(target=lambda: (started.wait(10), io_loop.stop()))
+
+    def stop_when_started() -> None:
+        started.wait(10)
+        io_loop.stop()
+
+    t = threading.Thread(target=stop_when_started)
     t.start()
     io_loop.add_timeout(datetime.timedelta(seconds=30), lambda: pytest.fail("stop() from thread ignored"))
     io_loop.start()
@@ -167,7 +188,7 @@ def test_add_callback_from_signal(io_loop: IOLoop) -> None:
 def test_add_timeout_with_time_time_deadline(io_loop: IOLoop) -> None:
     seen: list[Any] = []
     start = time.time()
-    io_loop.add_timeout(start + 0.02, lambda a, b=None: (seen.append((a, b)), io_loop.stop()), "x", b="y")
+    io_loop.add_timeout(start + 0.02, then_stop(io_loop, lambda a, b=None: seen.append((a, b))), "x", b="y")
     io_loop.start()
     assert seen == [("x", "y")]
     # Not before the deadline, give or take the loop clock's granularity (libuv under uvloop
@@ -177,7 +198,7 @@ def test_add_timeout_with_time_time_deadline(io_loop: IOLoop) -> None:
 
 def test_add_timeout_with_timedelta_and_ordering(io_loop: IOLoop) -> None:
     seen: list[str] = []
-    io_loop.add_timeout(datetime.timedelta(milliseconds=30), lambda: (seen.append("late"), io_loop.stop()))
+    io_loop.add_timeout(datetime.timedelta(milliseconds=30), then_stop(io_loop, seen.append, "late"))
     io_loop.add_timeout(datetime.timedelta(milliseconds=1), seen.append, "early")
     io_loop.start()
     assert seen == ["early", "late"]
@@ -196,14 +217,14 @@ def test_remove_timeout(io_loop: IOLoop) -> None:
 def test_call_later_and_call_at(io_loop: IOLoop) -> None:
     seen: list[str] = []
     io_loop.call_later(0.01, seen.append, "later")
-    io_loop.call_at(io_loop.time() + 0.02, lambda: (seen.append("at"), io_loop.stop()))
+    io_loop.call_at(io_loop.time() + 0.02, then_stop(io_loop, seen.append, "at"))
     io_loop.start()
     assert seen == ["later", "at"]
 
 
 def test_past_deadline_runs_promptly(io_loop: IOLoop) -> None:
     seen: list[str] = []
-    io_loop.add_timeout(time.time() - 100, lambda: (seen.append("ran"), io_loop.stop()))
+    io_loop.add_timeout(time.time() - 100, then_stop(io_loop, seen.append, "ran"))
     io_loop.start()
     assert seen == ["ran"]
 
@@ -240,9 +261,7 @@ def test_exceptions_in_callbacks_are_logged_and_loop_continues(
     seen: list[str] = []
     io_loop.add_callback(boom, "from add_callback")
     io_loop.add_timeout(datetime.timedelta(milliseconds=1), boom, "from timeout")
-    io_loop.add_timeout(
-        datetime.timedelta(milliseconds=20), lambda: (seen.append("still running"), io_loop.stop())
-    )
+    io_loop.add_timeout(datetime.timedelta(milliseconds=20), then_stop(io_loop, seen.append, "still running"))
     with caplog.at_level(logging.ERROR, logger="tornado.application"):
         io_loop.start()
     assert seen == ["still running"]

@@ -127,7 +127,12 @@ def test_event_loop_uvloop_when_installed(monkeypatch: pytest.MonkeyPatch, value
 def test_chain_callback_passes_result(io_loop: IOLoop) -> None:
     fut: asyncio.Future[str] = io_loop.asyncio_loop.create_future()
     seen: list[Any] = []
-    chain_callback(fut, lambda r: (seen.append(r), io_loop.stop()))
+
+    def done(r: str) -> None:
+        seen.append(r)
+        io_loop.stop()
+
+    chain_callback(fut, done)
     fut.set_result("value")
     assert seen == []  # scheduled on the loop, not run inline
     io_loop.start()
@@ -172,13 +177,12 @@ def test_chain_callback_with_concurrent_future(io_loop: IOLoop) -> None:
     seen: list[Any] = []
     with concurrent.futures.ThreadPoolExecutor(1) as ex:
         cfut = ex.submit(lambda: 99)
-        chain_callback(
-            cfut,
-            lambda r: (
-                seen.append((r, threading.current_thread() is threading.main_thread())),
-                io_loop.stop(),
-            ),
-        )
+
+        def done(r: int) -> None:
+            seen.append((r, threading.current_thread() is threading.main_thread()))
+            io_loop.stop()
+
+        chain_callback(cfut, done)
         io_loop.start()
     assert seen == [(99, True)]
 

@@ -164,7 +164,12 @@ def test_close_all_fds_closes_registered_objects(io_loop: IOLoop) -> None:
 def test_add_future_with_asyncio_future(io_loop: IOLoop) -> None:
     fut: asyncio.Future[int] = io_loop.asyncio_loop.create_future()
     seen: list[Any] = []
-    io_loop.add_future(fut, lambda f: (seen.append(f), io_loop.stop()))
+
+    def done(f: asyncio.Future[int]) -> None:
+        seen.append(f)
+        io_loop.stop()
+
+    io_loop.add_future(fut, done)
     io_loop.add_callback(fut.set_result, 42)
     io_loop.start()
     assert seen == [fut]
