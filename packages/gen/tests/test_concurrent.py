@@ -151,9 +151,9 @@ def test_run_on_executor(io_loop: IOLoop) -> None:
 
 def test_run_on_executor_bad_use(io_loop: IOLoop) -> None:
     with pytest.raises(ValueError):
-        run_on_executor(lambda s: s, executor="x")
+        run_on_executor(lambda s: s, executor="x")  # type: ignore[call-overload]  # both forms at once
     with pytest.raises(TypeError, match="executr"):
-        run_on_executor(executr="x")
+        run_on_executor(executr="x")  # type: ignore[call-overload]  # a misspelt keyword
 
     class NoPool:
         @run_on_executor

@@ -88,7 +88,8 @@ def test_event_wait_timeout_raises(io_loop: IOLoop) -> None:
             await e.wait(io_loop.time() + 0.005)
         w = e.wait(datetime.timedelta(seconds=5))
         e.set()
-        assert await w is None
+        await w
+        assert w.result() is None
 
     io_loop.run_sync(main)
 

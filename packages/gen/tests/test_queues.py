@@ -53,7 +53,7 @@ def test_put_waits_while_full(io_loop: IOLoop) -> None:
         putter = q.put(2)
         assert not putter.done()
         assert q.get_nowait() == 1  # takes the waiting producer's item in
-        assert putter.done() and await putter is None
+        assert putter.done() and putter.result() is None
         assert q.get_nowait() == 2
 
     io_loop.run_sync(main)

@@ -197,8 +197,9 @@ def maybe_future(x: Any) -> asyncio.Future[Any]:
     return future
 
 
+# ``object``, not _Yieldable: the types a user registers need not be any of ours.
 @functools.singledispatch
-def convert_yielded(yielded: _Yieldable) -> asyncio.Future[Any]:
+def convert_yielded(yielded: object) -> asyncio.Future[Any]:
     """Turn what a coroutine yielded into an asyncio Future.
 
     Accepts None (resolves at once), Futures (``concurrent.futures`` ones are wrapped onto the
