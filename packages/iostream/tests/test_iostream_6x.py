@@ -80,7 +80,7 @@ def test_read_into_fails_when_closed_before_full(run: Any, pair: Any) -> None:
         with pytest.raises(StreamClosedError):
             await fut
         with pytest.raises(TypeError, match="writable"):
-            server.read_into(b"read-only")  # type: ignore[arg-type]
+            server.read_into(b"read-only")
 
     run(main)
 

@@ -84,7 +84,10 @@ class IOStream(BaseIOStream):
     # -- connecting ----------------------------------------------------------------
 
     def connect(
-        self, address: Any, callback: Callable[[], Any] | None = None, server_hostname: str | None = None
+        self,
+        address: Any,
+        callback: Callable[[], Any] | str | None = None,
+        server_hostname: str | None = None,
     ) -> asyncio.Future[IOStream]:
         """Connect the (unconnected) socket to ``address``; resolves with the stream.
 
