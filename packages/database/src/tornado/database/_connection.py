@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from typing import Any
 
 from ._backends import Backend, MySQLBackend, SQLiteBackend, is_sqlite_target, sqlite_path
@@ -135,7 +135,7 @@ class Connection:
             raise ProgrammingError(f"get() query returned {len(rows)} rows, expected at most one", sql=query)
         return rows[0]
 
-    def iter(self, query: str, *parameters: Any) -> Iterator[Row]:
+    def iter(self, query: str, *parameters: Any) -> Generator[Row, None, None]:
         """Yield rows one at a time, for results too large to hold in memory.
 
         On MySQL this uses an unbuffered cursor: exhaust or close the iterator before issuing
