@@ -65,11 +65,16 @@ def test_invalid_python_in_parent_names_the_parent() -> None:
     assert (info.value.filename, info.value.lineno) == ("base.html", 3)
 
 
+def notes(exc: BaseException) -> list[str]:
+    """The exception's PEP 678 notes (``__notes__``, which Python 3.10's stubs do not declare)."""
+    return list(getattr(exc, "__notes__", []))
+
+
 def test_render_error_notes_template_and_line() -> None:
     t = Template("line1\n{% for x in xs %}\n{{ 10 // x }}\n{% end %}", name="div.html")
     with pytest.raises(ZeroDivisionError) as info:
         t.generate(xs=[1, 0])
-    assert "while rendering template div.html:3" in info.value.__notes__
+    assert "while rendering template div.html:3" in notes(info.value)
 
 
 def test_render_error_in_block_names_the_child_file() -> None:
@@ -81,7 +86,7 @@ def test_render_error_in_block_names_the_child_file() -> None:
     )
     with pytest.raises(NameError) as info:
         ld.load("child.html").generate()
-    (note,) = info.value.__notes__
+    (note,) = notes(info.value)
     assert note.startswith("while rendering template child.html:4")
     assert "base.html:2" in note
 
@@ -95,7 +100,7 @@ def test_render_error_in_include_names_included_file_and_includer() -> None:
     )
     with pytest.raises(AttributeError) as info:
         ld.load("page.html").generate(obj=object())
-    assert info.value.__notes__ == ["while rendering template part.html:2, included from page.html:3"]
+    assert notes(info.value) == ["while rendering template part.html:2, included from page.html:3"]
 
 
 def test_traceback_shows_generated_line_with_template_location() -> None:
