@@ -48,13 +48,13 @@ class GoogleHandler(RequestHandler, tornado.auth.GoogleMixin):
     """The overview's handler, as published."""
 
     @asynchronous
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         if self.get_argument("openid.mode", None):
             self.get_authenticated_user(self.async_callback(self._on_auth))
             return
         self.authenticate_redirect()
 
-    def _on_auth(self, user):  # type: ignore[no-untyped-def]
+    def _on_auth(self, user):
         if not user:
             self.authenticate_redirect()
             return
@@ -64,7 +64,7 @@ class GoogleHandler(RequestHandler, tornado.auth.GoogleMixin):
 class OverviewGoogle(GoogleHandler):
     """The overview's handler, plus showing the user it got."""
 
-    def _on_auth(self, user):  # type: ignore[no-untyped-def]
+    def _on_auth(self, user):
         super()._on_auth(user)
         if user:
             user_json(self, user)

@@ -55,10 +55,11 @@ async def test_google_hybrid_returns_an_oauth_access_token() -> None:
         user = body_json(response)["user"]
         token = user["access_token"]
         assert token["key"] in w.providers.oauth1.access_tokens
-        assert w.providers.oauth1.access_tokens[token["key"]].user.username == "alice"
+        grant = w.providers.oauth1.access_tokens[token["key"]]
+        assert grant.user is not None and grant.user.username == "alice"
 
 
-async def _assertion(w, path: str = "/openid") -> str:  # type: ignore[no-untyped-def]
+async def _assertion(w, path: str = "/openid") -> str:
     return await w.agent.until_callback(w.url(path), w.url(path))
 
 
