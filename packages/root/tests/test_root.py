@@ -38,7 +38,7 @@ def portion(tmp_path: Path) -> Iterator[Path]:
 
 def test_submodule_of_a_later_path_entry_is_imported_on_attribute_access(portion: Path) -> None:
     assert "tornado.lazydemo" not in sys.modules
-    module = tornado.lazydemo  # type: ignore[attr-defined]
+    module = tornado.lazydemo
     assert module.LOADED is True
     assert sys.modules["tornado.lazydemo"] is module
     assert str(portion / "tornado") in tornado.__path__
@@ -47,12 +47,12 @@ def test_submodule_of_a_later_path_entry_is_imported_on_attribute_access(portion
 
 def test_missing_submodule_is_an_attribute_error_naming_it() -> None:
     with pytest.raises(AttributeError, match="no installed distribution ships tornado.nosuchmodule"):
-        tornado.nosuchmodule  # type: ignore[attr-defined]  # noqa: B018
+        tornado.nosuchmodule  # noqa: B018
     assert getattr(tornado, "nosuchmodule", None) is None
     with pytest.raises(AttributeError):
-        tornado._private  # type: ignore[attr-defined]  # noqa: B018
+        tornado._private  # noqa: B018
 
 
 def test_error_inside_a_submodule_is_not_hidden(portion: Path) -> None:
     with pytest.raises(ModuleNotFoundError, match="no_such_dependency_xyz"):
-        tornado.broken  # type: ignore[attr-defined]  # noqa: B018
+        tornado.broken  # noqa: B018
