@@ -256,6 +256,10 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         "deps =",
         "    ruff",
         "    mypy",
+        # Typed libraries the type-checked tests use (the rest are Any to mypy).
+        "    pytest>=8",
+        "    hypothesis",
+        "    trustme",
         "commands =",
         "    ruff check {toxinidir}",
         "    ruff format --check {toxinidir}",

@@ -1,7 +1,15 @@
-"""Run mypy over every package's ``src`` as one ``tornado`` namespace.
+"""Run mypy over every package's ``src`` as one ``tornado`` namespace, then over test folders.
 
 The distribution that ships ``tornado/__init__.py`` is checked on its own: next to it, mypy
 would take ``tornado`` for a regular package found in that one folder and miss the others.
+
+Test folders are not packages: each has its own top-level ``conftest`` (and helpers such as
+``authhelp`` that its tests import by bare name), so they would collide in one mypy run. Each
+folder gets a run of its own with the folder on MYPYPATH next to the src dirs. The runs share
+mypy's incremental cache, so the src modules are analysed once, not once per folder.
+
+    python tools/typecheck.py             # src, then every listed test folder
+    python tools/typecheck.py web tests   # src, then only these (package names or folders)
 """
 
 from __future__ import annotations
@@ -9,25 +17,107 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "pyproject.toml"
+# Packages whose tests/ are checked; the rest join once their tests have settled.
+TESTED_PACKAGES = [
+    "auth",
+    "database",
+    "escape",
+    "gen",
+    "ioloop",
+    "iostream",
+    "locale",
+    "options",
+    "root",
+    "template",
+    "util",
+]
+# Folders outside packages/ checked the same way, relative to the repository root.
+TESTED_DIRS: list[str] = []
+# The distribution that ships tornado/__init__.py needs a cache of its own: with it, ``tornado``
+# is a regular package, and sharing entries with the namespace runs would invalidate them all.
+INIT_CACHE = ROOT / ".mypy_cache" / "with-init"
+
 all_srcs = sorted(p for p in (ROOT / "packages").glob("*/src") if (p / "tornado").is_dir())
-init_srcs = [str(p) for p in all_srcs if (p / "tornado" / "__init__.py").exists()]
-srcs = [str(p) for p in all_srcs if str(p) not in init_srcs]
-mods = sorted(
-    {
-        f.stem
-        for s in srcs
-        for f in Path(s, "tornado").iterdir()
-        if (f.suffix == ".py" or f.is_dir()) and not f.name.startswith(("_", "."))
-    }
-)
-mypy = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml")]
-args = list(mypy)
-for m in mods:
-    args += ["-p", f"tornado.{m}"]
-rc = subprocess.call(args, env=dict(os.environ, MYPYPATH=os.pathsep.join(srcs)), cwd=ROOT) if mods else 0
-for src in init_srcs:
-    rc = rc or subprocess.call([*mypy, "-p", "tornado"], env=dict(os.environ, MYPYPATH=src), cwd=ROOT)
-sys.exit(rc)
+init_srcs = [p for p in all_srcs if (p / "tornado" / "__init__.py").exists()]
+ns_srcs = [p for p in all_srcs if p not in init_srcs]
+
+
+# Lines already printed: a test run also reports the errors of the src modules it imports,
+# which the src run has shown once already.
+shown: set[str] = set()
+
+
+def mypy(targets: list[str], path: list[Path], cache: Path | None = None) -> int:
+    cmd = [sys.executable, "-m", "mypy", "--config-file", str(CONFIG)]
+    if cache is not None:
+        cmd += ["--cache-dir", str(cache)]
+    env = dict(os.environ, MYPYPATH=os.pathsep.join(str(p) for p in path))
+    r = subprocess.run([*cmd, *targets], env=env, cwd=ROOT, capture_output=True, text=True)
+    repeated = 0
+    for line in (r.stdout + r.stderr).splitlines():
+        if line in shown:
+            repeated += ": error: " in line
+            continue
+        print(line)
+        if ": error: " in line or ": note: " in line:
+            shown.add(line)
+    if repeated:
+        print(f"({repeated} of these errors are shown above)")
+    sys.stdout.flush()
+    return r.returncode
+
+
+def check_src() -> int:
+    mods = sorted(
+        {
+            f.stem
+            for s in ns_srcs
+            for f in (s / "tornado").iterdir()
+            if (f.suffix == ".py" or f.is_dir()) and not f.name.startswith(("_", "."))
+        }
+    )
+    rc = mypy([a for m in mods for a in ("-p", f"tornado.{m}")], ns_srcs) if mods else 0
+    for src in init_srcs:
+        rc = mypy(["-p", "tornado"], [src], INIT_CACHE) or rc
+    return rc
+
+
+def test_folder(name: str) -> Path:
+    """``web`` -> packages/web/tests; anything else is a folder relative to the root."""
+    folder = ROOT / "packages" / name / "tests" if "/" not in name and name != "tests" else ROOT / name
+    if not folder.is_dir():
+        sys.exit(f"typecheck: no test folder {folder}")
+    return folder
+
+
+def check_tests(folder: Path) -> int:
+    files = sorted(str(f.relative_to(ROOT)) for f in folder.rglob("*.py") if "__pycache__" not in f.parts)
+    if not files:
+        return 0
+    # The package that ships tornado/__init__.py is tested against its own src alone.
+    own_src = folder.parent / "src"
+    if own_src in init_srcs:
+        return mypy(files, [own_src, folder], INIT_CACHE)
+    return mypy(files, [*ns_srcs, folder])
+
+
+def main(argv: list[str]) -> int:
+    names = argv or [*TESTED_PACKAGES, *TESTED_DIRS]
+    started = time.monotonic()
+    print("typecheck: packages/*/src", flush=True)
+    rc = check_src()
+    for name in names:
+        folder = test_folder(name)
+        print(f"typecheck: {folder.relative_to(ROOT)}", flush=True)
+        rc = check_tests(folder) or rc
+    print(f"typecheck: {len(names)} test folders in {time.monotonic() - started:.1f}s")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
