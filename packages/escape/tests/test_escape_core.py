@@ -279,6 +279,28 @@ def test_url_round_trip() -> None:
         assert url_unescape(url_escape(text, plus=False), plus=False) == text
 
 
+def test_parse_qs_bytes_keeps_values_as_bytes() -> None:
+    # Values of any charset survive byte for byte; names are their Latin-1 text.
+    assert escape.parse_qs_bytes(b"a=1&b=%C3%A9&a=2&c=%FF+x") == {
+        "a": [b"1", b"2"],
+        "b": [b"\xc3\xa9"],
+        "c": [b"\xff x"],
+    }
+    assert escape.parse_qs_bytes("%C3%A9=v") == {"\u00c3\u00a9": [b"v"]}
+    assert escape.parse_qs_bytes(b"a=&b") == {}
+    assert escape.parse_qs_bytes(b"a=&b", keep_blank_values=True) == {"a": [b""], "b": [b""]}
+
+
+def test_parse_qs_bytes_limits_and_strictness() -> None:
+    assert len(escape.parse_qs_bytes(b"a=1&b=2&c=3", max_num_fields=3)) == 3
+    with pytest.raises(ValueError, match="Max number of fields"):
+        escape.parse_qs_bytes(b"a=1&b=2&c=3", max_num_fields=2)
+    with pytest.raises(ValueError):
+        escape.parse_qs_bytes(b"a=1&b", strict_parsing=True)
+    with pytest.raises(TypeError, match="parse_qs_bytes"):
+        escape.parse_qs_bytes(5)  # type: ignore[arg-type]
+
+
 def test_url_functions_reject_other_types() -> None:
     with pytest.raises(TypeError, match="url_escape"):
         url_escape(5)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ __all__ = [
     "json_module",
     "linkify",
     "native_str",
+    "parse_qs_bytes",
     "recursive_unicode",
     "squeeze",
     "to_basestring",
@@ -248,6 +249,29 @@ def url_unescape(value: str | bytes, encoding: str | None = "utf-8", plus: bool 
             e.end,
             f"url_unescape() result is not valid {encoding} ({e.reason})",
         ) from None
+
+
+def parse_qs_bytes(
+    qs: str | bytes,
+    keep_blank_values: bool = False,
+    strict_parsing: bool = False,
+    *,
+    max_num_fields: int | None = None,
+) -> dict[str, list[bytes]]:
+    """``urllib.parse.parse_qs`` with the values left as bytes, for input of unknown charset.
+
+    Percent escapes are decoded as Latin-1, which maps each byte to one character and back,
+    so no byte is lost; names become that Latin-1 text (as in Tornado 6).  ``max_num_fields``
+    and ``strict_parsing`` raise ValueError as ``parse_qs`` does.
+    """
+    if isinstance(qs, bytes):
+        qs = qs.decode("latin-1")
+    elif not isinstance(qs, str):
+        raise TypeError(f"parse_qs_bytes() expected str or bytes, not {type(qs).__name__}")
+    parsed = urllib.parse.parse_qs(
+        qs, keep_blank_values, strict_parsing, encoding="latin-1", max_num_fields=max_num_fields
+    )
+    return {name: [v.encode("latin-1") for v in values] for name, values in parsed.items()}
 
 
 # ---------------------------------------------------------------------------
