@@ -19,7 +19,9 @@ from tornado.util import (
     ObjectDict,
     TimeoutError,
     basestring_type,
+    bytes_type,
     errno_from_exception,
+    exec_in,
     import_object,
     raise_exc_info,
     re_unescape,
@@ -245,3 +247,26 @@ def test_arg_replacer_positional_and_keyword() -> None:
     assert (old, list(args), kwargs) == ("cb", [1, "new"], {})
     old, args, kwargs = r.replace("new", (1,), {})
     assert (old, tuple(args), kwargs) == (None, (1,), {"callback": "new"})
+
+
+# -- exec_in and the Python 2 names ------------------------------------------------------
+
+
+def test_exec_in_runs_source_and_code_in_the_given_namespaces() -> None:
+    glob: dict[str, Any] = {"base": 40}
+    loc: dict[str, Any] = {}
+    exec_in("answer = base + 2", glob, loc)
+    assert loc == {"answer": 42} and "answer" not in glob
+    exec_in(compile("base += 1", "<cfg>", "exec"), glob)
+    assert glob["base"] == 41
+
+
+def test_exec_in_source_does_not_inherit_this_modules_future_imports() -> None:
+    # tornado.util uses "from __future__ import annotations"; the executed code must not.
+    ns: dict[str, Any] = {}
+    exec_in("def f(x: int) -> None: pass", ns)
+    assert ns["f"].__annotations__ == {"x": int, "return": None}
+
+
+def test_python2_type_names() -> None:
+    assert (unicode_type, basestring_type, bytes_type) == (str, str, bytes)

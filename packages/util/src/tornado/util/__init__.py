@@ -24,7 +24,9 @@ __all__ = [
     "ObjectDict",
     "TimeoutError",
     "basestring_type",
+    "bytes_type",
     "errno_from_exception",
+    "exec_in",
     "import_object",
     "raise_exc_info",
     "re_unescape",
@@ -35,6 +37,7 @@ __all__ = [
 # Python 2 compatibility names that Tornado 6 code still imports.
 unicode_type = str
 basestring_type = str
+bytes_type = bytes
 
 # Raised by gen.with_timeout and IOLoop.run_sync; the same class as asyncio's, so ``except``
 # clauses written for either catch both (on Python 3.11+ it is also the builtin TimeoutError).
@@ -107,6 +110,17 @@ def import_object(name: str) -> Any:
             return importlib.import_module(name)
         except ModuleNotFoundError:
             raise ImportError(f"No module named {attr}") from None
+
+
+def exec_in(code: Any, glob: dict[str, Any], loc: dict[str, Any] | None = None) -> None:
+    """Run ``code`` (source text or a code object) in the namespaces ``glob`` and ``loc``.
+
+    Source is compiled on its own: unlike a bare ``exec(str)``, it does not inherit this
+    module's ``from __future__`` imports, so config files and templates see plain Python.
+    """
+    if isinstance(code, str):
+        code = compile(code, "<string>", "exec", dont_inherit=True)
+    exec(code, glob, loc)
 
 
 def raise_exc_info(
