@@ -178,7 +178,17 @@ def main() -> None:
         finally:
             nginx.terminate()
             nginx.wait(10)
-    text = report(rows, errors, loops, requests, a.concurrency, rounds, streams, curl_s, stream_bytes)
+    text = report(
+        rows,
+        errors,
+        [] if a.stream_only else loops,
+        requests,
+        a.concurrency,
+        rounds,
+        streams,
+        curl_s,
+        stream_bytes,
+    )
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "clients.md").write_text(text)
@@ -202,24 +212,26 @@ def report(
     stream_bytes: int,
 ) -> str:
     med = {k: statistics.median(v) for k, v in rows.items()}
-    out = [
-        f"## HTTP clients: {requests:,} GETs of an 11-byte body from nginx, {concurrency} concurrent "
-        f"(median of {rounds})",
-        "",
-        "| client | loop | requests/s | vs aiohttp | vs Tornado 6 simple | vs Tornado 6 curl |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    for loop in loops:
-        for client, _ in CLIENTS:
-            v = med.get((client, loop))
-            if v is None:
-                out.append(f"| {client} | {loop} | failed: {errors.get((client, loop), '?')} | | | |")
-                continue
-            ratios = []
-            for base in ("aiohttp", "tornado6-simple", "tornado6-curl"):
-                b = med.get((base, loop))
-                ratios.append(f"{v / b:.2f}x" if b else "-")
-            out.append(f"| {client} | {loop} | {v:,.0f} | " + " | ".join(ratios) + " |")
+    out: list[str] = []
+    if loops:
+        out += [
+            f"## HTTP clients: {requests:,} GETs of an 11-byte body from nginx, {concurrency} concurrent "
+            f"(median of {rounds})",
+            "",
+            "| client | loop | requests/s | vs aiohttp | vs Tornado 6 simple | vs Tornado 6 curl |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for loop in loops:
+            for client, _ in CLIENTS:
+                v = med.get((client, loop))
+                if v is None:
+                    out.append(f"| {client} | {loop} | failed: {errors.get((client, loop), '?')} | | | |")
+                    continue
+                ratios = []
+                for base in ("aiohttp", "tornado6-simple", "tornado6-curl"):
+                    b = med.get((base, loop))
+                    ratios.append(f"{v / b:.2f}x" if b else "-")
+                out.append(f"| {client} | {loop} | {v:,.0f} | " + " | ".join(ratios) + " |")
     curl_rate = stream_bytes / curl_s
     out += [
         "",
