@@ -320,3 +320,33 @@ def test_module_functions_use_the_global_parser(
     assert "--test_options_global_port=INT" in capsys.readouterr().err
     # The global parser knows the logging options.
     assert "log_file_prefix" in options_module.options
+
+
+# -- mockable() --------------------------------------------------------------------------
+
+
+def test_mockable_lets_mock_patch_object_set_and_restore(parser: OptionParser) -> None:
+    from unittest import mock
+
+    parser.define("port", default=8888, type=int)
+    mockable = parser.mockable()
+    with mock.patch.object(mockable, "port", 9000):
+        assert parser.port == 9000
+        with mock.patch.object(mockable, "port", 9001):
+            assert parser.port == 9001
+        assert parser.port == 9000
+    assert parser.port == 8888
+
+
+def test_mockable_checks_names_and_types(parser: OptionParser) -> None:
+    from unittest import mock
+
+    parser.define("port", default=8888, type=int)
+    with pytest.raises(AttributeError, match="nope"):
+        with mock.patch.object(parser.mockable(), "nope", 1):
+            pass
+    with pytest.raises(Error, match="port"):
+        parser.mockable().port = "not a number"
+    assert parser.port == 8888
+    with pytest.raises(AttributeError, match="not set through"):
+        del parser.mockable().port

@@ -290,6 +290,18 @@ class OptionParser:
         """The values of the options in one group, e.g. to pass as application settings."""
         return {opt.name: opt.value() for opt in self._options.values() if opt.group == group}
 
+    def mockable(self) -> _Mockable:
+        """A view of these options that ``unittest.mock.patch.object`` can patch.
+
+        ``patch.object`` cannot restore attributes of an object that intercepts
+        ``__setattr__`` (as this one does); the view saves each value it replaces and puts it
+        back when the patch deletes the attribute::
+
+            with mock.patch.object(options.mockable(), "port", 9000):
+                ...
+        """
+        return _Mockable(self)
+
     # -- parsing -----------------------------------------------------------------
 
     def parse_command_line(self, args: list[str] | None = None, final: bool = True) -> list[str]:
@@ -405,6 +417,28 @@ class OptionParser:
         if value:
             self.print_help()
             sys.exit(0)
+
+
+class _Mockable:
+    """The attribute protocol ``mock.patch.object`` expects, in front of an OptionParser."""
+
+    def __init__(self, options: OptionParser) -> None:
+        self.__dict__["_parser"] = options
+        self.__dict__["_saved"] = {}  # name -> values replaced, innermost patch last
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._parser, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        previous = getattr(self._parser, name)  # an unknown name fails here, before any change
+        setattr(self._parser, name, value)
+        self._saved.setdefault(name, []).append(previous)
+
+    def __delattr__(self, name: str) -> None:
+        saved = self._saved.get(name)
+        if not saved:
+            raise AttributeError(f"option {name!r} was not set through this mockable()")
+        setattr(self._parser, name, saved.pop())
 
 
 def _is_helper(value: Any) -> bool:
