@@ -329,3 +329,31 @@ def test_http1connection_module_names():
     assert (p.no_keep_alive, p.max_body_size, p.decompress, p.chunk_size) == (True, 10, True, 65536)
     with pytest.raises(ValueError, match="max_body_size"):
         http1connection.HTTP1ConnectionParameters(max_body_size=-1)
+
+
+def test_set_body_timeout_applies_to_this_request_only(serve, client_factory):
+    class Timed(App):
+        def on_headers(self, m: Recorder) -> Any:
+            if m.start_line.path == "/short":
+                m.conn.set_body_timeout(0.3)  # type: ignore[attr-defined]
+            return None
+
+    app = Timed()
+    st = serve(app)
+    c = client_factory(st.port)
+    c.send(b"POST /short HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok")
+    assert c.response()[1] == b"/short 2"
+    # The next request on the same connection has the server's (long) body timeout again.
+    c.send(b"POST /slow HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab")
+    time.sleep(0.6)
+    c.send(b"cd")
+    assert c.response()[1] == b"/slow 4"
+    # A body that stalls past the request's own timeout ends the connection.
+    c2 = client_factory(st.port)
+    c2.send(b"POST /short HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
+    started = time.monotonic()
+    assert c2.read_raw() == b""
+    assert time.monotonic() - started < 5
+    assert app.messages[-1].events == ["headers", "data", "close"]
+    with pytest.raises(ValueError, match="body timeout"):
+        st.call(lambda: app.messages[-1].conn.set_body_timeout(0))  # type: ignore[attr-defined]

@@ -130,6 +130,8 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
             None,
         )
         self._body_idle = server.body_timeout is None
+        self._default_timeouts = self._timeouts
+        self._custom_body_timeout = False
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
         self._linger_left = -1  # >= 0 while draining input before closing

@@ -82,6 +82,10 @@ class DelegateDriver(HTTPConnection):
     _md: HTTPMessageDelegate | None
     _delegate: Any  # the server's HTTPServerConnectionDelegate
     _md_reading: bool
+    _timeouts: tuple[float | None, float | None, float | None, float | None]
+    _default_timeouts: tuple[float | None, float | None, float | None, float | None]
+    _body_idle: bool
+    _custom_body_timeout: bool
     _pending: collections.deque[bytes]
     _inflated: int
     context: RequestContext
@@ -112,12 +116,24 @@ class DelegateDriver(HTTPConnection):
         self._body_limit = max_body_size
 
     def set_body_timeout(self, timeout: float) -> None:
-        """Not supported per request: the server's ``body_timeout`` applies."""
+        """The longest the rest of this request's body may take to arrive (from now), in
+        place of the server's ``body_timeout``; the next request gets the server's again."""
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ValueError(f"body timeout must be a positive number, got {timeout!r}")
+        idle, head, _body, handling = self._timeouts
+        self._timeouts = (idle, head, timeout, handling)
+        self._body_idle = False
+        self._custom_body_timeout = True
+        self._body_phase(not self._blocked)
 
     # ------------------------------------------------------------------- reading
 
     def _start_delegate(self, head: RequestHead, request: HTTPServerRequest) -> None:
         server = self.server
+        if self._custom_body_timeout:
+            self._custom_body_timeout = False
+            self._timeouts = self._default_timeouts
+            self._body_idle = server.body_timeout is None
         self._md = md = self._delegate.start_request(self, self)
         self._md_reading = True
         self._body_limit = server.max_body_size
