@@ -162,3 +162,43 @@ def test_run_on_executor_bad_use(io_loop: IOLoop) -> None:
 
     with pytest.raises(AttributeError, match="'executor'"):
         NoPool().f()
+
+
+# -- DummyExecutor ---------------------------------------------------------------------
+
+
+def test_dummy_executor_runs_at_once_in_the_calling_thread() -> None:
+    from tornado.concurrent import DummyExecutor, dummy_executor
+
+    assert isinstance(dummy_executor, DummyExecutor)
+    assert isinstance(dummy_executor, concurrent.futures.Executor)
+    f = dummy_executor.submit(lambda a, b=0: (a + b, threading.current_thread()), 1, b=2)
+    assert isinstance(f, concurrent.futures.Future) and f.done()
+    assert f.result() == (3, threading.current_thread())
+    failed = dummy_executor.submit(lambda: 1 / 0)
+    assert isinstance(failed.exception(), ZeroDivisionError)
+    with pytest.raises(KeyboardInterrupt):
+        dummy_executor.submit(_interrupt)
+    dummy_executor.shutdown()
+    assert dummy_executor.submit(len, "abc").result() == 3  # shutdown stops nothing
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def test_dummy_executor_behind_run_on_executor(io_loop: IOLoop) -> None:
+    from tornado.concurrent import dummy_executor
+
+    class Worker:
+        executor = dummy_executor
+
+        @run_on_executor
+        def compute(self, x: int) -> tuple[int, threading.Thread]:
+            return x * 2, threading.current_thread()
+
+    async def main() -> tuple[int, threading.Thread]:
+        future: Any = Worker().compute(21)  # typed as the method; it returns a Future
+        return await future
+
+    assert io_loop.run_sync(main) == (42, threading.current_thread())

@@ -323,6 +323,15 @@ def test_multi_dict_and_bad_input(io_loop: IOLoop) -> None:
     io_loop.run_sync(main)
 
 
+def test_Multi_is_multi(io_loop: IOLoop) -> None:
+    assert gen.Multi is gen.multi
+
+    async def main() -> None:
+        assert await gen.Multi({"a": later(1), "b": later(2)}) == {"a": 1, "b": 2}
+
+    io_loop.run_sync(main)
+
+
 # -- with_timeout -------------------------------------------------------------------
 
 
@@ -337,6 +346,32 @@ def test_with_timeout_timedelta_and_absolute(io_loop: IOLoop) -> None:
 
     io_loop.run_sync(main)
     assert TimeoutError is asyncio.TimeoutError
+
+
+def test_with_timeout_message_text_or_callable(io_loop: IOLoop) -> None:
+    calls: list[int] = []
+
+    def describe() -> str:
+        calls.append(1)
+        return "no answer from the backend"
+
+    async def main() -> None:
+        with pytest.raises(TimeoutError, match="^Timeout$"):
+            await gen.with_timeout(datetime.timedelta(seconds=0.005), later("slow", 1))
+        with pytest.raises(TimeoutError, match="^waited too long$"):
+            await gen.with_timeout(
+                datetime.timedelta(seconds=0.005), later("slow", 1), message="waited too long"
+            )
+        # A callable message is formatted only when the timeout fires.
+        assert (
+            await gen.with_timeout(datetime.timedelta(seconds=1), later("fast"), message=describe) == "fast"
+        )
+        assert calls == []
+        with pytest.raises(TimeoutError, match="^no answer from the backend$"):
+            await gen.with_timeout(datetime.timedelta(seconds=0.005), later("slow", 1), message=describe)
+        assert calls == [1]
+
+    io_loop.run_sync(main)
 
 
 def test_with_timeout_does_not_cancel_and_logs_late_failure(

@@ -19,9 +19,11 @@ from tornado.ioloop import IOLoop
 from tornado.log import app_log
 
 __all__ = [
+    "DummyExecutor",
     "FUTURES",
     "Future",
     "chain_future",
+    "dummy_executor",
     "future_add_done_callback",
     "future_set_exc_info",
     "future_set_exception_unless_cancelled",
@@ -46,6 +48,30 @@ def is_future(x: Any) -> bool:
 def _create_future() -> asyncio.Future[Any]:
     """A new Future on the current IOLoop's asyncio loop."""
     return IOLoop.current().asyncio_loop.create_future()
+
+
+class DummyExecutor(concurrent.futures.Executor):
+    """An executor that runs each call at once, in the calling thread.
+
+    For code written against an executor (``run_on_executor``, ``IOLoop.run_in_executor``)
+    where the work is cheap or a thread is unwanted (tests, a resolver that never blocks).
+    ``submit`` returns a finished ``concurrent.futures.Future`` holding the result or the
+    exception; exceptions that are not ``Exception``s (KeyboardInterrupt) propagate.
+    """
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[_T]:
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as e:
+            future.set_exception(e)
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Nothing to stop: no call outlives ``submit``."""
+
+
+dummy_executor = DummyExecutor()
 
 
 def future_set_result_unless_cancelled(future: _AnyFuture, value: Any) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "is_coroutine_function",
     "maybe_future",
     "moment",
+    "Multi",
     "multi",
     "multi_future",
     "sleep",
@@ -238,6 +239,10 @@ def multi(
     return multi_future(children, quiet_exceptions=quiet_exceptions)
 
 
+# The older spelling, still exported by Tornado 6: the same function.
+Multi = multi
+
+
 def multi_future(
     children: list[Any] | dict[Any, Any], quiet_exceptions: _Quiet = ()
 ) -> asyncio.Future[list[Any] | dict[Any, Any]]:
@@ -293,13 +298,19 @@ def multi_future(
 
 
 def with_timeout(
-    timeout: float | datetime.timedelta, future: _Yieldable, quiet_exceptions: _Quiet = ()
+    timeout: float | datetime.timedelta,
+    future: _Yieldable,
+    quiet_exceptions: _Quiet = (),
+    *,
+    message: str | Callable[[], str] | None = None,
 ) -> asyncio.Future[Any]:
     """Resolve like ``future``, or raise :class:`tornado.util.TimeoutError` at ``timeout``.
 
     ``timeout`` is an absolute ``IOLoop.time()`` or a ``timedelta`` from now.  The wrapped
     future is not cancelled; if it fails after the timeout its exception is logged, unless
-    it is a CancelledError or an instance of ``quiet_exceptions``.
+    it is a CancelledError or an instance of ``quiet_exceptions``.  ``message`` becomes the
+    TimeoutError's text; a callable is called only when the timeout fires, so an expensive
+    description costs nothing on the fast path.
     """
     inner = convert_yielded(future)
     result = _create_future()
@@ -308,7 +319,8 @@ def with_timeout(
 
     def on_timeout() -> None:
         if not result.done():
-            result.set_exception(TimeoutError("Timeout"))
+            text = message() if callable(message) else message
+            result.set_exception(TimeoutError("Timeout" if text is None else text))
 
             def log_late(f: Any) -> None:
                 _, exc = _value_or_exc(f)
