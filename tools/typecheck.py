@@ -9,7 +9,7 @@ folder gets a run of its own with the folder on MYPYPATH next to the src dirs. T
 mypy's incremental cache, so the src modules are analysed once, not once per folder.
 
     python tools/typecheck.py             # src, then every listed test folder
-    python tools/typecheck.py web tests   # src, then only these (package names or folders)
+    python tools/typecheck.py web tests "demos/*"   # src, then only these (packages, folders, globs)
 """
 
 from __future__ import annotations
@@ -87,12 +87,15 @@ def check_src() -> int:
     return rc
 
 
-def test_folder(name: str) -> Path:
-    """``web`` -> packages/web/tests; anything else is a folder relative to the root."""
+def test_folders(name: str) -> list[Path]:
+    """``web`` -> packages/web/tests; anything else is a folder (or a glob such as ``demos/*``)
+    relative to the root."""
+    if "*" in name:
+        return sorted(d for d in ROOT.glob(name) if d.is_dir() and d.name != "__pycache__")
     folder = ROOT / "packages" / name / "tests" if "/" not in name and name != "tests" else ROOT / name
     if not folder.is_dir():
         sys.exit(f"typecheck: no test folder {folder}")
-    return folder
+    return [folder]
 
 
 def check_tests(folder: Path) -> int:
@@ -111,11 +114,11 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     print("typecheck: packages/*/src", flush=True)
     rc = check_src()
-    for name in names:
-        folder = test_folder(name)
+    folders = [f for name in names for f in test_folders(name)]
+    for folder in folders:
         print(f"typecheck: {folder.relative_to(ROOT)}", flush=True)
         rc = check_tests(folder) or rc
-    print(f"typecheck: {len(names)} test folders in {time.monotonic() - started:.1f}s")
+    print(f"typecheck: src and {len(folders)} test folders in {time.monotonic() - started:.1f}s")
     return rc
 
 
