@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import socket
 from typing import Any
@@ -218,3 +219,150 @@ def test_pipe_writer_notices_reader_gone(run: Any) -> None:
 def test_pipe_stream_rejects_non_fd(io_loop: Any) -> None:
     with pytest.raises(TypeError, match="file descriptor"):
         PipeIOStream("0")  # type: ignore[arg-type]
+
+
+# -- Tornado 6's fd hooks: read_from_fd, write_to_fd, get_fd_error -------------------------
+
+
+def test_read_from_fd_and_write_to_fd_on_sockets(run: Any, raw_pair: Any) -> None:
+    async def main() -> None:
+        stream, peer = await raw_pair()
+        buf = bytearray(8)
+        assert stream.read_from_fd(buf) is None  # nothing yet: would block
+        peer.send(b"0123456789")
+        await sleep_until_readable(stream)
+        assert stream.read_from_fd(buf) == 8 and buf == b"01234567"
+        assert stream.read_from_fd(memoryview(buf)[:4]) == 2 and buf[:2] == b"89"
+        assert stream.write_to_fd(memoryview(b"pong")) == 4
+        assert await asyncio.get_running_loop().sock_recv(peer, 10) == b"pong"
+        peer.close()
+        await sleep_until_readable(stream)
+        assert stream.read_from_fd(buf) == 0  # end of stream
+
+    run(main)
+
+
+async def sleep_until_readable(stream: BaseIOStream) -> None:
+    import select
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while not select.select([stream.fileno()], [], [], 0)[0]:
+        assert loop.time() < end, "no data arrived"
+        await asyncio.sleep(0.005)
+
+
+def test_read_from_fd_and_write_to_fd_on_pipes(run: Any) -> None:
+    async def main() -> None:
+        r, w = os.pipe()
+        reader, writer = PipeIOStream(r), PipeIOStream(w)
+        buf = bytearray(16)
+        assert reader.read_from_fd(buf) is None
+        assert writer.write_to_fd(memoryview(b"through the pipe")) == 16
+        assert reader.read_from_fd(buf) == 16 and buf == b"through the pipe"
+        writer.close()
+        assert reader.read_from_fd(buf) == 0
+        reader.close()
+
+    run(main)
+
+
+def test_read_from_fd_on_tls(
+    run: Any, io_loop: Any, make_listener: Any, server_ctx: Any, client_ctx: Any
+) -> None:
+    async def main() -> None:
+        lst = make_listener()
+        client = SSLIOStream(socket.socket(), ssl_options=client_ctx)
+        connecting = client.connect(lst.getsockname(), server_hostname="localhost")
+        conn, _ = await io_loop.asyncio_loop.sock_accept(lst)
+        server = SSLIOStream(conn, ssl_options=server_ctx, server_side=True)
+        await asyncio.gather(connecting, server.wait_for_handshake())
+        buf = bytearray(64)
+        assert server.read_from_fd(buf) is None  # SSLWantReadError: would block
+        await client.write(b"secret")
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 10
+        while (n := server.read_from_fd(buf)) is None:
+            assert loop.time() < end, "no data arrived"
+            await asyncio.sleep(0.005)
+        assert buf[:n] == b"secret"
+        client.close()
+        server.close()
+
+    run(main)
+
+
+def test_get_fd_error_reports_a_refused_connect(run: Any, make_listener: Any) -> None:
+    async def main() -> None:
+        lst = make_listener()
+        address = lst.getsockname()
+        lst.close()  # nothing listens there now
+        sock = socket.socket()
+        sock.setblocking(False)
+        stream = IOStream(sock)
+        assert stream.get_fd_error() is None
+        try:
+            sock.connect(address)
+        except BlockingIOError:
+            pass
+        except ConnectionRefusedError:
+            pytest.skip("loopback refused synchronously; no pending error to read")
+        await sleep_until_writable(sock)
+        err = stream.get_fd_error()
+        assert isinstance(err, OSError) and err.errno == errno.ECONNREFUSED
+        stream.close()
+
+    run(main)
+
+
+async def sleep_until_writable(sock: socket.socket) -> None:
+    import select
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while not select.select([], [sock], [], 0)[1]:
+        assert loop.time() < end, "connect did not finish"
+        await asyncio.sleep(0.005)
+
+
+class _SocketPairStream(BaseIOStream):
+    """A stream kind written the Tornado 6 way: only fileno, close_fd and the fd hooks."""
+
+    def __init__(self, sock: socket.socket, **kwargs: Any) -> None:
+        self.sock = sock
+        sock.setblocking(False)
+        self.reads = 0
+        super().__init__(**kwargs)
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def close_fd(self) -> None:
+        self.sock.close()
+
+    def read_from_fd(self, buf: bytearray | memoryview) -> int | None:
+        self.reads += 1
+        try:
+            return self.sock.recv_into(buf, len(buf))
+        except BlockingIOError:
+            return None
+
+    def write_to_fd(self, data: memoryview) -> int:
+        return self.sock.send(data)
+
+
+def test_a_tornado6_style_subclass_is_a_working_stream(run: Any) -> None:
+    async def main() -> None:
+        a, b = socket.socketpair()
+        left, right = _SocketPairStream(a), _SocketPairStream(b, read_chunk_size=4)
+        await left.write(b"hello world\nsecond line\n")
+        assert await right.read_until(b"\n") == b"hello world\n"
+        assert await right.read_bytes(6) == b"second"
+        assert right.reads > 1  # read_chunk_size=4: the data came through read_from_fd in pieces
+        closed = asyncio.get_running_loop().create_future()
+        right.set_close_callback(lambda: closed.set_result(True))
+        left.close()
+        assert await right.read_until_close() == b" line\n"
+        assert await closed
+
+    run(main)

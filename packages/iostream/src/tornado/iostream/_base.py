@@ -113,6 +113,9 @@ class BaseIOStream:
         self._connected = True  # IOStream.connect() clears it until the connection is made
         self._reader_on = False
         self._writer_on = False
+        if not hasattr(self, "_fd") and type(self).fileno is not BaseIOStream.fileno:
+            # A subclass written for Tornado 6 names its fd through fileno() before calling us.
+            self._fd = self.fileno()
 
     # -- small public helpers ------------------------------------------------------
 
@@ -485,7 +488,24 @@ class BaseIOStream:
                 self._stop_reading()  # resumes when a read is requested
 
     def _recv(self) -> bytes | None:
-        """One chunk from the fd; None when it would block; b"" at end of stream."""
+        """One chunk from the fd; None when it would block; b"" at end of stream.
+
+        Our streams override this; a subclass written for Tornado 6 implements
+        :meth:`read_from_fd` instead, which this default calls.
+        """
+        buf = bytearray(self.read_chunk_size)
+        n = self.read_from_fd(buf)
+        if n is None:
+            return None
+        del buf[n:]
+        return bytes(buf)
+
+    def read_from_fd(self, buf: bytearray | memoryview) -> int | None:
+        """Read up to ``len(buf)`` bytes into ``buf``: how many; None if it would block; 0 at EOF.
+
+        Tornado 6's hook for stream kinds of one's own (with :meth:`write_to_fd`,
+        :meth:`fileno` and :meth:`close_fd`); the stream's reads go through it.
+        """
         raise NotImplementedError
 
     def _read_to_buffer(self) -> bool:
@@ -553,8 +573,20 @@ class BaseIOStream:
         return fut
 
     def _send(self, data: _Buffer) -> int:
-        """Hand bytes to the fd; how many it took (BlockingIOError when none)."""
+        """Hand bytes to the fd; how many it took (BlockingIOError when none).
+
+        Our streams override this; the default calls a Tornado 6 subclass's :meth:`write_to_fd`.
+        """
+        with memoryview(data) as view:
+            return self.write_to_fd(view)
+
+    def write_to_fd(self, data: memoryview) -> int:
+        """Write some of ``data``; how many bytes the fd took (BlockingIOError when none)."""
         raise NotImplementedError
+
+    def get_fd_error(self) -> Exception | None:
+        """The error pending on the fd (such as a failed connect), or None if it cannot tell."""
+        return None
 
     def _flush(self) -> None:
         buf = self._write_buffer

@@ -45,7 +45,20 @@ class PipeIOStream(BaseIOStream):
                 return b""
             raise
 
+    def read_from_fd(self, buf: bytearray | memoryview) -> int | None:
+        try:
+            return os.readv(self._fd, [buf])
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as e:
+            if e.errno in (errno.EBADF, errno.EINVAL):  # see _recv
+                return 0
+            raise
+
     def _send(self, data: _Buffer) -> int:
+        return os.write(self._fd, data)
+
+    def write_to_fd(self, data: memoryview) -> int:
         return os.write(self._fd, data)
 
     def close_fd(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import socket
 import ssl
 from collections.abc import Callable
@@ -70,6 +71,20 @@ class IOStream(BaseIOStream):
 
     def _send(self, data: _Buffer) -> int:
         return self.socket.send(data)
+
+    def read_from_fd(self, buf: bytearray | memoryview) -> int | None:
+        try:
+            return self.socket.recv_into(buf, len(buf))
+        except (BlockingIOError, InterruptedError):
+            return None
+
+    def write_to_fd(self, data: memoryview) -> int:
+        return self._send(data)
+
+    def get_fd_error(self) -> Exception | None:
+        """The socket's pending error (``SO_ERROR``), e.g. why a connect failed; None if none."""
+        code = self.socket.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        return OSError(code, os.strerror(code)) if code else None
 
     def close_fd(self) -> None:
         # A connect still in flight watches this fd: stop it before the fd can be reused.

@@ -277,6 +277,14 @@ class SSLIOStream(IOStream):
                 return b""
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
+    def read_from_fd(self, buf: bytearray | memoryview) -> int | None:
+        try:
+            return self.socket.recv_into(buf, len(buf))
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
+            return None
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            return 0
+
     def _send(self, data: _Buffer) -> int:
         # Only the write buffer (a bytearray) reaches here: _direct_write is off.
         try:
