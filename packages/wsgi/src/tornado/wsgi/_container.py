@@ -111,9 +111,27 @@ class _Exchange:
         if self.headers is None:
             raise AssertionError("the WSGI application sent body data before calling start_response")
         self.headers_sent = True
-        fut = asyncio.run_coroutine_threadsafe(self._send_part(bytes(data), end), self.loop)
-        if not fut.result():
+        try:
+            fut = asyncio.run_coroutine_threadsafe(self._send_part(bytes(data), end), self.loop)
+        except RuntimeError:  # the loop is closed: the server is gone
+            raise _ClientGone() from None
+        while True:
+            try:
+                ok = fut.result(timeout=1.0)
+                break
+            except concurrent.futures.TimeoutError:
+                if not self.loop.is_running():  # stopped with the chunk unsent: nobody will take it
+                    fut.cancel()
+                    raise _ClientGone() from None
+        if not ok:
             raise _ClientGone()
+
+    def _post(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback`` on the loop thread (dropped when the loop is already closed)."""
+        try:
+            self.loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:
+            pass
 
     def run(self, environ: WSGIEnviron) -> None:
         result: Any = None
@@ -129,7 +147,7 @@ class _Exchange:
                 if self.headers_sent:
                     self._send(body, True)
                 else:
-                    self.loop.call_soon_threadsafe(self._whole, self.status, self.headers, body, self.reason)
+                    self._post(self._whole, self.status, self.headers, body, self.reason)
                 return
             for chunk in result:
                 if chunk:
@@ -138,13 +156,13 @@ class _Exchange:
                 raise AssertionError("the WSGI application returned without calling start_response")
             self._send(b"", True)
         except _ClientGone:
-            self.loop.call_soon_threadsafe(self._finished)
+            self._post(self._finished)
         except ClientDisconnected:
             access_log.info("Client went away during the request body of %s", self._summary())
-            self.loop.call_soon_threadsafe(self._failed)
+            self._post(self._failed)
         except Exception:
             app_log.error("Uncaught exception in WSGI application for %s", self._summary(), exc_info=True)
-            self.loop.call_soon_threadsafe(self._failed)
+            self._post(self._failed)
         finally:
             close = getattr(result, "close", None)
             if close is not None:

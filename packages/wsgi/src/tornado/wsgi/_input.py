@@ -84,8 +84,17 @@ class InputStream:
         before = self._size
         self._size -= len(out)
         if before > self._limit >= self._size and self._waiter is not None:
-            self._loop.call_soon_threadsafe(self.release)
+            try:
+                self._loop.call_soon_threadsafe(self.release)
+            except RuntimeError:
+                pass  # the loop is closed; nothing waits any more
         return out
+
+    def _block(self) -> None:
+        """Wait for the loop thread to feed more (the lock is held).  A loop that stopped running
+        will never feed the rest: end the read with an error instead of hanging the worker."""
+        if not self._cond.wait(1.0) and not self._loop.is_running() and not self._eof and self._error is None:
+            self._error = ClientDisconnected("the server stopped during the request body")
 
     def _wait_for(self, enough: int) -> None:
         """Block until ``enough`` bytes are buffered (any amount when < 0 means all) or the end."""
@@ -94,7 +103,7 @@ class InputStream:
                 if self._waiter is not None:
                     # Over the limit and not enough for this read: take what is here first.
                     break
-                self._cond.wait()
+                self._block()
 
     def read(self, size: int | None = -1) -> bytes:
         if size is None:
@@ -121,7 +130,7 @@ class InputStream:
         while size < 0 or total < size:
             with self._cond:
                 while not self._chunks and not self._eof and self._error is None:
-                    self._cond.wait()
+                    self._block()
                 if not self._chunks:
                     if self._error is not None:
                         raise self._error
