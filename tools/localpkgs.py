@@ -242,6 +242,7 @@ def render_tox(pkgs: dict[str, Package]) -> str:
         "    nh3",
         "    feedparser",
         "    redis",
+        "    mypy",
         "deps =",
         "    {[testenv]base_deps}",
         "    {[testenv:integration]extra_deps}",
