@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import tornado.auth
+import tornado.web
 from tornado.auth.providers import LocalProviders
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
 from tornado.httpserver import HTTPServer, bind_sockets
@@ -44,10 +45,9 @@ def user_json(handler: RequestHandler, user: dict[str, Any] | None) -> None:
 # -- OpenID 2.0 ----------------------------------------------------------------------------
 
 
-class GoogleHandler(RequestHandler, tornado.auth.GoogleMixin):
-    """The overview's handler, as published."""
-
-    @asynchronous
+# The overview's "Third party authentication" example, character for character.
+class GoogleHandler(tornado.web.RequestHandler, tornado.auth.GoogleMixin):
+    @tornado.web.asynchronous
     def get(self):
         if self.get_argument("openid.mode", None):
             self.get_authenticated_user(self.async_callback(self._on_auth))

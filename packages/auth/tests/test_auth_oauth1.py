@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import urllib.parse
+from typing import Any
 
 import pytest
 import tornado.auth
-from authhelp import SECRETS, TwitterAsync, body_json, world
+import tornado.web
+from authhelp import TwitterAsync, body_json, user_json, world
 from tornado.web import RequestHandler
 
 
@@ -124,5 +126,55 @@ async def test_no_callbacks_provider_rejects_a_callback_uri() -> None:
         assert (await w.agent.request(w.url("/bad"))).code == 500
 
 
-def test_consumer_keys_in_settings() -> None:
-    assert SECRETS["twitter"][0] != SECRETS["friendfeed"][0]
+@pytest.mark.parametrize("endpoint", ["request_token", "access_token"])
+@pytest.mark.parametrize("fault", ["500", "badjson"])
+async def test_token_endpoint_failures_give_no_user(endpoint: str, fault: str) -> None:
+    async with world() as w:
+        if endpoint == "request_token":
+            w.providers.oauth1.fail_next(endpoint, fault)
+            response = await w.agent.request(w.url("/twitter-cb"))  # the redirect itself fails
+            assert response.code == 403
+            assert "Location" not in response.headers
+            return
+        callback = await w.agent.until_callback(w.url("/twitter-cb"), w.url("/twitter-cb"))
+        w.providers.oauth1.fail_next(endpoint, fault)
+        response = await w.agent.request(callback)
+        assert response.code == 403 and body_json(response) == {"user": None}
+
+
+class GenericOAuth10(RequestHandler, tornado.auth.OAuthMixin):
+    """An OAuth 1.0 service of the application's own, written the 1.0 way: the callback URL
+    travels with the authorize redirect, and ``_oauth_get_user(access_token, callback)``."""
+
+    _OAUTH_VERSION = "1.0"
+    _OAUTH_NO_CALLBACKS = False
+
+    @tornado.web.asynchronous
+    def get(self) -> None:
+        if self.get_argument("oauth_token", None):
+            self.get_authenticated_user(self.async_callback(lambda user: user_json(self, user)))
+            return
+        self.authorize_redirect(callback_uri="/generic?next=%2Fhome")
+
+    def _oauth_consumer_token(self) -> dict[str, str]:
+        return {"key": "generic-key", "secret": "generic-secret"}
+
+    def _oauth_get_user(self, access_token: dict[str, Any], callback: Any) -> None:
+        callback(
+            {"username": access_token["username"], "legacy": True} if access_token.get("username") else None
+        )
+
+
+async def test_a_generic_oauth_1_0_mixin_with_the_legacy_user_hook() -> None:
+    async with world([("/generic", GenericOAuth10)]) as w:
+        w.providers.oauth1.register_consumer("generic-key", "generic-secret", version="1.0")
+        first = await w.agent.request(w.url("/generic"))
+        location = first.headers["Location"]
+        args = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+        assert args["oauth_callback"] == w.url("/generic?next=%2Fhome")  # 1.0: sent with the redirect
+        response = await w.agent.browse(location, approve={"username": "bob", "decision": "allow"})
+        assert response.code == 200, response.body
+        user = body_json(response)["user"]
+        assert user["username"] == "bob" and user["legacy"] is True
+        assert set(user["access_token"]) >= {"key", "secret"}
+        assert "oauth_verifier" not in user["access_token"]

@@ -17,9 +17,10 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
-from tornado.web import HTTPError
+from tornado.web import HTTPError, RequestHandler
 
 log = logging.getLogger("tornado.auth")
+app_log = logging.getLogger("tornado.application")
 
 # Query arguments that carry credentials; the access log shows them as "<redacted>".
 _SECRET_ARGS = frozenset(
@@ -197,15 +198,30 @@ def _redacted_summary(self: Any) -> str:
     return f"{request.method} {redacted_uri(request.uri)} ({request.remote_ip})"
 
 
+def _redacted_log_exception(self: Any, typ: Any, value: BaseException | None, tb: Any) -> None:
+    # RequestHandler's own logs the request's repr (full URI, Cookie header) with an uncaught
+    # exception; a callback URL carries a code or token and the state cookie a PKCE verifier.
+    if isinstance(value, HTTPError):
+        RequestHandler.log_exception(self, typ, value, tb)
+        return
+    app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
+
+_REDACTING = {"_request_summary": _redacted_summary, "log_exception": _redacted_log_exception}
+
+
 class AuthMixinBase:
-    """Base of every mixin: keeps credentials that arrive in a callback URL out of the access log."""
+    """Base of every mixin: keeps credentials that arrive in a callback URL out of the logs."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The handler class lists RequestHandler first, so its summary would win the MRO; the
-        # access log calls _request_summary, so each handler class gets the redacting one.
-        if "_request_summary" not in cls.__dict__:
-            cls._request_summary = _redacted_summary  # type: ignore[attr-defined]
+        # The handler class lists RequestHandler first, so its methods would win the MRO; each
+        # handler class gets the redacting ones unless the application overrode them itself.
+        if not issubclass(cls, RequestHandler):
+            return
+        for name, redacting in _REDACTING.items():
+            if getattr(cls, name) is getattr(RequestHandler, name):
+                setattr(cls, name, redacting)
 
     def get_auth_http_client(self) -> AsyncHTTPClient:
         """The client for talking to the provider; override to use another (e.g. with a proxy)."""

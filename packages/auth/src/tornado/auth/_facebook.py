@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
@@ -111,7 +112,10 @@ class FacebookMixin(AuthMixinBase):
         raw = handler.get_argument("session", None)
         if not raw:
             raise AuthError("no Facebook session in the request", 400)
-        session = parse_json_any(raw.encode("utf-8"), "Facebook session")
+        try:
+            session = json.loads(raw)
+        except ValueError:
+            raise AuthError("the Facebook session is not JSON", 400) from None
         if not isinstance(session, dict) or not isinstance(session.get("sig"), str):
             raise AuthError("the Facebook session is not a signed object", 400)
         fields = {k: v for k, v in session.items() if k != "sig"}

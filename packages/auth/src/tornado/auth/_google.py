@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._common import AuthFuture, done_future, run, url_concat
-from ._oauth1 import OAuthMixin
+from ._oauth1 import OAuthMixin, consumer_from_settings
 from ._openid import DEFAULT_AX_ATTRS, OAUTH_EXT_NS, OpenIdMixin, signed_extension_field
 
 
@@ -52,10 +52,4 @@ class GoogleMixin(OpenIdMixin, OAuthMixin):
         return user
 
     def _oauth_consumer_token(self) -> dict[str, str]:
-        handler: Any = self
-        handler.require_setting("google_consumer_key", "Google OAuth")
-        handler.require_setting("google_consumer_secret", "Google OAuth")
-        return {
-            "key": handler.settings["google_consumer_key"],
-            "secret": handler.settings["google_consumer_secret"],
-        }
+        return consumer_from_settings(self, "google", "Google OAuth")

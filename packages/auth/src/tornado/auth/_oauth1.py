@@ -229,6 +229,15 @@ class OAuthMixin(AuthMixinBase):
         return parse_json_any(response.body, what)
 
 
+def consumer_from_settings(handler: Any, service: str, feature: str) -> dict[str, str]:
+    """The consumer token in the ``<service>_consumer_key`` and ``<service>_consumer_secret``
+    settings; a missing one is named in the error."""
+    names = (f"{service}_consumer_key", f"{service}_consumer_secret")
+    for name in names:
+        handler.require_setting(name, feature)
+    return {"key": handler.settings[names[0]], "secret": handler.settings[names[1]]}
+
+
 def _token_from(fields: dict[str, str], what: str) -> dict[str, Any]:
     key = fields.pop("oauth_token", None)
     secret = fields.pop("oauth_token_secret", None)

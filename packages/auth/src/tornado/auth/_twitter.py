@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._common import AuthFuture, run
-from ._oauth1 import OAuthMixin, legacy_call
+from ._oauth1 import OAuthMixin, consumer_from_settings, legacy_call
 
 
 class TwitterMixin(OAuthMixin):
@@ -61,13 +61,7 @@ class TwitterMixin(OAuthMixin):
         return run(self, self._oauth_api(url, token, post_args, args, "Twitter API"), callback, "Twitter API")
 
     def _oauth_consumer_token(self) -> dict[str, str]:
-        handler: Any = self
-        handler.require_setting("twitter_consumer_key", "Twitter OAuth")
-        handler.require_setting("twitter_consumer_secret", "Twitter OAuth")
-        return {
-            "key": handler.settings["twitter_consumer_key"],
-            "secret": handler.settings["twitter_consumer_secret"],
-        }
+        return consumer_from_settings(self, "twitter", "Twitter OAuth")
 
     async def _oauth_get_user_future(self, access_token: dict[str, Any]) -> dict[str, Any] | None:
         user = await self.twitter_request("/account/verify_credentials", access_token=access_token)
@@ -107,13 +101,7 @@ class FriendFeedMixin(OAuthMixin):
         )
 
     def _oauth_consumer_token(self) -> dict[str, str]:
-        handler: Any = self
-        handler.require_setting("friendfeed_consumer_key", "FriendFeed OAuth")
-        handler.require_setting("friendfeed_consumer_secret", "FriendFeed OAuth")
-        return {
-            "key": handler.settings["friendfeed_consumer_key"],
-            "secret": handler.settings["friendfeed_consumer_secret"],
-        }
+        return consumer_from_settings(self, "friendfeed", "FriendFeed OAuth")
 
     async def _oauth_get_user_future(self, access_token: dict[str, Any]) -> dict[str, Any] | None:
         username = access_token.get("username")

@@ -66,7 +66,7 @@ class LocalProviders:
             FacebookGraphMixin,
             FacebookMixin,
             FriendFeedMixin,
-            GoogleMixin,
+            OAuthMixin,
             OpenIDConnectMixin,
             OpenIdMixin,
             TwitterMixin,
@@ -76,9 +76,7 @@ class LocalProviders:
         o1 = self.oauth1.base_url
         if issubclass(mixin, OpenIdMixin):
             out["_OPENID_ENDPOINT"] = self.openid.endpoint_url
-        if issubclass(mixin, GoogleMixin):
-            out["_OAUTH_ACCESS_TOKEN_URL"] = o1 + "/oauth/access_token"
-        if issubclass(mixin, TwitterMixin | FriendFeedMixin):
+        if issubclass(mixin, OAuthMixin):  # any OAuth 1.0 service, the hybrid's GoogleMixin too
             out.update(
                 _OAUTH_REQUEST_TOKEN_URL=o1 + "/oauth/request_token",
                 _OAUTH_ACCESS_TOKEN_URL=o1 + "/oauth/access_token",

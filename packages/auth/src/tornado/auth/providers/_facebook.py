@@ -3,18 +3,18 @@ API (dialog/oauth, oauth/access_token, /me with ``appsecret_proof``)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tornado.web import HTTPError
 
-from ._base import Provider, ProviderHandler, User, add_query
+from ._base import Provider, ProviderHandler, User, add_query, s256
 
 SESSION_LIFETIME = 3600
 
@@ -54,7 +54,7 @@ class FacebookProvider(Provider):
         self.tokens: dict[str, tuple[str, User]] = {}  # access token -> (app_id, user)
         self.posts: list[dict[str, str]] = []
 
-    def register_app(self, app_id: str, secret: str, redirect_uris: list[str] = ()) -> None:  # type: ignore[assignment]
+    def register_app(self, app_id: str, secret: str, redirect_uris: Sequence[str] = ()) -> None:
         self.apps[app_id] = App(app_id, secret, set(redirect_uris))
 
     def handlers(self) -> list[Any]:
@@ -207,8 +207,7 @@ class GraphTokenHandler(ProviderHandler):
             return
         if grant.challenge is not None:
             verifier = self.single("code_verifier") or ""
-            digest = hashlib.sha256(verifier.encode()).digest()
-            if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant.challenge:
+            if not hmac.compare_digest(s256(verifier).encode(), grant.challenge.encode()):
                 self.graph_error("Invalid code verifier.")
                 return
         token = secrets.token_urlsafe(32)

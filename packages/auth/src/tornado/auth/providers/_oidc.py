@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import secrets
 import time
@@ -22,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from tornado.web import HTTPError
 
-from ._base import Provider, ProviderHandler, User, add_query
+from ._base import Provider, ProviderHandler, User, add_query, s256
 
 CODE_LIFETIME = 120  # seconds
 TOKEN_LIFETIME = 3600
@@ -44,10 +43,6 @@ class Grant:
     scope: str
     user: User
     expires: float
-
-
-def s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
 
 
 class OIDCProvider(Provider):
