@@ -312,7 +312,7 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
         self._raw_keep_alive = None
         self._gzip = None
         if self._delegate is not None:
-            self._on_head_delegated(head, remote_ip, protocol)  # type: ignore[arg-type]
+            self._start_delegate(head, remote_ip, protocol)  # type: ignore[arg-type]
             return
         if server.decompress_request:
             coding = headers.get("Content-Encoding")
@@ -327,28 +327,6 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
         t = self._timeouts[_BODY]
         if t is not None and (self._timer is None or now + t < self._timer_when):
             self._arm_timer()
-
-    def _on_head_delegated(self, head: RequestHead, remote_ip: str, protocol: str) -> None:
-        req = self.request
-        assert req is not None
-        if head.expect_continue:
-            self._out.append(self.conn.send_continue())
-            if not self._in_receive:
-                self._flush()
-        self._body_phase(True)
-        if req.query and req.query.count("&") >= self.server.max_query_arguments:
-            gen_log.info(
-                "Malformed HTTP request from %s: more than %d query arguments",
-                remote_ip,
-                self.server.max_query_arguments,
-            )
-            self._send_error_and_close(400)
-            return
-        if self.server.xheaders:
-            ctx = self.context
-            if ctx.remote_ip != remote_ip or ctx.protocol != protocol:
-                self.context = RequestContext(remote_ip, protocol, ctx.address, ctx.trusted_downstream)
-        self._start_delegate(head, req)
 
     def _body_phase(self, active: bool) -> None:
         """Reading the body (its timeout applies), or waiting for the application (none does)."""

@@ -33,7 +33,8 @@ gen_log = logging.getLogger("tornado.general")
 
 __all__ = ["RequestContext", "DelegateDriver"]
 
-_StartLine = RequestStartLine._make
+_new_tuple = tuple.__new__
+_BODY = 2  # the connection's phase while a body is read (see _connection.py)
 
 # The protocol core's own body limit while a delegate reads: the connection applies the
 # limit itself, after the delegate's headers_received (which may change it).
@@ -99,8 +100,15 @@ class DelegateDriver(HTTPConnection):
     _in_receive: bool
     _out: list[bytes]
 
+    _phase: int
+    _since: float
+    _now: float
+    _timer: asyncio.TimerHandle | None
+    _timer_when: float
+
     if TYPE_CHECKING:
 
+        def _arm_timer(self) -> None: ...
         def _process(self) -> None: ...
         def _send_error_and_close(self, status: int) -> None: ...
         def _flush(self) -> None: ...
@@ -128,8 +136,35 @@ class DelegateDriver(HTTPConnection):
 
     # ------------------------------------------------------------------- reading
 
-    def _start_delegate(self, head: RequestHead, request: HTTPServerRequest) -> None:
+    def _start_delegate(self, head: RequestHead, remote_ip: str, protocol: str) -> None:
+        """A request head arrived: hand it to a new message delegate."""
+        request = self.request
+        assert request is not None
         server = self.server
+        if head.expect_continue:
+            self._out.append(self.conn.send_continue())
+            if not self._in_receive:
+                self._flush()
+        # Reading the body from now on (inlined _body_phase(True): this runs per request).
+        if not self._in_receive:
+            self._now = self._loop.time()
+        self._phase = _BODY
+        self._since = now = self._now
+        t = self._timeouts[_BODY]
+        if t is not None and (self._timer is None or now + t < self._timer_when):
+            self._arm_timer()
+        if request.query and request.query.count("&") >= server.max_query_arguments:
+            gen_log.info(
+                "Malformed HTTP request from %s: more than %d query arguments",
+                remote_ip,
+                server.max_query_arguments,
+            )
+            self._send_error_and_close(400)
+            return
+        if server.xheaders:
+            ctx = self.context
+            if ctx.remote_ip != remote_ip or ctx.protocol != protocol:
+                self.context = RequestContext(remote_ip, protocol, ctx.address, ctx.trusted_downstream)
         if self._custom_body_timeout:
             self._custom_body_timeout = False
             self._timeouts = self._default_timeouts
@@ -149,7 +184,9 @@ class DelegateDriver(HTTPConnection):
                 headers["X-Consumed-Content-Encoding"] = headers["Content-Encoding"]
                 del headers["Content-Encoding"]
         try:
-            result = md.headers_received(_StartLine((head.method, head.target, head.version)), headers)
+            result = md.headers_received(
+                _new_tuple(RequestStartLine, (head.method, head.target, head.version)), headers
+            )
         except Exception:
             self._delegate_failed(request)
             return

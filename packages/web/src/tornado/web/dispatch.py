@@ -135,8 +135,11 @@ class AppDispatcher(HandlerDelegate):
             request = request_for(self.request_conn, self.server_conn, start_line, headers)
         self.request = request
         app = self.application
-        routes = app._handler_routes()
-        rule = routes.get(request.path) if routes is not None else None
+        rule = (
+            app.wildcard_router.handler_routes().get(request.path)
+            if len(app.default_router.rules) == 1  # no virtual hosts: the wildcard rules decide
+            else None
+        )
         if rule is not None:
             # A literal path no earlier pattern can claim: a dict lookup, no regex.
             self.handler_class = rule.target
