@@ -164,6 +164,14 @@ def test_template_is_reusable_and_code_is_python_source() -> None:
     compile(t.code, "check", "exec")
 
 
+def test_compiled_is_the_code_object_that_defines_the_render_function() -> None:
+    t = Template("{{ x * 2 }}", name="double.txt")
+    assert t.compiled.co_filename.endswith("double.txt>")
+    namespace = dict(t.namespace, x=21)
+    exec(t.compiled, namespace)
+    assert namespace["_tt_execute"]() == b"42"
+
+
 def test_generate_does_not_leak_names_between_renders() -> None:
     t = Template("{% try %}{{ leaked }}{% except NameError %}none{% end %}")
     assert Template("{{ leaked }}").generate(leaked=1) == b"1"

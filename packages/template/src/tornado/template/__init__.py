@@ -159,12 +159,13 @@ class Template:
         self.code, self._origins = writer.generate(self.file)
         self._filename = f"<template {name}>"
         try:
-            module = compile(self.code, self._filename, "exec")
+            # The module's code object: executing it in a namespace defines the render function.
+            self.compiled: CodeType = compile(self.code, self._filename, "exec")
         except SyntaxError as e:
             where = self._origin(e.lineno or 0)
             raise ParseError(f"invalid Python in template: {e.msg}", where[1], where[2]) from e
         self._code: CodeType = next(
-            c for c in module.co_consts if isinstance(c, CodeType) and c.co_name == FUNC_NAME
+            c for c in self.compiled.co_consts if isinstance(c, CodeType) and c.co_name == FUNC_NAME
         )
         self._register_source()
 
