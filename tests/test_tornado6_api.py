@@ -19,6 +19,7 @@ and so does an ``EXCLUDED`` entry that no longer matches a gap (``OPEN`` ones on
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import importlib
 import inspect
@@ -365,7 +366,23 @@ def entry_gaps(qual: str, ours: Any, spec: dict[str, Any]) -> list[str]:
         gaps += param_gaps(qual, spec["init"], _tokens(ours, False))
     for name, member in spec["members"].items():
         gaps += member_gaps(qual, ours, name, member)
+    if "instance" in spec:
+        gaps += instance_gaps(qual, spec["instance"])
     return gaps
+
+
+def instance_gaps(qual: str, spec: dict[str, Any]) -> list[str]:
+    """Attributes of one instance, built from the same expression as for Tornado 6."""
+    import tornado
+
+    async def build() -> Any:
+        return eval(spec["made_by"], {"tornado": tornado})
+
+    try:
+        obj = asyncio.run(build())
+    except Exception as e:
+        return [f"{qual}[cannot build {spec['made_by']}: {e!r}]"]
+    return [f"{qual}.{name}" for name in spec["attributes"] if not hasattr(obj, name)]
 
 
 def module_gaps(modname: str) -> list[str]:

@@ -21,13 +21,14 @@ What counts as public, per module:
 For each class: its bases that are listed here or not Tornado's (the check asks ``issubclass``,
 so their members need no second listing), the constructor's parameters, and every public member
 (methods with their parameters, properties, class attributes) that the class or one of its
-unlisted Tornado bases defines.  Instance attributes set in ``__init__`` are invisible to
-introspection and not listed.  Parameters are written as in ``params``' docstring.
+unlisted Tornado bases defines; for the classes in ``INSTANCES``, also the public attributes
+of an instance.  Parameters are written as in ``params``' docstring.
 """
 
 from __future__ import annotations
 import __future__
 
+import asyncio
 import importlib
 import inspect
 import json
@@ -38,6 +39,30 @@ import typing
 from typing import Any
 
 P = inspect.Parameter
+
+# Instance attributes are invisible on the class; these expressions build one instance each (with
+# arguments any implementation accepts) so that ``vars()`` shows them.  The test evaluates the same
+# expression against our modules, inside a running event loop as here.
+INSTANCES = {
+    "tornado.locale.Locale": "tornado.locale.Locale.get('en_US')",
+    "tornado.template.Template": "tornado.template.Template('{{ x }}')",
+    "tornado.template.Loader": "tornado.template.Loader('.')",
+    "tornado.template.DictLoader": "tornado.template.DictLoader({'a.html': 'x'})",
+    "tornado.ioloop.PeriodicCallback": "tornado.ioloop.PeriodicCallback(lambda: None, 1000)",
+    "tornado.gen.WaitIterator": "tornado.gen.WaitIterator()",
+    "tornado.httputil.HTTPServerRequest": "tornado.httputil.HTTPServerRequest('GET', '/a?b=c')",
+    "tornado.httpclient.HTTPRequest": "tornado.httpclient.HTTPRequest('http://127.0.0.1/')",
+    "tornado.httpclient.HTTPResponse": (
+        "tornado.httpclient.HTTPResponse(tornado.httpclient.HTTPRequest('http://127.0.0.1/'), 200)"
+    ),
+    "tornado.httpclient.HTTPClientError": "tornado.httpclient.HTTPClientError(599)",
+    "tornado.web.Application": "tornado.web.Application()",
+    "tornado.web.HTTPError": "tornado.web.HTTPError(404)",
+    "tornado.routing.Rule": "tornado.routing.Rule(tornado.routing.PathMatches('/x'), tornado.web.RequestHandler)",
+    "tornado.routing.URLSpec": "tornado.routing.URLSpec('/x', tornado.web.RequestHandler, name='x')",
+    "tornado.routing.PathMatches": "tornado.routing.PathMatches('/x/([0-9]+)')",
+    "tornado.tcpserver.TCPServer": "tornado.tcpserver.TCPServer()",
+}
 
 MODULES = [
     "auth",
@@ -193,6 +218,17 @@ def public_names(modname: str, module: types.ModuleType) -> list[str]:
     return names
 
 
+async def add_instance_attributes(modules: dict[str, dict[str, Any]]) -> None:
+    import tornado
+
+    for qualname, expr in INSTANCES.items():
+        modname, _, name = qualname.rpartition(".")
+        entry = modules[modname][name]
+        obj = eval(expr, {"tornado": tornado})
+        attrs = sorted(n for n in vars(obj) if not n.startswith("_") and n not in entry["members"])
+        entry["instance"] = {"made_by": expr, "attributes": attrs}
+
+
 def main() -> None:
     import tornado
 
@@ -211,6 +247,7 @@ def main() -> None:
     for modname, names in found.items():
         entries = {name: describe(obj, listed) for name, obj in names.items()}
         api["modules"][modname] = dict(sorted(entries.items()))
+    asyncio.run(add_instance_attributes(api["modules"]))
     text = json.dumps(api, indent=1, sort_keys=False)
     # One line per parameter list and per member keeps the file readable and its diffs small.
     text = re.sub(r"\[\n\s*([^\[\]{}]*?)\s*\]", lambda m: "[" + re.sub(r"\n\s*", " ", m.group(1)) + "]", text)
