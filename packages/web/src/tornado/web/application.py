@@ -8,7 +8,7 @@ import re
 import threading
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 from tornado.httputil import HTTPMessageDelegate, RequestStartLine
 from tornado.routing import AnyMatches, DefaultHostMatches, HostMatches, ReversibleRouter, Rule
@@ -274,11 +274,11 @@ class Application(ReversibleRouter):
         routes = self._handler_routes()
         rule = routes.get(request.path) if routes is not None else None
         if rule is not None:
-            delegate: HTTPMessageDelegate = HandlerDelegate(
-                self, cast(Any, request), rule.target, rule.target_kwargs, None, None
-            )
-        else:
-            delegate = self.find_handler(request)
+            # An exact path that no earlier pattern can claim: no regex, no host lookup.
+            handler = rule.target(self, request, **rule.target_kwargs)
+            transforms = [t(request) for t in self.transforms] if self.transforms else None
+            return handler._execute(transforms, [], {})
+        delegate = self.find_handler(request)
         if isinstance(delegate, HandlerDelegate):
             return delegate.execute()
         start_line = RequestStartLine(request.method, request.uri, request.version)
