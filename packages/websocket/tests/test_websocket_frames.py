@@ -362,3 +362,58 @@ def test_text_given_as_bytes():
     assert out[0] == 0x81
     cli.receive_data(out)
     assert cli.next_event() == Message("café")
+
+
+# -- many small messages in one read ------------------------------------------------------
+
+
+def test_small_messages_in_one_read_then_a_bad_frame(raw):
+    """Whole small messages taken in one pass still come out in order, before the error of a
+    later frame of the same read, and count as held input until they are taken."""
+    ws = WebSocketProtocol(SERVER)
+    good = b"".join(raw.frame(1, f"m{i}é".encode(), mask=KEY) for i in range(5))
+    ws.receive_data(good + raw.frame(2, b"bin", mask=KEY) + raw.frame(1, b"unmasked"))
+    assert ws.buffered >= 5 * 3 + 3
+    events = [ws.next_event() for _ in range(6)]
+    assert events == [*(Message(f"m{i}é") for i in range(5)), Message(b"bin")]
+    with pytest.raises(ProtocolError) as info:
+        ws.next_event()
+    assert info.value.code == 1002
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (
+            bytes([0x81, 0x80 | 2]) + KEY + bytes(b ^ k for b, k in zip(b"\xff\xfe", KEY[:2], strict=True)),
+            1007,
+        ),
+        (bytes([0x81, 3]) + b"abc", 1002),  # from a client, unmasked
+        (bytes([0xC1, 0x80 | 1]) + KEY + b"a", 1002),  # RSV1 without an extension
+    ],
+)
+def test_a_small_frame_that_breaks_a_rule_after_good_ones(raw, frame, code):
+    ws = WebSocketProtocol(SERVER)
+    assert raw.events(ws, raw.frame(1, b"ok", mask=KEY)) == [Message("ok")]
+    ws.receive_data(raw.frame(1, b"fine", mask=KEY) + frame)
+    assert ws.next_event() == Message("fine")
+    with pytest.raises(ProtocolError) as info:
+        ws.next_event()
+    assert info.value.code == code
+
+
+def test_small_messages_over_the_limit_still_refused(raw):
+    ws = WebSocketProtocol(SERVER, max_message_size=3)
+    ws.receive_data(raw.frame(1, b"abc", mask=KEY) + raw.frame(1, b"abcd", mask=KEY))
+    assert ws.next_event() == Message("abc")
+    with pytest.raises(ProtocolError) as info:
+        ws.next_event()
+    assert info.value.code == 1009
+
+
+def test_client_takes_small_server_messages_in_one_pass(raw):
+    ws = WebSocketProtocol(CLIENT)
+    data = b"".join(raw.frame(1, str(i).encode()) for i in range(50)) + raw.frame(8, b"\x03\xe8")
+    events = raw.events(ws, data)
+    assert events[:50] == [Message(str(i)) for i in range(50)]
+    assert len(events) == 51 and isinstance(events[50], Close) and events[50].code == 1000

@@ -287,15 +287,17 @@ class WebSocketHandler(RequestHandler):
         the connection is closing.
         """
         wsc = self.ws_connection
-        if wsc is None or wsc.closing:
+        if wsc is None:
             raise WebSocketClosedError("the WebSocket connection is closed")
-        if isinstance(message, dict):
-            message = json_encode(message)
-        elif not isinstance(message, (str, bytes, bytearray, memoryview)):
-            raise TypeError(f"write_message expects str, bytes or dict, got {type(message).__name__}")
+        if type(message) is not str:  # text is the common case: it goes straight through
+            if isinstance(message, dict):
+                message = json_encode(message)
+            elif not isinstance(message, (str, bytes, bytearray, memoryview)):
+                raise TypeError(f"write_message expects str, bytes or dict, got {type(message).__name__}")
         if binary and isinstance(message, str):
             message = message.encode("utf-8")
-        return wsc.write_message(message, binary=binary)
+        # Raises WebSocketClosedError once the connection is lost or our close frame went out.
+        return wsc.write_message(message, binary)
 
     def ping(self, data: bytes | str = b"") -> None:
         """Send a ping (at most 125 bytes); :meth:`on_pong` sees the answer."""

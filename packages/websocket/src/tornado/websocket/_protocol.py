@@ -28,13 +28,15 @@ whole.
 from __future__ import annotations
 
 import codecs
+import collections
 import enum
 import os
 from collections.abc import Iterator
-from typing import Any, Final, Union
+from typing import Any, Final
 
 from ._deflate import PerMessageDeflate
 from ._errors import ProtocolError, WebSocketClosedError
+from ._events import NEED_DATA, Close, Event, Message, Ping, Pong, _Sentinel
 
 __all__ = [
     "Role",
@@ -71,81 +73,6 @@ class Opcode(enum.IntEnum):
     CLOSE = 0x8
     PING = 0x9
     PONG = 0xA
-
-
-class _Sentinel:
-    __slots__ = ("_name",)
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __repr__(self) -> str:
-        return self._name
-
-
-NEED_DATA: Final = _Sentinel("NEED_DATA")
-"""More bytes are needed before the next event."""
-
-
-class Message:
-    """A complete data message: ``data`` is ``str`` for text, ``bytes`` for binary."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: str | bytes) -> None:
-        self.data = data
-
-    @property
-    def binary(self) -> bool:
-        return isinstance(self.data, bytes)
-
-    def __repr__(self) -> str:
-        return f"Message({self.data[:40]!r}{'...' if len(self.data) > 40 else ''})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Message) and type(other.data) is type(self.data) and other.data == self.data
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class Ping:
-    """A ping; RFC 6455 asks the driver to answer with :meth:`WebSocketProtocol.send_pong`."""
-
-    __slots__ = ("payload",)
-
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
-
-    def __repr__(self) -> str:
-        return f"Ping({self.payload!r})"
-
-
-class Pong:
-    """A pong (an answer to our ping, or an unsolicited heartbeat)."""
-
-    __slots__ = ("payload",)
-
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
-
-    def __repr__(self) -> str:
-        return f"Pong({self.payload!r})"
-
-
-class Close:
-    """The peer's close frame (``code`` 1005 when it carried none), or 1006: the input ended without one."""
-
-    __slots__ = ("code", "reason")
-
-    def __init__(self, code: int, reason: str = "") -> None:
-        self.code = code
-        self.reason = reason
-
-    def __repr__(self) -> str:
-        return f"Close({self.code}, {self.reason!r})"
-
-
-Event = Union[Message, Ping, Pong, Close]
 
 
 def is_valid_close_code(code: int) -> bool:
@@ -205,6 +132,8 @@ class WebSocketProtocol:
         "max_message_size",
         "_deflate",
         "_buf",
+        "_ready",
+        "_ready_bytes",
         "_eof",
         "_error",
         "_close_sent",
@@ -237,6 +166,10 @@ class WebSocketProtocol:
         self.max_message_size = max_message_size
         self._deflate = deflate
         self._buf = bytearray()
+        # Messages parsed straight from receive_data's input (see _parse_simple), in order,
+        # ahead of whatever is in _buf.
+        self._ready: collections.deque[Message] = collections.deque()
+        self._ready_bytes = 0
         self._eof = False
         self._error: ProtocolError | None = None
         self._close_sent = False
@@ -269,7 +202,7 @@ class WebSocketProtocol:
     @property
     def buffered(self) -> int:
         """Bytes held: unparsed input plus the parts of a fragmented message (for memory checks)."""
-        return len(self._buf) + self._frag_size
+        return len(self._buf) + self._frag_size + self._ready_bytes
 
     # -- input -------------------------------------------------------------------------
 
@@ -277,8 +210,53 @@ class WebSocketProtocol:
         """Add bytes read from the transport; ``b""`` means the input has ended."""
         if not data:
             self._eof = True
-        elif not self._close_received and self._error is None:
+        elif self._close_received or self._error is not None:
+            return
+        elif self._buf or self._frag_opcode:
             self._buf += data
+        else:
+            rest = self._parse_simple(data)
+            if rest:
+                self._buf += rest
+
+    def _parse_simple(self, data: bytes) -> bytes:
+        """Take the whole small, unfragmented, uncompressed messages off the front of ``data``.
+
+        They are most of a chat's or an echo's traffic, and here cost one pass with no
+        buffering.  Only frames that cannot break a rule are taken (correct masking, FIN and no
+        reserved bits, under 126 bytes and within the size limit, valid UTF-8 for text); the
+        first other frame, and everything after it, is left to the full parser, in order.
+        """
+        n = len(data)
+        pos = 0
+        ready = self._ready
+        limit = self.max_message_size
+        masked = self._expect_mask
+        head = 6 if masked else 2
+        mbit = 0x80 if masked else 0
+        while n - pos >= 2:
+            b0 = data[pos]
+            b1 = data[pos + 1]
+            length = b1 ^ mbit
+            if length >= 126 or (b0 != 0x81 and b0 != 0x82) or (limit is not None and length > limit):
+                break
+            end = pos + head + length
+            if end > n:
+                break
+            if masked:
+                payload = _mask(data[pos + 6 : end], data[pos + 2 : pos + 6])
+            else:
+                payload = data[pos + 2 : end]
+            if b0 == 0x81:
+                try:
+                    ready.append(Message(payload.decode("utf-8")))
+                except UnicodeDecodeError:
+                    break  # the full parser reports it (1007)
+            else:
+                ready.append(Message(payload))
+            self._ready_bytes += len(ready[-1].data)
+            pos = end
+        return data[pos:] if pos else data
 
     def events(self) -> Iterator[Event]:
         """Every event available now (stops at NEED_DATA)."""
@@ -290,6 +268,11 @@ class WebSocketProtocol:
 
     def next_event(self) -> Event | _Sentinel:
         """The next event, or ``NEED_DATA``; raises :class:`ProtocolError` (again on every call after)."""
+        ready = self._ready
+        if ready:
+            message = ready.popleft()
+            self._ready_bytes -= len(message.data)
+            return message
         if self._error is not None:
             raise self._error
         if len(self._buf) < 2 and not self._eof:
@@ -321,31 +304,6 @@ class WebSocketProtocol:
         b0 = buf[0]
         b1 = buf[1]
         length = b1 & 0x7F
-        if (b0 == 0x81 or b0 == 0x82) and length < 126 and not self._frag_opcode:
-            # Fast path: a whole small unfragmented, uncompressed message (what chat and echo
-            # traffic is made of); the same checks as below, in fewer steps.
-            masked = b1 & 0x80
-            if bool(masked) == self._expect_mask:
-                limit = self.max_message_size
-                if limit is not None and length > limit:
-                    raise ProtocolError(1009, "message too big")
-                if masked:
-                    end = 6 + length
-                    if have < end:
-                        return self._need_data()
-                    payload = _mask(buf[6:end], bytes(buf[2:6]))
-                else:
-                    end = 2 + length
-                    if have < end:
-                        return self._need_data()
-                    payload = bytes(buf[2:end])
-                del buf[:end]
-                if b0 == 0x82:
-                    return Message(payload)
-                try:
-                    return Message(payload.decode("utf-8"))
-                except UnicodeDecodeError:
-                    raise ProtocolError(1007, "text message is not valid UTF-8") from None
         pos = 2
         if length == 126:
             if have < 4:
@@ -510,6 +468,12 @@ class WebSocketProtocol:
         """
         if self._close_sent:
             raise WebSocketClosedError("the close handshake has started")
+        if type(data) is str and not binary and not self._mask_out and self._deflate is None:
+            payload = data.encode("utf-8")  # a server's text message: the common case, first
+            n = len(payload)
+            if n < 126 and (fragment_size <= 0 or n <= fragment_size):
+                return bytes((0x81, n)) + payload
+            return self._fragments(0x1, payload, fragment_size)
         if isinstance(data, str):
             payload = data.encode("utf-8")
             if binary is None:
@@ -523,11 +487,15 @@ class WebSocketProtocol:
         if self._deflate is not None:
             payload = self._deflate.compress(payload)
             rsv1 = 0x40
+        return self._fragments(rsv1 | opcode, payload, fragment_size)
+
+    def _fragments(self, first: int, payload: bytes, fragment_size: int) -> bytes:
+        """``payload`` as one frame, or as frames of ``fragment_size`` (``first``: RSV1 and opcode)."""
         if fragment_size <= 0 or len(payload) <= fragment_size:
-            return self._frame(0x80 | rsv1 | opcode, payload)
+            return self._frame(0x80 | first, payload)
         chunks = [payload[i : i + fragment_size] for i in range(0, len(payload), fragment_size)]
         last = len(chunks) - 1
-        out = [self._frame(rsv1 | opcode, chunks[0])]
+        out = [self._frame(first, chunks[0])]
         for i in range(1, last + 1):
             out.append(self._frame((0x80 if i == last else 0) | Opcode.CONTINUATION, chunks[i]))
         return b"".join(out)
