@@ -256,6 +256,7 @@ def test_read_from_fd_and_write_to_fd_on_pipes(run: Any) -> None:
     async def main() -> None:
         r, w = os.pipe()
         reader, writer = PipeIOStream(r), PipeIOStream(w)
+        assert (reader.fd, writer.fd) == (r, w) == (reader.fileno(), writer.fileno())
         buf = bytearray(16)
         assert reader.read_from_fd(buf) is None
         assert writer.write_to_fd(memoryview(b"through the pipe")) == 16

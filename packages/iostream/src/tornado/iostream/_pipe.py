@@ -45,6 +45,11 @@ class PipeIOStream(BaseIOStream):
                 return b""
             raise
 
+    @property
+    def fd(self) -> int:
+        """The pipe's file descriptor, as Tornado 6 names it (``fileno()`` returns it too)."""
+        return self._fd
+
     def read_from_fd(self, buf: bytearray | memoryview) -> int | None:
         try:
             return os.readv(self._fd, [buf])
