@@ -62,6 +62,12 @@ INSTANCES = {
     "tornado.routing.URLSpec": "tornado.routing.URLSpec('/x', tornado.web.RequestHandler, name='x')",
     "tornado.routing.PathMatches": "tornado.routing.PathMatches('/x/([0-9]+)')",
     "tornado.tcpserver.TCPServer": "tornado.tcpserver.TCPServer()",
+    # Streams are closed at once (closing keeps the attributes) so that no descriptor leaks.
+    "tornado.iostream.IOStream": "(lambda s: s.close() or s)(tornado.iostream.IOStream(__import__('socket').socket()))",
+    "tornado.iostream.PipeIOStream": (
+        "(lambda r, w: __import__('os').close(w) or (lambda s: s.close() or s)(tornado.iostream.PipeIOStream(r)))"
+        "(*__import__('os').pipe())"
+    ),
 }
 
 MODULES = [
