@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import urllib.parse
+from typing import Any
 
 import pytest
-from authhelp import SECRETS, GoogleOAuth2Async, body_json, world
+from authhelp import SECRETS, Agent, GoogleOAuth2Async, body_json, world
 from tornado.auth import AuthError
 from tornado.auth._common import redacted_uri
-from tornado.web import HTTPError
+from tornado.httpserver import HTTPServer, bind_sockets
+from tornado.web import Application, HTTPError, RequestHandler, asynchronous
 
 
 def test_auth_error_is_a_4xx_http_error_naming_the_failure() -> None:
@@ -144,3 +146,98 @@ async def test_an_awaited_failure_is_the_handlers_to_answer() -> None:
         response = await w.agent.request(w.url("/careful?state=s&code=c"))
         assert response.code == 401
         assert "state cookie" in body_json(response)["refused"]
+
+
+async def test_uncaught_errors_log_no_code_and_no_cookie(caplog: pytest.LogCaptureFixture) -> None:
+    """A handler bug after the provider's redirect back: the log names the request, redacted."""
+    async with world([("/google2", GoogleOAuth2Async)]) as w:
+        url = await w.agent.until_callback(w.url("/google2"), w.url("/google2"))
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["code"]
+        w.application.settings["google_oauth"] = {"key": SECRETS["google"][0]}  # no secret: a bug
+        with caplog.at_level(logging.ERROR):
+            response = await w.agent.request(url)
+    assert response.code == 500
+    assert "Uncaught exception GET /google2?" in caplog.text and "'google_oauth'" in caplog.text
+    assert code not in caplog.text and urllib.parse.quote(code) not in caplog.text
+    assert w.agent.cookies["_oauth2_state"] not in caplog.text
+    assert "Cookie" not in caplog.text
+
+
+async def test_the_applications_own_logging_methods_are_kept(caplog: pytest.LogCaptureFixture) -> None:
+    import tornado.auth
+
+    class Base(RequestHandler):
+        def _request_summary(self) -> str:
+            return "summary of the application's own"
+
+        def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+            logging.getLogger("tornado.application").error("logged the application's way")
+
+    class Broken(Base, tornado.auth.GoogleOAuth2Mixin):
+        def get(self) -> None:
+            raise RuntimeError("bug")
+
+    with caplog.at_level(logging.INFO):
+        async with world([("/broken", Broken)]) as w:
+            assert (await w.agent.request(w.url("/broken"))).code == 500
+    assert "logged the application's way" in caplog.text
+    assert "summary of the application's own" in caplog.text  # the access log line
+
+
+async def test_failures_answer_4xx_without_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with world() as w:
+        bodies = []
+        url = await w.agent.until_callback(w.url("/google2"), w.url("/google2"))
+        bodies.append(await w.agent.request(url.replace("state=", "state=forged", 1)))
+        url = await w.agent.until_callback(w.url("/twitter"), w.url("/twitter"))
+        bodies.append(await w.agent.request(url.replace("oauth_verifier=", "oauth_verifier=x", 1)))
+        bodies.append(await w.agent.request(w.url("/openid?openid.mode=id_res")))
+        bodies.append(await w.agent.request(w.url("/facebook?session=%7B")))
+        bodies.append(await w.agent.request(w.url("/google2?state=&code=c")))
+    assert [r.code for r in bodies] == [403, 403, 403, 403, 400]
+    for response in bodies:
+        assert b"Traceback" not in response.body and b'File "' not in response.body
+    assert "Traceback" not in caplog.text
+    assert "Authentication failed: the callback's state is not the one" in caplog.text
+
+
+async def test_an_unreachable_provider_gives_no_user(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with world() as w:
+        url = await w.agent.until_callback(w.url("/twitter-cb"), w.url("/twitter-cb"))
+        await w.providers.oauth1.stop()
+        response = await w.agent.request(url)
+        assert response.code == 403 and body_json(response) == {"user": None}
+        verifier = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["oauth_verifier"]
+    assert "OAuth access token: provider unreachable" in caplog.text
+    assert verifier not in caplog.text
+
+
+async def test_mixins_point_at_the_real_services_by_default() -> None:
+    """Endpoints are class attributes: unchanged, Google's OpenID endpoint gets checkid_setup."""
+    import tornado.auth
+
+    class RealGoogle(RequestHandler, tornado.auth.GoogleMixin):
+        @asynchronous
+        def get(self) -> None:
+            self.authenticate_redirect()
+
+    server = HTTPServer(Application([("/real", RealGoogle)]))
+    sockets = bind_sockets(0, "127.0.0.1")
+    server.add_sockets(sockets)
+    url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/real"
+    agent = Agent()
+    try:
+        response = await agent.request(url)
+    finally:
+        agent.client.close()
+        server.stop()
+        await server.close_all_connections()
+    assert response.code == 302
+    location = urllib.parse.urlsplit(response.headers["Location"])
+    assert (location.scheme, location.netloc, location.path) == ("https", "www.google.com", "/accounts/o8/ud")
+    args = dict(urllib.parse.parse_qsl(location.query))
+    assert args["openid.mode"] == "checkid_setup" and args["openid.return_to"] == url
+    assert tornado.auth.GoogleOAuth2Mixin._OAUTH_AUTHORIZE_URL.startswith("https://accounts.google.com/")
+    assert tornado.auth.TwitterMixin._OAUTH_REQUEST_TOKEN_URL.startswith("https://api.twitter.com/")

@@ -115,3 +115,44 @@ def test_appsecret_proof_is_hmac_sha256_hex() -> None:
     import hmac
 
     assert appsecret_proof("token", "secret") == hmac.new(b"secret", b"token", hashlib.sha256).hexdigest()
+
+
+async def test_platform_expired_or_incomplete_sessions_are_refused(caplog: pytest.LogCaptureFixture) -> None:
+    """Validly signed by the app secret, but past its expiry or without a session key."""
+    import time
+
+    async with world() as w:
+        url = await w.agent.until_callback(w.url("/facebook"), w.url("/facebook"))
+        session = json.loads(query(url)["session"])
+        for change, reason in (
+            ({"expires": str(int(time.time()) - 60)}, "has expired"),
+            ({"session_key": ""}, "lacks session_key"),
+            ({"expires": "soon"}, "expiry is malformed"),
+        ):
+            forged = {k: v for k, v in dict(session, **change).items() if k != "sig"}
+            forged["sig"] = platform_signature(forged, SECRETS["facebook"][1])
+            response = await w.agent.request(
+                w.url("/facebook?" + urllib.parse.urlencode({"session": json.dumps(forged)}))
+            )
+            assert response.code == 403 and body_json(response) == {"user": None}
+            assert reason in caplog.text
+
+
+@pytest.mark.parametrize("fault", ["500", "badjson"])
+async def test_platform_provider_failures(fault: str) -> None:
+    async with world() as w:
+        url = await w.agent.until_callback(w.url("/facebook"), w.url("/facebook"))
+        w.providers.facebook.fail_next("restserver", fault)
+        response = await w.agent.request(url)
+        assert response.code == 403 and body_json(response) == {"user": None}
+
+
+async def test_a_malformed_session_is_a_bad_request() -> None:
+    class Awaited(RequestHandler, tornado.auth.FacebookMixin):
+        async def get(self) -> None:
+            await self.get_authenticated_user()
+
+    async with world([("/fb", Awaited)]) as w:
+        for session in ("{not json", "[1, 2]", '{"uid": "1"}'):
+            response = await w.agent.request(w.url("/fb?" + urllib.parse.urlencode({"session": session})))
+            assert response.code == 400, session

@@ -10,7 +10,7 @@ import urllib.parse
 from typing import Any
 
 import pytest
-from authhelp import SECRETS, Agent, World, body_json, world
+from authhelp import SECRETS, Agent, GoogleOAuth2Async, World, body_json, world
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 
@@ -261,3 +261,65 @@ async def test_provider_enforces_pkce_redirect_uri_and_single_use_codes() -> Non
         )
         response = await w.agent.request(no_pkce)
         assert query(response.headers["Location"])["error"] == "invalid_request"
+
+
+def test_pkce_challenge_matches_rfc7636_appendix_b() -> None:
+    from tornado.auth._oauth2 import pkce_challenge
+    from tornado.auth.providers._base import s256
+
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    assert pkce_challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert s256(verifier) == pkce_challenge(verifier)
+
+
+@pytest.mark.parametrize("alg", ["HS256", "none"])
+async def test_id_tokens_with_another_algorithm_are_refused(
+    alg: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An attacker's token with ``alg: none`` or an HMAC key it chose: no user."""
+    import jwt
+
+    async with world() as w:
+        url = await callback_url(w)
+        original = w.providers.oidc.id_token
+
+        def resigned(client_id: str, grant: Any) -> str:
+            claims = jwt.decode(original(client_id, grant), options={"verify_signature": False})
+            key = "attacker-chosen-hmac-key-of-32-bytes" if alg == "HS256" else None
+            return jwt.encode(claims, key, algorithm=None if alg == "none" else alg)
+
+        w.providers.oidc.id_token = resigned  # type: ignore[method-assign]
+        response = await w.agent.request(url)
+        assert response.code == 403
+        assert f"signed with {alg}, not RS256" in caplog.text
+
+
+async def test_get_auth_http_client_is_the_one_used() -> None:
+    """An application can route every provider call through its own client (a proxy, a pool)."""
+    import tornado.auth
+    from tornado.httpclient import AsyncHTTPClient
+
+    class Recording:
+        def __init__(self) -> None:
+            self.client = AsyncHTTPClient(force_instance=True)
+            self.urls: list[str] = []
+
+        async def fetch(self, request: Any, **kwargs: Any) -> Any:
+            self.urls.append(request.url.split("?")[0])
+            return await self.client.fetch(request, **kwargs)
+
+    recording = Recording()
+
+    class ThroughOwnClient(GoogleOAuth2Async):
+        def get_auth_http_client(self) -> Any:
+            return recording
+
+    assert issubclass(ThroughOwnClient, tornado.auth.GoogleOAuth2Mixin)
+    try:
+        async with world([("/google2", ThroughOwnClient)]) as w:
+            response = await w.agent.browse(w.url("/google2"))
+            assert response.code == 200, response.body
+            base = w.providers.oidc.base_url
+            assert recording.urls == [base + "/token", base + "/jwks"]
+    finally:
+        recording.client.close()
