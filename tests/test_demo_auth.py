@@ -4,7 +4,9 @@ OAuth 1.0a sign-ins end to end, and a forged OAuth 2.0 state refused."""
 from __future__ import annotations
 
 import re
+import urllib.error
 import urllib.parse
+import urllib.request
 from typing import Any
 
 import pytest
@@ -48,6 +50,15 @@ def approve_as(page: Any, username: str) -> None:
 def test_sign_in_in_a_browser(
     demo: Any, page: Any, service: str, label: str, username: str, expected: str
 ) -> None:
+    credentials: list[str] = []  # what the provider sent back through the browser
+
+    def note(request: Any) -> None:
+        if request.url.startswith(demo.url + "/auth/"):
+            args = urllib.parse.parse_qs(urllib.parse.urlsplit(request.url).query)
+            for name in ("code", "oauth_token", "oauth_verifier"):
+                credentials.extend(args.get(name, []))
+
+    page.on("request", note)
     page.goto(demo.url + "/")
     assert page.inner_text("#user") == "Not signed in."
     page.click(f"#signin-{service}")
@@ -58,6 +69,9 @@ def test_sign_in_in_a_browser(
     assert expected in who and page.inner_text("#service") == label
     page.click("text=Sign out")
     page.wait_for_selector("text=Not signed in.")
+    log = demo.log()
+    assert credentials and f"/auth/{service}?" in log
+    assert not [c for c in credentials if c in log or urllib.parse.quote(c, safe="") in log]
 
 
 def test_forged_state_is_refused_in_a_browser(demo: Any, page: Any) -> None:
@@ -76,4 +90,34 @@ def test_forged_state_is_refused_in_a_browser(demo: Any, page: Any) -> None:
     assert re.search(r"code=", page.url)  # the provider did issue a code; the demo refused it
     page.goto(demo.url + "/")
     assert page.inner_text("#user") == "Not signed in."
+    assert "Traceback" not in demo.log()
+
+
+def test_services_are_configured_through_options(start_demo: Any) -> None:
+    """Without local providers: a service with a client id and secret sends the browser to the
+    real provider with them; one without is listed as not configured and its URL is a 404."""
+    demo = start_demo(
+        SCRIPT, f"--cookie_secret={SECRET}", "--google_client_id=id-123", "--google_client_secret=s"
+    )
+    with urllib.request.urlopen(demo.url + "/", timeout=10) as response:
+        home = response.read().decode()
+    assert "id='signin-google'" in home
+    assert "Twitter: not configured" in home and "id='signin-twitter'" not in home
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(demo.url + "/auth/google", timeout=10)
+    assert redirect.value.code == 302
+    location = urllib.parse.urlsplit(redirect.value.headers["Location"])
+    assert location.netloc == "accounts.google.com"
+    args = dict(urllib.parse.parse_qsl(location.query))
+    assert args["client_id"] == "id-123" and args["redirect_uri"] == demo.url + "/auth/google"
+    assert args["code_challenge_method"] == "S256" and args["state"]
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        opener.open(demo.url + "/auth/twitter", timeout=10)
+    assert missing.value.code == 404
     assert "Traceback" not in demo.log()

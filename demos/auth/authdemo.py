@@ -48,6 +48,12 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>tornado.auth d
 
 
 class BaseHandler(tornado.web.RequestHandler):
+    service = ""  # a sign-in handler's service, answered 404 until it is configured
+
+    def prepare(self) -> None:
+        if self.service and not self.settings["enabled"].get(self.service):
+            raise tornado.web.HTTPError(404, "%s sign-in is not configured", self.service)
+
     def get_current_user(self) -> Any:
         raw = self.get_secure_cookie("user")
         return json.loads(raw) if raw else None
@@ -107,6 +113,8 @@ class LogoutHandler(BaseHandler):
 
 
 class GoogleLogin(BaseHandler, tornado.auth.GoogleOAuth2Mixin):
+    service = "google"
+
     async def get(self) -> None:
         if self.get_argument("state", None) or self.get_argument("error", None):
             user = await self.get_authenticated_user(
@@ -122,6 +130,8 @@ class GoogleLogin(BaseHandler, tornado.auth.GoogleOAuth2Mixin):
 
 
 class YahooLogin(BaseHandler, tornado.auth.YahooMixin):
+    service = "yahoo"
+
     async def get(self) -> None:
         if self.get_argument("state", None) or self.get_argument("error", None):
             user = await self.get_authenticated_user(
@@ -135,6 +145,8 @@ class YahooLogin(BaseHandler, tornado.auth.YahooMixin):
 
 
 class FacebookLogin(BaseHandler, tornado.auth.FacebookGraphMixin):
+    service = "facebook"
+
     async def get(self) -> None:
         app_id, secret = self.settings["facebook_app"]
         if self.get_argument("state", None) or self.get_argument("error", None):
@@ -151,6 +163,8 @@ class FacebookLogin(BaseHandler, tornado.auth.FacebookGraphMixin):
 
 
 class TwitterLogin(BaseHandler, tornado.auth.TwitterMixin):
+    service = "twitter"
+
     async def get(self) -> None:
         if self.get_argument("oauth_token", None):
             user = await self.get_authenticated_user()
@@ -163,6 +177,8 @@ class TwitterLogin(BaseHandler, tornado.auth.TwitterMixin):
 
 class FriendFeedLogin(BaseHandler, tornado.auth.FriendFeedMixin):
     """The 1.0 style: @asynchronous and a callback."""
+
+    service = "friendfeed"
 
     @tornado.web.asynchronous
     def get(self) -> None:
