@@ -42,6 +42,25 @@ def test_asyncio_loop_owns_a_new_loop() -> None:
         other.close()
 
 
+def test_asyncio_loop_takes_over_a_given_loop() -> None:
+    raw = asyncio.new_event_loop()
+    loop = AsyncIOLoop(asyncio_loop=raw)
+    try:
+        assert loop.asyncio_loop is raw
+        assert IOLoop.current() is loop
+        assert loop.run_sync(lambda: asyncio.sleep(0, "ran")) == "ran"
+        with pytest.raises(RuntimeError, match="already has an IOLoop"):
+            AsyncIOLoop(asyncio_loop=raw)
+    finally:
+        loop.close()
+    assert raw.is_closed()  # handed over: closed with the AsyncIOLoop, as in Tornado 6
+    quiet = AsyncIOLoop(asyncio_loop=asyncio.new_event_loop(), make_current=False)
+    try:
+        assert IOLoop.current(instance=False) is None
+    finally:
+        quiet.close()
+
+
 def test_asyncio_main_loop_wraps_the_running_loop() -> None:
     async def main() -> None:
         wrapper = AsyncIOMainLoop()

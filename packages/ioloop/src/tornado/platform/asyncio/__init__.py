@@ -47,13 +47,18 @@ class AsyncIOMainLoop(IOLoop):
 
 
 class AsyncIOLoop(IOLoop):
-    """An IOLoop on a new asyncio event loop of its own, reachable as :attr:`asyncio_loop`.
+    """An IOLoop on an asyncio event loop of its own, reachable as :attr:`asyncio_loop`.
 
-    It becomes the current IOLoop unless ``make_current=False``; closing it closes the loop.
+    The loop is a new one, or ``asyncio_loop`` (Tornado 6.2+), which is then handed over:
+    either way closing the AsyncIOLoop closes the asyncio loop.  It becomes the current
+    IOLoop unless ``make_current=False``.
     """
 
-    def __init__(self, make_current: bool = True) -> None:
-        super().__init__(make_current=make_current)
+    def __init__(
+        self, asyncio_loop: asyncio.AbstractEventLoop | None = None, make_current: bool = True
+    ) -> None:
+        super().__init__(asyncio_loop=asyncio_loop, make_current=make_current)
+        self._owns_loop = True
 
 
 def to_tornado_future(asyncio_future: asyncio.Future[Any]) -> asyncio.Future[Any]:
