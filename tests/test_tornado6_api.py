@@ -65,6 +65,8 @@ EXCLUDED: dict[str, str] = {
     "tornado.ioloop.IOLoop.configure": "IOLoop is not a Configurable (see above)",
     "tornado.ioloop.IOLoop.initialize": "Configurable's second constructor; IOLoop.__init__ takes its arguments",
     "tornado.platform.asyncio.*.initialize": "Configurable's second constructor; __init__ takes its arguments",
+    "tornado.ioloop.IOLoop(make_current at position 0)": "asyncio_loop comes first (as for AsyncIOLoop); by keyword",
+    "tornado.platform.asyncio.*Loop(**kwargs)": "initialize's keywords (asyncio_loop, make_current) are spelled out",
     "tornado.platform.asyncio.AddThreadSelectorEventLoop": "Windows only: adds add_reader to Proactor loops",
     "tornado.platform.asyncio.SelectorThread": "Windows only: the thread behind AddThreadSelectorEventLoop",
     # -- iostream keeps Tornado 1.0's positional parameters
@@ -151,7 +153,6 @@ OPEN: dict[str, str] = {
     "tornado.web.RequestHandler.set_etag_header": "missing",
     "tornado.web.RequestHandler.set_secure_cookie": "version at position 3",
     "tornado.web.RequestHandler.set_signed_cookie": "missing",
-    "tornado.web.RequestHandler.settings": "missing",
     "tornado.web.StaticFileHandler.MAX_CACHED_VERSIONS": "missing",
     "tornado.web.StaticFileHandler.MAX_VERSION_CONTENT_SIZE": "missing",
     "tornado.web.StaticFileHandler.allowed_symlink_directory": "missing",

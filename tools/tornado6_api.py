@@ -19,7 +19,8 @@ What counts as public, per module:
   another module but are documented under this one.
 
 For each class: its bases that are listed here or not Tornado's (the check asks ``issubclass``,
-so their members need no second listing), the constructor's parameters, and every public member
+so their members need no second listing), the constructor's parameters (``initialize``'s for a
+``Configurable``, whose constructor hands its arguments on), and every public member
 (methods with their parameters, properties, class attributes) that the class or one of its
 unlisted Tornado bases defines; for the classes in ``INSTANCES``, also the public attributes
 of an instance.  Parameters are written as in ``params``' docstring.
@@ -181,7 +182,10 @@ def describe_class(cls: type, listed: set[type]) -> dict[str, Any]:
                 members[name] = member(raw)
     out: dict[str, Any] = {"kind": "class", "bases": [qualified(b) for b in bases]}
     init = params(cls)
-    if init is not None and init != ["*args", "**kwargs"]:  # Configurable.__new__ says nothing
+    if init == ["*args", "**kwargs"] and inspect.isfunction(getattr(cls, "initialize", None)):
+        # A Configurable: __new__ takes anything and hands it to initialize().
+        init = params(cls.initialize, drop_first=True)  # type: ignore[attr-defined]
+    if init is not None and init != ["*args", "**kwargs"]:
         out["init"] = init
     out["members"] = dict(sorted(members.items()))
     return out
