@@ -51,7 +51,10 @@ INSTANCES = {
     "tornado.template.DictLoader": "tornado.template.DictLoader({'a.html': 'x'})",
     "tornado.ioloop.PeriodicCallback": "tornado.ioloop.PeriodicCallback(lambda: None, 1000)",
     "tornado.gen.WaitIterator": "tornado.gen.WaitIterator()",
-    "tornado.httputil.HTTPServerRequest": "tornado.httputil.HTTPServerRequest('GET', '/a?b=c')",
+    "tornado.httputil.HTTPServerRequest": (
+        "tornado.httputil.HTTPServerRequest(start_line=tornado.httputil.RequestStartLine('GET', '/a?b=c', 'HTTP/1.1'),"
+        " headers=tornado.httputil.HTTPHeaders(Host='example.com'))"
+    ),
     "tornado.httpclient.HTTPRequest": "tornado.httpclient.HTTPRequest('http://127.0.0.1/')",
     "tornado.httpclient.HTTPResponse": (
         "tornado.httpclient.HTTPResponse(tornado.httpclient.HTTPRequest('http://127.0.0.1/'), 200)"
