@@ -471,3 +471,32 @@ def test_websocket_can_be_turned_off(start_demo: Any) -> None:
 
     run(main())
     assert client.post_message("polling still works")["from"] == "dave"
+
+
+def test_the_whole_stack_distribution_provides_every_module_the_demo_imports() -> None:
+    """``pip install tornado-full`` is the demo's documented install: it must bring each
+    ``tornado.*`` module the demo uses (tornado-websocket among them)."""
+    import ast
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("localpkgs", root / "tools" / "localpkgs.py")
+    assert spec is not None and spec.loader is not None
+    localpkgs = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("localpkgs", localpkgs)  # its dataclasses look themselves up there
+    spec.loader.exec_module(localpkgs)
+    pkgs = localpkgs.load()
+    shipped = {mod: name for name, pkg in pkgs.items() for mod in pkg.modules}
+    in_full = set(localpkgs.closure(pkgs, "full"))
+    used = set()
+    for source in (root / "demos" / "chat").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            used |= {n.split(".")[1] for n in names if n.startswith("tornado.")}
+    assert "websocket" in used
+    missing = {m for m in used if shipped.get(m) not in in_full}
+    assert not missing, f"tornado-full does not bring {sorted(missing)}"
