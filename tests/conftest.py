@@ -127,9 +127,13 @@ def _chromium_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium driven by Playwright; skips when absent unless CI=true."""
+    """Headless Debian Chromium driven by Playwright; skips when absent unless CI=true.
+
+    One per test module: while Playwright's sync API is open it leaves its event loop marked
+    as running in this thread, so ``asyncio.run`` in a later module would fail.
+    """
     reason = _chromium_missing()
     if reason is not None:
         if os.environ.get("CI") == "true":

@@ -104,40 +104,6 @@ def blog(start_demo: Callable[..., Any], backend: list[str], tmp_path: Path) -> 
     return start_demo(SCRIPT, f"--cookie_secret={SECRET}", "--address=127.0.0.1", *backend)
 
 
-# ---------------------------------------------------------------------- the browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium through Playwright, for this module only.
-
-    Playwright's sync API leaves its event loop marked as running in this thread while it is
-    open, which would break ``asyncio.run`` in later test files; closing it at the end of the
-    module ends that.
-    """
-    reason = None
-    if not os.path.exists(CHROMIUM):
-        reason = f"{CHROMIUM} not found (install Debian's chromium package)"
-    else:
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            reason = "Python playwright is not installed"
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 # ------------------------------------------------------------------- a small HTTP client
 
 
