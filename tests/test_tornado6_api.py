@@ -325,6 +325,8 @@ def member_gaps(where: str, cls: type, name: str, spec: dict[str, Any]) -> list[
             return []
         return [qual]
     kind = spec["kind"]
+    if kind in ("property", "attribute") and inspect.isfunction(raw):
+        return [f"{qual}[a method, not an attribute]"]
     if kind in ("property", "attribute", "class"):
         return []
     if kind in ("staticmethod", "classmethod"):  # either way, callable on the class
@@ -457,6 +459,8 @@ def test_the_checker_sees_members_bases_and_types() -> None:
 
         def plain(self) -> None: ...
 
+        def make_prop(self) -> None: ...
+
     spec = {
         "kind": "class",
         "bases": ["builtins.Exception"],
@@ -467,6 +471,7 @@ def test_the_checker_sees_members_bases_and_types() -> None:
             "gone": {"kind": "property"},
             "flag_method": {"kind": "staticmethod", "params": []},
             "plain": {"kind": "staticmethod", "params": []},
+            "make_prop": {"kind": "property"},
         },
     }
     assert entry_gaps("m.Ours", Ours, spec) == [
@@ -476,6 +481,7 @@ def test_the_checker_sees_members_bases_and_types() -> None:
         "m.Ours.gone",
         "m.Ours.flag_method",
         "m.Ours.plain[not callable on the class]",
+        "m.Ours.make_prop[a method, not an attribute]",
     ]
     assert entry_gaps("m.x", types.SimpleNamespace(), {"kind": "value", "type": "int"}) == [
         "m.x[a SimpleNamespace, not a int]"
