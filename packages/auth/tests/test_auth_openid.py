@@ -3,8 +3,10 @@ and every way an assertion can be untrustworthy."""
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 
+import pytest
 from authhelp import body_json, world
 from tornado.auth._openid import AX_NS
 
@@ -114,3 +116,35 @@ async def test_provider_failures_give_no_user() -> None:
             w.providers.openid.fail_next("openid", fault)
             response = await w.agent.request(callback)
             assert response.code == 403, fault
+
+
+def _edit(url: str, **changes: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    args = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    args.update(changes)
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(args)))
+
+
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"openid.op_endpoint": "http://127.0.0.1:1/openid/ud"}, "names another OpenID endpoint"),
+        ({"openid.signed": "op_endpoint,response_nonce,assoc_handle"}, "unsigned"),
+        ({"openid.response_nonce": "2001-01-01T00:00:00Zabc"}, "stale"),
+        ({"openid.response_nonce": "yesterday"}, "response_nonce is malformed"),
+        ({"openid.ns": "http://openid.net/signon/1.1"}, "not OpenID 2.0"),
+    ],
+    ids=["op_endpoint", "unsigned", "stale", "bad-nonce", "openid-1"],
+)
+async def test_assertions_we_refuse_before_asking_the_provider(
+    changes: dict[str, str], reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with world() as w:
+        callback = await _assertion(w)
+        assert "POST /openid/ud" in caplog.text  # the consent page's answer
+        caplog.clear()
+        response = await w.agent.request(_edit(callback, **changes))
+        assert response.code == 403
+        assert reason in caplog.text
+        assert "/openid/ud" not in caplog.text  # no check_authentication was needed

@@ -204,7 +204,8 @@ def _redacted_log_exception(self: Any, typ: Any, value: BaseException | None, tb
     if isinstance(value, HTTPError):
         RequestHandler.log_exception(self, typ, value, tb)
         return
-    app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+    exc_info = (typ, value, tb) if value is not None else True
+    app_log.error("Uncaught exception %s", self._request_summary(), exc_info=exc_info)
 
 
 _REDACTING = {"_request_summary": _redacted_summary, "log_exception": _redacted_log_exception}

@@ -26,10 +26,11 @@ class TwitterMixin(OAuthMixin):
     def authenticate_redirect(
         self,
         callback_uri: str | None = None,
-        callback: Callable[[Any], Any] | None = None,
         http_client: Any = None,
+        callback: Callable[[Any], Any] | None = None,
     ) -> AuthFuture:
-        """Like :meth:`authorize_redirect`, through Twitter's sign-in (authenticate) page."""
+        """Like :meth:`authorize_redirect`, through Twitter's sign-in (authenticate) page
+        (Tornado 6's argument order)."""
         consumer = self._oauth_consumer_token()
         return run(
             self,
