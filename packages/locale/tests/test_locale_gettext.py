@@ -22,6 +22,17 @@ def test_gettext_translate_and_plural(gettext_dir: Path, domain: str) -> None:
     assert es.translate(one, many, 5) % {"num": 5} == "A 5 personas les gustó esto"
 
 
+def test_gettext_locale_exposes_the_catalogue_lookups(gettext_dir: Path, domain: str) -> None:
+    tornado.locale.load_gettext_translations(gettext_dir, domain)
+    es = tornado.locale.get("es_ES")
+    assert isinstance(es, GettextLocale)
+    assert es.gettext("Sign in") == "Iniciar sesión"
+    one, many = "%(num)d person liked this", "%(num)d people liked this"
+    assert es.ngettext(one, many, 5) % {"num": 5} == "A 5 personas les gustó esto"
+    pl = tornado.locale.get("pl_PL")
+    assert pl.ngettext("%(n)d file", "%(n)d files", 22) % {"n": 22} == "22 pliki"
+
+
 def test_gettext_plural_rules_from_catalogue(gettext_dir: Path, domain: str) -> None:
     tornado.locale.load_gettext_translations(gettext_dir, domain)
     pl = tornado.locale.get("pl_PL")

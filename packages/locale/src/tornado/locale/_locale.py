@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import gettext
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from ._csvfile import CONTEXT_SEPARATOR, Table
@@ -296,6 +296,15 @@ class GettextLocale(Locale):
     def __init__(self, code: str, translations: gettext.NullTranslations) -> None:
         self.translations = translations
         super().__init__(code)
+
+    # The catalogue's own lookups, which Tornado 6 exposes on the locale.
+    @property
+    def gettext(self) -> Callable[[str], str]:
+        return self.translations.gettext
+
+    @property
+    def ngettext(self) -> Callable[[str, str, int], str]:
+        return self.translations.ngettext
 
     def translate(self, message: str, plural_message: str | None = None, count: int | None = None) -> str:
         _check_plural(plural_message, count)
