@@ -46,6 +46,9 @@ P = inspect.Parameter
 # expression against our modules, inside a running event loop as here.
 INSTANCES = {
     "tornado.locale.Locale": "tornado.locale.Locale.get('en_US')",
+    "tornado.locale.CSVLocale": "tornado.locale.CSVLocale('fr_FR', {})",
+    "tornado.locale.GettextLocale": "tornado.locale.GettextLocale('fr_FR', __import__('gettext').NullTranslations())",
+    "tornado.log.LogFormatter": "tornado.log.LogFormatter()",
     "tornado.template.Template": "tornado.template.Template('{{ x }}')",
     "tornado.template.Loader": "tornado.template.Loader('.')",
     "tornado.template.DictLoader": "tornado.template.DictLoader({'a.html': 'x'})",
