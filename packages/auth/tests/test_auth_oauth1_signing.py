@@ -139,3 +139,39 @@ def test_signatures_match_oauthlib(method: str, url: str, params: dict[str, str]
     signed_url, _, _ = client.sign(url, http_method=method, body=body, headers=headers)
     theirs = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(signed_url).query))
     assert ours["oauth_signature"] == theirs["oauth_signature"]
+
+
+async def test_the_local_provider_checks_our_signatures_with_oauthlib() -> None:
+    """Signed by us, checked by oauthlib: query arguments with spaces and non-ASCII verify; a
+    changed argument, a reused nonce or an old timestamp do not."""
+    import time
+
+    from authhelp import world
+    from tornado.httpclient import AsyncHTTPClient
+
+    async with world([]) as w:
+        provider = w.providers.oauth1
+        provider.register_consumer("c-key", "c secret/+")
+        alice = provider.user("alice")
+        token = provider.new_token("c-key", user=alice)
+        provider.access_tokens[token.key] = token
+        url = provider.base_url + "/1.1/account/verify_credentials.json"
+        client = AsyncHTTPClient(force_instance=True)
+
+        async def call(args: dict[str, str], sent: dict[str, str] | None = None, **kw: str) -> int:
+            oauth = make_oauth_params(
+                "GET", url, "c-key", "c secret/+", {"key": token.key, "secret": token.secret}, args, **kw
+            )
+            query = urllib.parse.urlencode({**(sent if sent is not None else args), **oauth})
+            response = await client.fetch(url + "?" + query, raise_error=False)
+            return response.code
+
+        try:
+            args = {"include_entities": "a b&c", "name": "Zoë ☃"}
+            assert await call(args) == 200
+            assert await call(args, sent=dict(args, name="Zoe")) == 401
+            assert await call(args, nonce="same-nonce") == 200
+            assert await call(args, nonce="same-nonce") == 401
+            assert await call(args, timestamp=str(int(time.time()) - 3600)) == 401
+        finally:
+            client.close()
