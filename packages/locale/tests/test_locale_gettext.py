@@ -30,6 +30,7 @@ def test_gettext_locale_exposes_the_catalogue_lookups(gettext_dir: Path, domain:
     one, many = "%(num)d person liked this", "%(num)d people liked this"
     assert es.ngettext(one, many, 5) % {"num": 5} == "A 5 personas les gustó esto"
     pl = tornado.locale.get("pl_PL")
+    assert isinstance(pl, GettextLocale)
     assert pl.ngettext("%(n)d file", "%(n)d files", 22) % {"n": 22} == "22 pliki"
 
 
