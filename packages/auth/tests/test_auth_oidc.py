@@ -323,3 +323,57 @@ async def test_get_auth_http_client_is_the_one_used() -> None:
             assert recording.urls == [base + "/token", base + "/jwks"]
     finally:
         recording.client.close()
+
+
+async def test_an_old_state_is_refused() -> None:
+    """The state cookie is signed, so only its own clock can be old: the flow took too long."""
+    import json
+
+    from tornado.auth import _oauth2
+    from tornado.web import create_signed_value
+
+    async with world() as w:
+        url = await callback_url(w)
+        raw = w.agent.cookies["_oauth2_state"]
+        saved = json.loads(_decode_state(w, raw))
+        saved["t"] -= _oauth2.STATE_LIFETIME + 60
+        old = create_signed_value(w.application.settings["cookie_secret"], "_oauth2_state", json.dumps(saved))
+        w.agent.cookies["_oauth2_state"] = old.decode()
+        assert (await w.agent.request(url)).code == 403
+
+
+def _decode_state(w: World, raw: str) -> str:
+    from tornado.web import decode_signed_value
+
+    value = decode_signed_value(w.application.settings["cookie_secret"], "_oauth2_state", raw)
+    assert value is not None
+    return value.decode()
+
+
+async def test_a_rotated_signing_key_is_fetched_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tornado.auth import _oidc
+
+    monkeypatch.setattr(_oidc, "JWKS_REFRESH_GAP", 0.0)
+    async with world() as w:
+        assert (await w.agent.browse(w.url("/google2"))).code == 200  # the key set is cached now
+        oidc = w.providers.oidc
+        oidc.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        oidc.kid = "rotated"
+        response = await w.agent.browse(w.url("/google2"))
+        assert response.code == 200, response.body
+        assert body_json(response)["user"]["email"] == "alice@example.com"
+        # A key id the provider does not publish, even after fetching again: no user.
+        url = await callback_url(w)
+        original = oidc.id_token
+        oidc.id_token = lambda client_id, grant: _with_kid(original(client_id, grant), oidc, "unknown")  # type: ignore[method-assign]
+        assert (await w.agent.request(url)).code == 403
+        assert "a key the provider does not publish" in caplog.text
+
+
+def _with_kid(token: str, oidc: Any, kid: str) -> str:
+    import jwt
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return jwt.encode(claims, oidc.private_key, algorithm="RS256", headers={"kid": kid})
