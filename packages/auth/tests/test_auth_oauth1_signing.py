@@ -158,9 +158,15 @@ async def test_the_local_provider_checks_our_signatures_with_oauthlib() -> None:
         url = provider.base_url + "/1.1/account/verify_credentials.json"
         client = AsyncHTTPClient(force_instance=True)
 
-        async def call(args: dict[str, str], sent: dict[str, str] | None = None, **kw: str) -> int:
+        async def call(
+            args: dict[str, str],
+            sent: dict[str, str] | None = None,
+            nonce: str | None = None,
+            timestamp: str | None = None,
+        ) -> int:
+            secret = {"key": token.key, "secret": token.secret}
             oauth = make_oauth_params(
-                "GET", url, "c-key", "c secret/+", {"key": token.key, "secret": token.secret}, args, **kw
+                "GET", url, "c-key", "c secret/+", secret, args, nonce=nonce, timestamp=timestamp
             )
             query = urllib.parse.urlencode({**(sent if sent is not None else args), **oauth})
             response = await client.fetch(url + "?" + query, raise_error=False)
