@@ -153,6 +153,7 @@ OPEN: dict[str, str] = {
     "tornado.web.RequestHandler.set_etag_header": "missing",
     "tornado.web.RequestHandler.set_secure_cookie": "version at position 3",
     "tornado.web.RequestHandler.set_signed_cookie": "missing",
+    "tornado.web.RequestHandler.ui": "missing (an instance attribute)",
     "tornado.web.StaticFileHandler.MAX_CACHED_VERSIONS": "missing",
     "tornado.web.StaticFileHandler.MAX_VERSION_CONTENT_SIZE": "missing",
     "tornado.web.StaticFileHandler.allowed_symlink_directory": "missing",

@@ -65,6 +65,13 @@ INSTANCES = {
     "tornado.httpclient.HTTPClientError": "tornado.httpclient.HTTPClientError(599)",
     "tornado.web.Application": "tornado.web.Application()",
     "tornado.web.HTTPError": "tornado.web.HTTPError(404)",
+    # A handler needs a request whose connection takes a close callback; nothing else is used.
+    "tornado.web.RequestHandler": (
+        "tornado.web.RequestHandler(tornado.web.Application(), tornado.httputil.HTTPServerRequest("
+        "start_line=tornado.httputil.RequestStartLine('GET', '/', 'HTTP/1.1'),"
+        " headers=tornado.httputil.HTTPHeaders(Host='example.com'),"
+        " connection=type('Connection', (), {'set_close_callback': lambda self, cb: None, 'context': None})()))"
+    ),
     "tornado.routing.Rule": "tornado.routing.Rule(tornado.routing.PathMatches('/x'), tornado.web.RequestHandler)",
     "tornado.routing.URLSpec": "tornado.routing.URLSpec('/x', tornado.web.RequestHandler, name='x')",
     "tornado.routing.PathMatches": "tornado.routing.PathMatches('/x/([0-9]+)')",
