@@ -215,3 +215,43 @@ async def test_facebook_platform_awaited() -> None:
         assert user["name"] == "Bob Marley" and user["locale"] == "es_ES"
         assert user["stream"].endswith("_1")
         assert w.providers.facebook.posts == [{"user": "bob", "message": "awaited"}]
+
+
+async def test_tornado_6_passes_the_http_client_first() -> None:
+    """``get_authenticated_user(http_client)`` (Tornado 6) next to 1.0's ``(callback)``."""
+    from tornado.httpclient import AsyncHTTPClient
+
+    class Recording:
+        def __init__(self) -> None:
+            self.client = AsyncHTTPClient(force_instance=True)
+            self.urls: list[str] = []
+
+        async def fetch(self, request: Any, **kwargs: Any) -> Any:
+            self.urls.append(urllib.parse.urlsplit(request.url).path)
+            return await self.client.fetch(request, **kwargs)
+
+    recording = Recording()
+
+    class OpenIdSix(tornado.web.RequestHandler, tornado.auth.OpenIdMixin):
+        async def get(self) -> None:
+            if self.get_argument("openid.mode", None):
+                user_json(self, await self.get_authenticated_user(recording))
+                return
+            await self.authenticate_redirect()
+
+    class TwitterSix(tornado.web.RequestHandler, tornado.auth.TwitterMixin):
+        async def get(self) -> None:
+            if self.get_argument("oauth_token", None):
+                user_json(self, await self.get_authenticated_user(recording))
+                return
+            await self.authenticate_redirect(None, recording)
+
+    try:
+        async with world([("/openid6", OpenIdSix), ("/twitter6", TwitterSix)]) as w:
+            for path in ("/openid6", "/twitter6"):
+                response = await w.agent.browse(w.url(path))
+                assert response.code == 200, response.body
+                assert body_json(response)["user"]["username"] == "alice"
+    finally:
+        recording.client.close()
+    assert recording.urls == ["/openid/ud", "/oauth/request_token", "/oauth/access_token"]

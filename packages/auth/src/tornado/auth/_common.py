@@ -117,6 +117,14 @@ def _answer_error(handler: Any, exc: BaseException) -> None:
     handler.send_error(status)
 
 
+def callback_or_client(callback: Any, http_client: Any) -> tuple[Callable[[Any], Any] | None, Any]:
+    """1.0 passes ``get_authenticated_user(callback)``, Tornado 6 ``get_authenticated_user(http_client)``:
+    a first argument that cannot be called is the client."""
+    if callback is not None and not callable(callback) and http_client is None:
+        return None, callback
+    return callback, http_client
+
+
 def done_future(value: Any = None, callback: Callable[[Any], Any] | None = None) -> AuthFuture:
     """An already-resolved AuthFuture (for steps that need no I/O), after calling ``callback``."""
     future = AuthFuture(loop=asyncio.get_running_loop())

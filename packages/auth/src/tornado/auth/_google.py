@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._common import AuthFuture, done_future, run, url_concat
+from ._common import AuthFuture, callback_or_client, done_future, run, url_concat
 from ._oauth1 import OAuthMixin, consumer_from_settings
 from ._openid import DEFAULT_AX_ATTRS, OAUTH_EXT_NS, OpenIdMixin, signed_extension_field
 
@@ -40,6 +40,7 @@ class GoogleMixin(OpenIdMixin, OAuthMixin):
     ) -> AuthFuture:
         """The verified OpenID user; after :meth:`authorize_redirect` it also carries the
         ``access_token`` the signed request token was exchanged for."""
+        callback, http_client = callback_or_client(callback, http_client)
         return run(self, self._google_user(http_client), callback, "Google OpenID sign-in")
 
     async def _google_user(self, http_client: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from ._common import (
     AuthFuture,
     AuthMixinBase,
     absolute_url,
+    callback_or_client,
     fetch,
     parse_form,
     parse_json_any,
@@ -73,6 +74,7 @@ class OAuthMixin(AuthMixinBase):
         The user dict carries ``access_token`` (``key``, ``secret`` and whatever else the
         provider sent along with them).
         """
+        callback, http_client = callback_or_client(callback, http_client)
         consumer = self._oauth_consumer_token()
         return run(self, self._oauth_user(consumer, http_client), callback, "OAuth sign-in")
 

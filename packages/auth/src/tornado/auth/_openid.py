@@ -14,7 +14,17 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._common import AuthError, AuthFuture, AuthMixinBase, absolute_url, done_future, fetch, run, url_concat
+from ._common import (
+    AuthError,
+    AuthFuture,
+    AuthMixinBase,
+    absolute_url,
+    callback_or_client,
+    done_future,
+    fetch,
+    run,
+    url_concat,
+)
 
 OPENID_NS = "http://specs.openid.net/auth/2.0"
 IDENTIFIER_SELECT = "http://specs.openid.net/auth/2.0/identifier_select"
@@ -56,6 +66,7 @@ class OpenIdMixin(AuthMixinBase):
     ) -> AuthFuture:
         """The user the provider vouches for: ``name``, ``first_name``, ``last_name``, ``email``,
         ``locale``, ``username`` (those it sent) and ``claimed_id``."""
+        callback, http_client = callback_or_client(callback, http_client)
         return run(self, self._openid_authenticated_user(http_client), callback, "OpenID sign-in")
 
     # -- building the request -----------------------------------------------------------------
