@@ -102,7 +102,6 @@ OPEN: dict[str, str] = {
     "tornado.httpclient.AsyncHTTPClient.configurable_base": "missing",
     "tornado.httpclient.AsyncHTTPClient.configurable_default": "missing",
     "tornado.httpclient.AsyncHTTPClient.fetch": "raise_error at position 1",
-    "tornado.httpclient.HTTPResponse.error": "missing",
     "tornado.httpclient.main": "missing",
     "tornado.httpserver.HTTPServer": "not a subclass of tornado.tcpserver.TCPServer; not a subclass of tornado.util.Configurable; not a subclass of tornado.httputil.HTTPServerConnectionDelegate",
     "tornado.httpserver.HTTPServer.configurable_base": "missing",
@@ -136,7 +135,6 @@ OPEN: dict[str, str] = {
     ),
     "tornado.web.HTTPError": "**kwargs",
     "tornado.web.HTTPError.get_message": "missing",
-    "tornado.web.HTTPError.log_message": "missing",
     "tornado.web.MAX_SUPPORTED_SIGNED_VALUE_VERSION": "missing",
     "tornado.web.MIN_SUPPORTED_SIGNED_VALUE_VERSION": "missing",
     "tornado.web.OutputTransform": "missing",
@@ -310,6 +308,9 @@ def _our_object(qualname: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+_NONE: Any = object()  # no instance could be built
+
+
 def _annotated(cls: type, name: str) -> bool:
     for klass in cls.__mro__:
         if name in getattr(klass, "__annotations__", {}) or name in getattr(klass, "__slots__", ()):
@@ -317,13 +318,15 @@ def _annotated(cls: type, name: str) -> bool:
     return False
 
 
-def member_gaps(where: str, cls: type, name: str, spec: dict[str, Any]) -> list[str]:
+def member_gaps(where: str, cls: type, name: str, spec: dict[str, Any], instance: Any = _NONE) -> list[str]:
+    """``instance``, when one could be built, may hold an attribute that Tornado sets on the class."""
     qual = f"{where}.{name}"
     try:
         raw = inspect.getattr_static(cls, name)
     except AttributeError:
-        if spec["kind"] in ("property", "attribute") and _annotated(cls, name):
-            return []
+        if spec["kind"] in ("property", "attribute"):
+            if _annotated(cls, name) or (instance is not _NONE and hasattr(instance, name)):
+                return []
         return [qual]
     kind = spec["kind"]
     if kind in ("property", "attribute") and inspect.isfunction(raw):
@@ -368,25 +371,28 @@ def entry_gaps(qual: str, ours: Any, spec: dict[str, Any]) -> list[str]:
             gaps.append(f"{qual}[not a subclass of {base}]")
     if "init" in spec:
         gaps += param_gaps(qual, spec["init"], _tokens(ours, False))
-    for name, member in spec["members"].items():
-        gaps += member_gaps(qual, ours, name, member)
+    instance: Any = _NONE
     if "instance" in spec:
-        gaps += instance_gaps(qual, spec["instance"])
+        made_by = spec["instance"]["made_by"]
+        try:
+            instance = build_instance(made_by)
+        except Exception as e:
+            gaps.append(f"{qual}[cannot build {made_by}: {e!r}]")
+        else:
+            gaps += [f"{qual}.{n}" for n in spec["instance"]["attributes"] if not hasattr(instance, n)]
+    for name, member in spec["members"].items():
+        gaps += member_gaps(qual, ours, name, member, instance)
     return gaps
 
 
-def instance_gaps(qual: str, spec: dict[str, Any]) -> list[str]:
-    """Attributes of one instance, built from the same expression as for Tornado 6."""
+def build_instance(made_by: str) -> Any:
+    """One instance from the same expression that showed Tornado 6's instance attributes."""
     import tornado
 
     async def build() -> Any:
-        return eval(spec["made_by"], {"tornado": tornado})
+        return eval(made_by, {"tornado": tornado})
 
-    try:
-        obj = asyncio.run(build())
-    except Exception as e:
-        return [f"{qual}[cannot build {spec['made_by']}: {e!r}]"]
-    return [f"{qual}.{name}" for name in spec["attributes"] if not hasattr(obj, name)]
+    return asyncio.run(build())
 
 
 def module_gaps(modname: str) -> list[str]:
@@ -487,6 +493,10 @@ def test_the_checker_sees_members_bases_and_types() -> None:
     assert entry_gaps("m.x", types.SimpleNamespace(), {"kind": "value", "type": "int"}) == [
         "m.x[a SimpleNamespace, not a int]"
     ]
+    late = Ours()
+    late.__dict__["set_in_init"] = 1
+    assert member_gaps("m.Ours", Ours, "set_in_init", {"kind": "attribute"}) == ["m.Ours.set_in_init"]
+    assert member_gaps("m.Ours", Ours, "set_in_init", {"kind": "attribute"}, late) == []
     assert _covered("m.Ours.run(y)", {"m.Ours": ""}) == "m.Ours"
     assert _covered("m.Oursx", {"m.Ours": ""}) is None
     assert _covered("m.x.app_log", {"*.app_log": ""}) == "*.app_log"
