@@ -22,32 +22,34 @@ from ._scope import connection_addresses, http_scope
 class _Message(HTTPMessageDelegate):
     """One request on a server connection, fed to its Exchange as it arrives."""
 
-    __slots__ = ("container", "request_conn", "exchange")
+    __slots__ = ("container", "request_conn", "addresses", "exchange")
 
-    def __init__(self, container: ASGIContainer, request_conn: HTTPConnection) -> None:
+    def __init__(
+        self, container: ASGIContainer, request_conn: HTTPConnection, addresses: tuple[Any, Any]
+    ) -> None:
         self.container = container
         self.request_conn = request_conn
+        self.addresses = addresses
         self.exchange: Exchange | None = None
 
     def headers_received(self, start_line: Any, headers: HTTPHeaders) -> None:
         conn: Any = self.request_conn
         container = self.container
-        ctx = getattr(conn, "context", None)
-        peer, local = connection_addresses(conn)
+        ctx = conn.context
+        client, server = self.addresses
         scope = http_scope(
             start_line.method,
             start_line.path,
             start_line.version,
             headers,
-            getattr(ctx, "remote_ip", "") or "",
-            getattr(ctx, "protocol", "http") or "http",
-            peer,
-            local,
+            ctx.remote_ip,
+            ctx.protocol,
+            client,
+            server,
             container.root_path,
             container._state_for_requests,
         )
-        exchange = self.exchange = Exchange(conn, None, scope, asyncio.get_running_loop())
-        conn.set_close_callback(exchange.connection_lost)
+        exchange = self.exchange = Exchange(conn, None, scope, container._loop(), conn.set_close_callback)
         exchange.run(container.app)
 
     def data_received(self, chunk: bytes) -> Any:
@@ -83,6 +85,15 @@ class ASGIContainer(HTTPServerConnectionDelegate):
         self.state: dict[str, Any] = {}
         self._lifespan = Lifespan(asgi_app, self.state)
         self._state_for_requests: dict[str, Any] | None = None
+        # (client, server) address of each open server connection, looked up once per connection.
+        self._addresses: dict[object, tuple[Any, Any]] = {}
+        self._event_loop: asyncio.AbstractEventLoop | None = None
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._event_loop
+        if loop is None or loop.is_closed():
+            loop = self._event_loop = asyncio.get_running_loop()
+        return loop
 
     # ------------------------------------------------------------------ lifespan
 
@@ -99,12 +110,18 @@ class ASGIContainer(HTTPServerConnectionDelegate):
     # -------------------------------------------------------------------- serving
 
     def start_request(self, server_conn: object, request_conn: HTTPConnection) -> HTTPMessageDelegate:
-        return _Message(self, request_conn)
+        addresses = self._addresses.get(server_conn)
+        if addresses is None:
+            addresses = self._addresses[server_conn] = connection_addresses(request_conn)
+        return _Message(self, request_conn, addresses)
+
+    def on_close(self, server_conn: object) -> None:
+        self._addresses.pop(server_conn, None)
 
     def __call__(self, request: Any) -> asyncio.Future[Any]:
         """Serve a whole request (an HTTPServerRequest, e.g. from FallbackHandler)."""
         conn = request.connection
-        peer, local = connection_addresses(conn)
+        client, server = connection_addresses(conn)
         scope = http_scope(
             request.method,
             request.uri,
@@ -112,14 +129,13 @@ class ASGIContainer(HTTPServerConnectionDelegate):
             request.headers,
             request.remote_ip,
             request.protocol,
-            peer,
-            local,
+            client,
+            server,
             self.root_path,
             self._state_for_requests,
         )
-        exchange = Exchange(conn, request, scope, asyncio.get_running_loop())
+        exchange = Exchange(
+            conn, request, scope, asyncio.get_running_loop(), getattr(conn, "set_close_callback", None)
+        )
         exchange.set_body(request.body)
-        set_close_callback = getattr(conn, "set_close_callback", None)
-        if set_close_callback is not None:
-            set_close_callback(exchange.connection_lost)
         return exchange.run(self.app)

@@ -5,6 +5,10 @@ tornado.web writes to: write_response, write_headers, write, finish, flush).  Th
 body comes in as the server reads it (``feed``/``end``) or all at once; the response goes
 out as the application sends it, a whole response in one write when the first body message
 is also the last.
+
+This is the per-request path of ASGIContainer, so it keeps its steps few: per-request state
+starts from class-level defaults, and the application's failures are handled inside the one
+task that runs it (no done-callback, which would cost another turn of the loop).
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 app_log = logging.getLogger("tornado.application")
-access_log = logging.getLogger("tornado.access")
 
 Message = dict[str, Any]
 ASGIApp = Callable[
@@ -25,6 +28,7 @@ ASGIApp = Callable[
 
 _ERROR_BODY = b"<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
 _ERROR_HEADERS = [("Content-Type", "text/html; charset=UTF-8")]
+_DISCONNECT: Message = {"type": "http.disconnect"}
 
 
 class ClientDisconnected(OSError):
@@ -34,59 +38,52 @@ class ClientDisconnected(OSError):
 class Exchange:
     """Runs ``app(scope, receive, send)`` for one request and answers on ``conn``."""
 
-    __slots__ = (
-        "conn",
-        "request",
-        "scope",
-        "loop",
-        "_body",
-        "_more_body",
-        "_delivered_end",
-        "_body_waiter",
-        "_reader_waiter",
-        "_disconnect_waiter",
-        "disconnected",
-        "status",
-        "headers",
-        "started",
-        "complete",
-        "task",
-    )
+    # Per-request state: class-level defaults, an instance attribute only once it changes.
+    _body: collections.deque[bytes] | None = None
+    _more_body = True
+    _delivered_end = False
+    _body_waiter: asyncio.Future[None] | None = None  # receive() waiting for body
+    _reader_waiter: asyncio.Future[None] | None = None  # the server waiting for receive()
+    _disconnect_waiter: asyncio.Future[None] | None = None
+    disconnected = False
+    status = 0
+    headers: list[tuple[str, str]] | None = None
+    started = False
+    complete = False
+    task: asyncio.Task[None] | None = None
 
     def __init__(
-        self, conn: Any, request: Any, scope: dict[str, Any], loop: asyncio.AbstractEventLoop
+        self,
+        conn: Any,
+        request: Any,
+        scope: dict[str, Any],
+        loop: asyncio.AbstractEventLoop,
+        set_close_callback: Callable[[Callable[[], Any] | None], None] | None,
     ) -> None:
         self.conn = conn
         self.request = request  # passed back on write_response/finish; None for a delegate's connection
         self.scope = scope
         self.loop = loop
-        self._body: collections.deque[bytes] = collections.deque()
-        self._more_body = True
-        self._delivered_end = False
-        self._body_waiter: asyncio.Future[None] | None = None  # receive() waiting for body
-        self._reader_waiter: asyncio.Future[None] | None = None  # the server waiting for receive()
-        self._disconnect_waiter: asyncio.Future[None] | None = None
-        self.disconnected = False
-        self.status = 0
-        self.headers: list[tuple[str, str]] | None = None
-        self.started = False
-        self.complete = False
-        self.task: asyncio.Future[Any] | None = None
+        self._set_close_callback = set_close_callback
+        if set_close_callback is not None:
+            set_close_callback(self.connection_lost)
 
     # ----------------------------------------------------------- request body (server side)
 
     def feed(self, chunk: bytes) -> Awaitable[None] | None:
         """A piece of the request body arrived.  Returns an awaitable (read no more until it is
         done) while the application has not taken the previous piece."""
-        self._body.append(chunk)
+        body = self._body
+        if body is None:
+            body = self._body = collections.deque()
+        body.append(chunk)
         waiter = self._body_waiter
         if waiter is not None:
             self._body_waiter = None
             if not waiter.done():
                 waiter.set_result(None)
-        if len(self._body) > 1:
-            fut = self.loop.create_future()
-            self._reader_waiter = fut
+        if len(body) > 1:
+            fut = self._reader_waiter = self.loop.create_future()
             return fut
         return None
 
@@ -101,7 +98,7 @@ class Exchange:
 
     def set_body(self, body: bytes) -> None:
         if body:
-            self._body.append(body)
+            self._body = collections.deque((body,))
         self._more_body = False
 
     def connection_lost(self) -> None:
@@ -118,7 +115,7 @@ class Exchange:
     async def receive(self) -> Message:
         while True:
             if self.disconnected:
-                return {"type": "http.disconnect"}
+                return _DISCONNECT.copy()
             body = self._body
             if body:
                 chunk = (
@@ -134,15 +131,14 @@ class Exchange:
                     self._delivered_end = True
                 return {"type": "http.request", "body": chunk, "more_body": more}
             if self._more_body:
-                fut = self.loop.create_future()
-                self._body_waiter = fut
+                fut = self._body_waiter = self.loop.create_future()
                 await fut
                 continue
             if not self._delivered_end:
                 self._delivered_end = True
                 return {"type": "http.request", "body": b"", "more_body": False}
             if self.complete:
-                return {"type": "http.disconnect"}
+                return _DISCONNECT.copy()
             # The whole body was delivered: the next event is the client going away.
             waiter = self._disconnect_waiter
             if waiter is None or waiter.done():
@@ -152,12 +148,13 @@ class Exchange:
     async def send(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.body":
-            if self.headers is None:
-                raise RuntimeError("ASGI application sent http.response.body before http.response.start")
             if self.complete:
                 raise RuntimeError("ASGI application sent http.response.body after the response was complete")
             if self.disconnected:
                 raise ClientDisconnected("the client closed the connection")
+            headers = self.headers
+            if headers is None:
+                raise RuntimeError("ASGI application sent http.response.body before http.response.start")
             body = message.get("body", b"")
             more = message.get("more_body", False)
             conn = self.conn
@@ -165,9 +162,9 @@ class Exchange:
                 self.started = True
                 if not more:
                     self._completed()
-                    conn.write_response(self.status, self.headers, body, None, self.request)
+                    conn.write_response(self.status, headers, body, None, self.request)
                     return
-                waiter = conn.write_headers(self.status, self.headers, body, None)
+                waiter = conn.write_headers(self.status, headers, body, None)
             elif body:
                 waiter = conn.write(body)
             else:
@@ -190,39 +187,35 @@ class Exchange:
             if type(status) is not int or not 100 <= status <= 999:
                 raise ValueError(f"ASGI http.response.start status must be an int, got {status!r}")
             self.status = status
-            self.headers = [
-                (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
-                for k, v in message.get("headers", ())
-            ]
+            self.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", ())]
             return
         raise ValueError(f"ASGI message type {kind!r} is not valid for an http connection")
 
     def _completed(self) -> None:
         self.complete = True
-        set_close_callback = getattr(self.conn, "set_close_callback", None)
-        if set_close_callback is not None and not self.disconnected:
-            set_close_callback(None)
-        fut = self._disconnect_waiter
-        if fut is not None and not fut.done():
-            fut.set_result(None)
+        if self._set_close_callback is not None and not self.disconnected:
+            self._set_close_callback(None)
+        waiter = self._disconnect_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     # ------------------------------------------------------------------------ running
 
-    def run(self, app: ASGIApp) -> asyncio.Future[Any]:
-        task = self.task = asyncio.ensure_future(app(self.scope, self.receive, self.send), loop=self.loop)
-        task.add_done_callback(self._app_done)
+    def run(self, app: ASGIApp) -> asyncio.Task[None]:
+        task = self.task = self.loop.create_task(self._main(app))
         return task
 
-    def _app_done(self, task: asyncio.Future[Any]) -> None:
-        if task.cancelled():
+    async def _main(self, app: ASGIApp) -> None:
+        try:
+            await app(self.scope, self.receive, self.send)
+        except asyncio.CancelledError:
             if not self.complete:
                 self._abort()
-            return
-        exc = task.exception()
-        if exc is not None:
+            raise
+        except Exception as exc:
             if isinstance(exc, ClientDisconnected) or (self.disconnected and isinstance(exc, OSError)):
                 return
-            app_log.error("Exception in ASGI application for %s", self._summary(), exc_info=exc)
+            app_log.error("Exception in ASGI application for %s", self._summary(), exc_info=True)
             if not self.complete:
                 self._abort()
             return
@@ -242,6 +235,8 @@ class Exchange:
     def _abort(self) -> None:
         """The application failed: a 500 when nothing was sent yet, else cut the response off."""
         self.complete = True
+        if self._set_close_callback is not None and not self.disconnected:
+            self._set_close_callback(None)
         conn = self.conn
         if self.disconnected or conn.closed:
             return

@@ -23,12 +23,12 @@ def _peer(address: Any) -> tuple[str, int] | None:
     return None
 
 
-def connection_addresses(connection: Any) -> tuple[Any, Any]:
-    """(peer address, local address) of the server connection, when the server exposes them."""
+def connection_addresses(connection: Any) -> tuple[tuple[str, int] | None, tuple[str, int] | None]:
+    """(client, server) (host, port) pairs of the server connection, when the server exposes them."""
     transport = getattr(connection, "transport", None)
     if transport is None:
         return None, None
-    return transport.get_extra_info("peername"), transport.get_extra_info("sockname")
+    return _peer(transport.get_extra_info("peername")), _peer(transport.get_extra_info("sockname"))
 
 
 def http_scope(
@@ -38,13 +38,12 @@ def http_scope(
     headers: HTTPHeaders,
     remote_ip: str,
     protocol: str,
-    peer: Any,
-    local: Any,
+    client: tuple[str, int] | None,
+    server: tuple[str, int] | None,
     root_path: str,
     state: dict[str, Any] | None,
 ) -> Scope:
     path, _, query = target.partition("?")
-    client = _peer(peer)
     if client is not None and client[0] != remote_ip:
         client = (remote_ip, client[1])  # X-Real-Ip / X-Forwarded-For applied by the server
     elif client is None and remote_ip:
@@ -61,7 +60,7 @@ def http_scope(
         "root_path": root_path,
         "headers": asgi_headers(headers),
         "client": client,
-        "server": _peer(local),
+        "server": server,
     }
     if state is not None:
         scope["state"] = dict(state)
