@@ -19,11 +19,14 @@ ROOT = BENCH.parent
 VENVS_DIR = BENCH / ".venvs"
 
 # Top-level packages of ours the servers import; their sibling closure is installed too.
-OURS_TOP = ["httpserver", "web"]
+OURS_TOP = ["httpserver", "web", "asgi"]
+# Third-party packages our servers import besides our own (the ASGI scenario's application).
+OURS_EXTRA = ["uvloop", "starlette"]
 
 PEER_REQS: dict[str, list[str]] = {
     "tornado6": ["tornado>=6,<7", "uvloop"],
     "aiohttp": ["aiohttp", "jinja2", "uvloop"],
+    "uvicorn": ["uvicorn", "httptools", "starlette", "uvloop"],
 }
 
 
@@ -77,7 +80,7 @@ def requirements(name: str) -> list[str]:
         reqs: list[str] = []
         for pkg in ours_closure():
             reqs += ["-e", str(ROOT / "packages" / pkg)]
-        return reqs + ["uvloop"]
+        return reqs + OURS_EXTRA
     return PEER_REQS[name]
 
 

@@ -62,6 +62,7 @@ THROUGHPUT_TARGETS: list[tuple[str, str, float]] = [
     ("webhello", "aiohttp", 1.2),
     ("page", BASELINE, 2.0),
     ("page", "aiohttp", 1.2),
+    ("asgihello", "uvicorn", 1.0),
 ]
 
 

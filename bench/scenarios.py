@@ -28,6 +28,7 @@ FRAMEWORKS: list[Framework] = [
     Framework("tornado6", "tornado6", "Tornado 6, web.Application + RequestHandler"),
     Framework("tornado6raw", "tornado6", "Tornado 6, HTTPServer + HTTPServerConnectionDelegate"),
     Framework("aiohttp", "aiohttp", "aiohttp, web.Application + one route"),
+    Framework("uvicorn", "uvicorn", "uvicorn with httptools, serving the same ASGI application as ours"),
 ]
 
 BASELINE = "tornado6"  # every row's ratio is against this framework, same loop and scenario
@@ -83,6 +84,11 @@ SCENARIOS: list[Scenario] = [
         path="/form",
         lua="post.lua",
         expect_body=b"fields=32 chars=1462",
+    ),
+    Scenario(
+        "asgihello",
+        "asgihello",
+        "Starlette hello world (PlainTextResponse) as an ASGI application: ours = HTTPServer(ASGIContainer(app))",
     ),
 ]
 
