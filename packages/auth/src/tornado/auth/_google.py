@@ -35,9 +35,7 @@ class GoogleMixin(OpenIdMixin, OAuthMixin):
         self.redirect(url_concat(self._openid_endpoint(), args))  # type: ignore[attr-defined]
         return done_future(None, callback)
 
-    def get_authenticated_user(
-        self, callback: Callable[[Any], Any] | None = None, http_client: Any = None
-    ) -> AuthFuture:
+    def get_authenticated_user(self, callback: Any = None, http_client: Any = None) -> AuthFuture:
         """The verified OpenID user; after :meth:`authorize_redirect` it also carries the
         ``access_token`` the signed request token was exchanged for."""
         callback, http_client = callback_or_client(callback, http_client)

@@ -66,9 +66,7 @@ class OAuthMixin(AuthMixinBase):
             "OAuth authorization redirect",
         )
 
-    def get_authenticated_user(
-        self, callback: Callable[[Any], Any] | None = None, http_client: Any = None
-    ) -> AuthFuture:
+    def get_authenticated_user(self, callback: Any = None, http_client: Any = None) -> AuthFuture:
         """On the callback: exchange the request token for an access token and fetch the user.
 
         The user dict carries ``access_token`` (``key``, ``secret`` and whatever else the

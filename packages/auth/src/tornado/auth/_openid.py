@@ -61,9 +61,7 @@ class OpenIdMixin(AuthMixinBase):
         self.redirect(url_concat(self._openid_endpoint(), args))  # type: ignore[attr-defined]
         return done_future(None, callback)
 
-    def get_authenticated_user(
-        self, callback: Callable[[Any], Any] | None = None, http_client: Any = None
-    ) -> AuthFuture:
+    def get_authenticated_user(self, callback: Any = None, http_client: Any = None) -> AuthFuture:
         """The user the provider vouches for: ``name``, ``first_name``, ``last_name``, ``email``,
         ``locale``, ``username`` (those it sent) and ``claimed_id``."""
         callback, http_client = callback_or_client(callback, http_client)
