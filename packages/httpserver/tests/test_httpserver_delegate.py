@@ -357,3 +357,10 @@ def test_set_body_timeout_applies_to_this_request_only(serve, client_factory):
     assert app.messages[-1].events == ["headers", "data", "close"]
     with pytest.raises(ValueError, match="body timeout"):
         st.call(lambda: app.messages[-1].conn.set_body_timeout(0))  # type: ignore[attr-defined]
+
+
+def test_max_body_size_beyond_max_buffer_size_only_for_delegates():
+    callback_server = HTTPServer(lambda request: None, max_body_size=10_000, max_buffer_size=1000)
+    assert callback_server.max_body_size == 1000  # a callback's body is buffered whole
+    delegate_server = HTTPServer(App(), max_body_size=10_000, max_buffer_size=1000)
+    assert delegate_server.max_body_size == 10_000  # a delegate's arrives piece by piece

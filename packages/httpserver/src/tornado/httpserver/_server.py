@@ -94,8 +94,9 @@ class HTTPServer:
       ``max_body_size`` then bounds the inflated size.
     * ``max_header_size`` (64 KiB): request line and headers; larger heads get 431.
     * ``max_body_size``: bodies larger get 413 (default: ``max_buffer_size``).
-    * ``max_buffer_size`` (100 MiB): the most bytes of one request held in memory; request
-      bodies are buffered whole, so it also caps ``max_body_size``.
+    * ``max_buffer_size`` (100 MiB): the most bytes of one request held in memory; a
+      callback's request bodies are buffered whole, so for a callback it also caps
+      ``max_body_size`` (a delegate gets bodies piece by piece and is not capped).
     * ``chunk_size`` (64 KiB): how many bytes are read from the socket at once.
     * ``idle_connection_timeout`` (3600 s): a keep-alive connection with no request is closed.
     * ``body_timeout``: the longest a request body may take to arrive, counted from the end
@@ -144,7 +145,11 @@ class HTTPServer:
         max_header_size = _count("max_header_size", 65536 if max_header_size is None else max_header_size)
         if max_body_size is None:
             max_body_size = max_buffer_size
-        max_body_size = min(_count("max_body_size", max_body_size, minimum=0), max_buffer_size)
+        max_body_size = _count("max_body_size", max_body_size, minimum=0)
+        if self.delegate is None:
+            # A callback gets the body whole, so it must fit in the buffer; a delegate gets
+            # it piece by piece (a streaming handler may take far more than fits in memory).
+            max_body_size = min(max_body_size, max_buffer_size)
         self.request_callback = request_callback
         self.no_keep_alive = bool(no_keep_alive)
         self.xheaders = bool(xheaders)
