@@ -308,6 +308,19 @@ class Agent:
         raise AssertionError("too many redirects")
 
 
+class RecordingClient:
+    """An application's own client for provider calls (get_auth_http_client / http_client):
+    a real one that notes the path of every request it makes."""
+
+    def __init__(self) -> None:
+        self.client = AsyncHTTPClient(force_instance=True)
+        self.paths: list[str] = []
+
+    async def fetch(self, request: HTTPRequest, **kwargs: Any) -> HTTPResponse:
+        self.paths.append(urllib.parse.urlsplit(request.url).path)
+        return await self.client.fetch(request, **kwargs)
+
+
 @dataclass
 class World:
     providers: LocalProviders

@@ -16,6 +16,7 @@ from authhelp import (
     FacebookGraphAsync,
     FriendFeedAsync,
     GoogleOAuth2Async,
+    RecordingClient,
     body_json,
     user_json,
     world,
@@ -219,18 +220,7 @@ async def test_facebook_platform_awaited() -> None:
 
 async def test_tornado_6_passes_the_http_client_first() -> None:
     """``get_authenticated_user(http_client)`` (Tornado 6) next to 1.0's ``(callback)``."""
-    from tornado.httpclient import AsyncHTTPClient
-
-    class Recording:
-        def __init__(self) -> None:
-            self.client = AsyncHTTPClient(force_instance=True)
-            self.urls: list[str] = []
-
-        async def fetch(self, request: Any, **kwargs: Any) -> Any:
-            self.urls.append(urllib.parse.urlsplit(request.url).path)
-            return await self.client.fetch(request, **kwargs)
-
-    recording = Recording()
+    recording = RecordingClient()
 
     class OpenIdSix(tornado.web.RequestHandler, tornado.auth.OpenIdMixin):
         async def get(self) -> None:
@@ -254,4 +244,4 @@ async def test_tornado_6_passes_the_http_client_first() -> None:
                 assert body_json(response)["user"]["username"] == "alice"
     finally:
         recording.client.close()
-    assert recording.urls == ["/openid/ud", "/oauth/request_token", "/oauth/access_token"]
+    assert recording.paths == ["/openid/ud", "/oauth/request_token", "/oauth/access_token"]
