@@ -16,7 +16,7 @@ import types
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
-from tornado.web import HTTPError, RequestHandler
+from tornado.web import HTTPError, RequestHandler, stream_request_body
 
 from . import _buckets, _objects, _xml
 from ._body import BodyReceiver, BufferSink
@@ -40,6 +40,7 @@ _UNSUPPORTED = frozenset(
 )
 
 
+@stream_request_body
 class S3Handler(RequestHandler):
     SUPPORTED_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
 
