@@ -364,3 +364,23 @@ def test_max_body_size_beyond_max_buffer_size_only_for_delegates():
     assert callback_server.max_body_size == 1000  # a callback's body is buffered whole
     delegate_server = HTTPServer(App(), max_body_size=10_000, max_buffer_size=1000)
     assert delegate_server.max_body_size == 10_000  # a delegate's arrives piece by piece
+
+
+def test_expect_continue_and_pipelined_requests_reach_delegates_in_order(serve, client_factory):
+    app = App()
+    st = serve(app)
+    c = client_factory(st.port)
+    c.send(b"PUT /e HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+    assert c.sock.recv(25) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    c.send(b"abc")
+    assert c.response()[1] == b"/e 3"
+    c.send(
+        b"GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
+        b"POST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nxy"
+        b"HEAD /3 HTTP/1.1\r\nHost: h\r\n\r\n"
+    )
+    assert c.response()[1] == b"/1 0"
+    assert c.response()[1] == b"/2 2"
+    head, body = c.response("HEAD")
+    assert head.status_code == 200 and body == b""
+    assert [m.start_line.path for m in app.messages] == ["/e", "/1", "/2", "/3"]
