@@ -241,3 +241,61 @@ async def test_mixins_point_at_the_real_services_by_default() -> None:
     assert args["openid.mode"] == "checkid_setup" and args["openid.return_to"] == url
     assert tornado.auth.GoogleOAuth2Mixin._OAUTH_AUTHORIZE_URL.startswith("https://accounts.google.com/")
     assert tornado.auth.TwitterMixin._OAUTH_REQUEST_TOKEN_URL.startswith("https://api.twitter.com/")
+
+
+async def test_a_service_of_the_applications_own_on_oauth2mixin() -> None:
+    """Written the Tornado 6 way (``_oauth_request_token_url``, ``get_auth_http_client``,
+    ``oauth2_request``), plus the one call that state and PKCE ask of it: ``_oauth2_check_state``."""
+    import tornado.auth
+    from tornado.auth._facebook import appsecret_proof
+
+    app_id, secret = SECRETS["facebook"]
+
+    class Custom(RequestHandler, tornado.auth.OAuth2Mixin):
+        _API = ""
+
+        async def get(self) -> None:
+            redirect_uri = self.request.protocol + "://" + self.request.host + "/custom"
+            if self.get_argument("code", None):
+                pending = self._oauth2_check_state()
+                url = self._oauth_request_token_url(
+                    redirect_uri=redirect_uri,
+                    client_id=app_id,
+                    client_secret=secret,
+                    code=self.get_argument("code"),
+                    extra_params={"code_verifier": pending.code_verifier},
+                )
+                response = await self.get_auth_http_client().fetch(url)
+                token = json.loads(response.body)["access_token"]
+                me = await self.oauth2_request(
+                    self._API + "/me", token, appsecret_proof=appsecret_proof(token, secret), fields="id,name"
+                )
+                self.finish(me)
+                return
+            await self.authorize_redirect(redirect_uri, app_id, scope="email")
+
+    async with world([("/custom", Custom)]) as w:
+        fb = w.providers.facebook
+        fb.register_app(app_id, secret, [w.url("/custom")])
+        Custom._OAUTH_AUTHORIZE_URL = fb.base_url + "/dialog/oauth"
+        Custom._OAUTH_ACCESS_TOKEN_URL = fb.base_url + "/oauth/access_token"
+        Custom._API = fb.base_url
+        response = await w.agent.browse(w.url("/custom"))
+        assert response.code == 200, response.body
+        assert body_json(response)["name"] == "Alice Liddell"
+        url = await w.agent.until_callback(w.url("/custom"), w.url("/custom"))
+        assert (await w.agent.request(url.replace("state=", "state=x", 1))).code == 403
+
+
+async def test_google_oauth_settings() -> None:
+    import tornado.auth
+
+    class Settings(RequestHandler, tornado.auth.GoogleOAuth2Mixin):
+        def get(self) -> None:
+            self.finish(self.get_google_oauth_settings())
+
+    async with world([("/settings", Settings)]) as w:
+        response = await w.agent.request(w.url("/settings"))
+        assert body_json(response) == {"key": SECRETS["google"][0], "secret": SECRETS["google"][1]}
+        w.application.settings["google_oauth"] = {"key": "only-a-key"}
+        assert (await w.agent.request(w.url("/settings"))).code == 500
