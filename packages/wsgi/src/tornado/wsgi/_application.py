@@ -10,7 +10,7 @@ from tornado.httputil import responses
 from tornado.web import StaticFileHandler
 
 from ._environ import StartResponse, WSGIEnviron, request_from_environ
-from ._syncrun import _HINT, WSGIUnavailableError, run_without_waiting
+from ._syncrun import _HINT, WSGIUnavailableError, new_finished_future, run_without_waiting
 
 # Hop-by-hop fields belong to the server's connection, never to a WSGI response (PEP 3333).
 _HOP_BY_HOP = frozenset(
@@ -38,8 +38,9 @@ class _Done:
 class _WSGIConnection:
     """Collects the one response a handler writes; tornado.web sees a Connection."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, finished: Any = None) -> None:
         self.what = what
+        self.finished = finished  # a future resolved once the response is complete
         self.status = 500
         self.reason: str | None = None
         self.headers: Any = None
@@ -53,6 +54,11 @@ class _WSGIConnection:
     ) -> None:
         self.status, self.headers, self.body, self.reason = status, headers, body, reason
         self.done = True
+        self._resolve()
+
+    def _resolve(self) -> None:
+        if self.finished is not None and not self.finished.done():
+            self.finished.set_result(None)
 
     def _unavailable(self) -> WSGIUnavailableError:
         self.error = WSGIUnavailableError(
@@ -90,6 +96,7 @@ class _WSGIConnection:
 
     def close(self) -> None:
         self.aborted = True
+        self._resolve()
 
     def detach(self) -> Any:
         self.error = WSGIUnavailableError(
@@ -129,10 +136,10 @@ class WSGIApplication(tornado.web.Application):
     ``WSGIApplication(handlers, default_host="", **settings)`` takes what Application takes;
     pass the instance to any WSGI server (``wsgiref.handlers.CGIHandler().run(app)``,
     gunicorn, uWSGI).  Handlers, cookies, secure cookies, XSRF, templates, static files and
-    error pages work as on HTTPServer.  WSGI calls the application synchronously, so what
-    needs a running IOLoop raises WSGIUnavailableError when used: ``@asynchronous``,
-    ``async def`` handlers that await I/O or timers, AsyncHTTPClient, tornado.auth and
-    flush() streaming.
+    error pages work as on HTTPServer, and so do ``async def`` handlers whose awaits complete
+    at once.  WSGI calls the application synchronously, so what needs the IOLoop to wait
+    raises WSGIUnavailableError when used: ``@asynchronous`` methods left waiting, awaiting
+    I/O or timers, the HTTP clients, tornado.auth and flush() streaming.
     """
 
     def __init__(
@@ -151,9 +158,11 @@ class WSGIApplication(tornado.web.Application):
             # Handed a tornado request (a WSGIApplication served by HTTPServer): act as one.
             return super().__call__(environ)  # type: ignore[arg-type]
         what = f"{environ.get('REQUEST_METHOD', '?')} {environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
-        conn = _WSGIConnection(what)
+        conn = _WSGIConnection(what, new_finished_future())
         request = request_from_environ(environ, conn)
-        run_without_waiting(lambda: tornado.web.Application.__call__(self, cast(Any, request)), what)
+        run_without_waiting(
+            lambda: tornado.web.Application.__call__(self, cast(Any, request)), what, conn.finished
+        )
         if conn.error is not None:
             raise conn.error
         if not conn.done:

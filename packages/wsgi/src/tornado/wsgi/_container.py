@@ -111,6 +111,8 @@ class _Exchange:
         if self.headers is None:
             raise AssertionError("the WSGI application sent body data before calling start_response")
         self.headers_sent = True
+        if self.gone or not self.loop.is_running():
+            raise _ClientGone()
         try:
             fut = asyncio.run_coroutine_threadsafe(self._send_part(bytes(data), end), self.loop)
         except RuntimeError:  # the loop is closed: the server is gone

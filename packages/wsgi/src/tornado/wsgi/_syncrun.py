@@ -1,16 +1,17 @@
 """Run a tornado.web call to completion without waiting on the event loop.
 
 A WSGI server calls the application synchronously and expects the response when the call
-returns; there is no IOLoop turning between requests.  A handler whose work is plain code
-finishes during the call.  An ``async def`` handler gets a private event loop that runs
-only what is ready at once (coroutines that do not really suspend): the moment it would
-wait for I/O or a timer there is nothing that could ever wake it, so instead of hanging the
-worker we stop and say why.
+returns; there is no IOLoop turning between requests.  Each call runs on a private event
+loop of the worker thread that only runs what is ready at once: handlers find a running
+loop, coroutines that do not really suspend complete, and callbacks already scheduled run.
+The moment the handler would wait for I/O or a timer there is nothing that could ever wake
+it, so instead of hanging the worker we stop and say why.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import selectors
 import threading
 from collections.abc import Awaitable, Callable
@@ -43,27 +44,50 @@ class _NoWaitSelector(selectors.DefaultSelector):
         return super().select(0)
 
 
+class _PrivateLoop:
+    """One worker thread's loop; closed when the thread's data goes away (or at exit), so its
+    self-pipe sockets are released rather than reported as leaked."""
+
+    def __init__(self) -> None:
+        self.selector = _NoWaitSelector()
+        self.loop = asyncio.SelectorEventLoop(self.selector)
+        self.selector.loop = self.loop
+
+    def close(self) -> None:
+        if not self.loop.is_closed() and not self.loop.is_running():
+            self.loop.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class _ThreadLoop(threading.local):
-    loop: asyncio.AbstractEventLoop | None = None
-    selector: _NoWaitSelector | None = None
+    holder: _PrivateLoop | None = None
 
 
 _local = _ThreadLoop()
 
 
 def _private_loop() -> tuple[asyncio.AbstractEventLoop, _NoWaitSelector]:
-    loop, selector = _local.loop, _local.selector
-    if loop is None or selector is None or loop.is_closed():
-        selector = _NoWaitSelector()
-        loop = asyncio.SelectorEventLoop(selector)
-        selector.loop = loop
-        _local.loop, _local.selector = loop, selector
-    return loop, selector
+    holder = _local.holder
+    if holder is None or holder.loop.is_closed():
+        holder = _local.holder = _PrivateLoop()
+    return holder.loop, holder.selector
 
 
-def run_without_waiting(call: Callable[[], Any], what: str) -> None:
-    """Call ``call()``; if it returns an awaitable, drive it on a private loop that never
-    waits.  Raises WSGIUnavailableError when it would have to."""
+@atexit.register
+def _close_main_thread_loop() -> None:
+    holder = _local.holder
+    if holder is not None:
+        holder.close()
+
+
+def run_without_waiting(
+    call: Callable[[], Any], what: str, finished: asyncio.Future[None] | None = None
+) -> None:
+    """Run ``call()`` (and the awaitable it returns, if any) on a private loop that never waits,
+    then let that loop run what is ready until ``finished`` resolves.  Raises
+    WSGIUnavailableError when something would have to wait for I/O or a timer."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -75,21 +99,37 @@ def run_without_waiting(call: Callable[[], Any], what: str) -> None:
             "with HTTPServer instead)"
         )
     loop, selector = _private_loop()
-    # Handlers schedule their coroutines with asyncio.ensure_future(): let them find this loop.
+    state = {"returned": False}
+
+    async def main() -> None:
+        # Inside the loop, so handlers (and what they call) find a running loop.
+        result = call()
+        if result is not None and hasattr(result, "__await__"):
+            await result
+        state["returned"] = True
+        if finished is not None:
+            await finished
+
     asyncio.set_event_loop(loop)
     try:
-        result = call()
-        if result is None or not hasattr(result, "__await__"):
-            return
-        _drive(loop, selector, result, what)
+        _drive(loop, selector, main(), what, state)
     finally:
         asyncio.set_event_loop(None)
 
 
+def new_finished_future() -> asyncio.Future[None]:
+    """A future on this thread's private loop, for run_without_waiting's ``finished``."""
+    return _private_loop()[0].create_future()
+
+
 def _drive(
-    loop: asyncio.AbstractEventLoop, selector: _NoWaitSelector, awaitable: Awaitable[Any], what: str
+    loop: asyncio.AbstractEventLoop,
+    selector: _NoWaitSelector,
+    coro: Awaitable[Any],
+    what: str,
+    state: dict[str, bool],
 ) -> None:
-    future = asyncio.ensure_future(awaitable, loop=loop)
+    future = asyncio.ensure_future(coro, loop=loop)
     selector.would_block = False
     try:
         loop.run_until_complete(future)
@@ -104,4 +144,9 @@ def _drive(
         loop.run_until_complete(future)
     except (asyncio.CancelledError, RuntimeError):
         pass
+    if state["returned"]:
+        raise WSGIUnavailableError(
+            f"{what}: the handler returned without finishing the response (an @asynchronous "
+            f"method, or one waiting for a callback from the IOLoop). {_HINT}"
+        )
     raise WSGIUnavailableError(f"{what} awaited I/O or a timer on the event loop. {_HINT}")
