@@ -185,8 +185,8 @@ async def test_the_local_provider_checks_our_signatures_with_oauthlib() -> None:
             client.close()
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-_name = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=8)
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+_name = st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=8)
 
 
 @settings(max_examples=150, deadline=None)
