@@ -12,9 +12,13 @@ import re
 import unicodedata
 from typing import Any
 
-import markdown
-import nh3
 from tornado.database import AsyncConnection, Connection, IntegrityError, Row
+
+try:
+    import markdown
+    import nh3
+except ImportError as e:  # pragma: no cover - depends on the installation
+    raise ImportError(f"the blog demo needs Python-Markdown and nh3: pip install markdown nh3 ({e})") from e
 
 SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.sql")
 MAX_TITLE = 512
