@@ -34,6 +34,7 @@ import json
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,18 @@ ECHO_ONLY = {"floor"}  # the floor answers echo frames only: no broadcast, no me
 BASELINE = "aiohttp"
 
 
+def start(py: Path, fw: str, loop: str, tag: str) -> procs.Server:
+    """Start a server; try again when its port was taken between choosing and binding it."""
+    for attempt in range(3):
+        server = procs.start_server(py, SERVERS / f"{fw}_ws.py", loop, tag)
+        time.sleep(0.3)
+        if server.proc.poll() is None:
+            return server
+        if "Address already in use" not in server.log_path.read_text(errors="replace") or attempt == 2:
+            break
+    raise procs.ServerUnavailable(f"{fw} exited after starting (see {server.log_path})")
+
+
 def loadgen(py: Path, *args: str) -> dict[str, Any]:
     cmd = ["taskset", "-c", procs.CLIENT_CPU, str(py), str(LOADGEN), *args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -81,7 +94,7 @@ def run_echo(a: argparse.Namespace, pys: dict[str, Path], loop: str) -> dict[str
             if a.only and not any(s in fw for s in a.only):
                 continue
             try:
-                servers[fw] = procs.start_server(pys[venv], SERVERS / f"{fw}_ws.py", loop, f"ws_{fw}_{loop}")
+                servers[fw] = start(pys[venv], fw, loop, f"ws_{fw}_{loop}")
             except procs.ServerUnavailable as e:
                 rows[fw] = {"error": str(e)}
         runs: dict[str, list[dict[str, Any]]] = {fw: [] for fw in servers}
@@ -126,7 +139,7 @@ def run_fanout(a: argparse.Namespace, pys: dict[str, Path], loop: str) -> dict[s
         if fw in ECHO_ONLY or (a.only and not any(s in fw for s in a.only)):
             continue
         try:
-            server = procs.start_server(pys[venv], SERVERS / f"{fw}_ws.py", loop, f"ws_fanout_{fw}_{loop}")
+            server = start(pys[venv], fw, loop, f"ws_fanout_{fw}_{loop}")
         except procs.ServerUnavailable as e:
             rows[fw] = {"error": str(e)}
             continue
