@@ -74,7 +74,7 @@ def call(app: Any, path: str) -> tuple[str, bytes]:
         status.append(s)
         return lambda data: None
 
-    result = validator(app)(environ, start_response)
+    result: Any = validator(app)(environ, start_response)
     try:
         body = b"".join(result)
     finally:

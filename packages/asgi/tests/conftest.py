@@ -104,7 +104,7 @@ def read_until(sock: socket.socket, marker: bytes, seen: bytes = b"") -> bytes:
 
 
 def read_to_eof(sock: socket.socket) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         data = sock.recv(65536)
         if not data:

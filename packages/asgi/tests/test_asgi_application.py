@@ -90,7 +90,7 @@ def test_flush_gives_body_messages_with_more_body() -> None:
 
 
 def test_body_in_pieces_and_size_limit() -> None:
-    pieces = [
+    pieces: list[dict[str, Any]] = [
         {"type": "http.request", "body": b"x" * 600, "more_body": True},
         {"type": "http.request", "body": b"y" * 600},
     ]

@@ -93,7 +93,7 @@ def call(
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # wsgiref.validate reports problems as warnings
-        result = validator(app)(environ, start_response)
+        result: Any = validator(app)(environ, start_response)
         try:
             chunks = list(result)
         finally:

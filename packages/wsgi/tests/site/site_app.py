@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 import tornado.web
 import tornado.wsgi
@@ -46,7 +47,7 @@ class EchoHandler(tornado.web.RequestHandler):
 
 class CookieHandler(tornado.web.RequestHandler):
     def get(self) -> None:
-        self.write(self.get_cookie("flavor", "none"))
+        self.write(self.get_cookie("flavor") or "none")
 
     def post(self) -> None:
         self.set_cookie("flavor", self.get_argument("flavor"))
@@ -112,8 +113,8 @@ class RawWriteHandler(tornado.web.RequestHandler):
         self.request.write(b"HTTP/1.1 200 OK\r\n\r\n")  # type: ignore[attr-defined]
 
 
-def make_app(**settings: object) -> tornado.wsgi.WSGIApplication:
-    options: dict[str, object] = {
+def make_app(**settings: Any) -> tornado.wsgi.WSGIApplication:
+    options: dict[str, Any] = {
         "cookie_secret": "a secret long enough for tests, not for production",
         "login_url": "/login",
         "xsrf_cookies": True,
