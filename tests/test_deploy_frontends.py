@@ -29,10 +29,11 @@ import asyncio, os, signal, sys
 import tornado.httpserver, tornado.web
 
 port = int(sys.argv[1])
+index = int(sys.argv[2])
 
 class Who(tornado.web.RequestHandler):
     def get(self):
-        self.write({"pid": os.getpid(), "port": port})
+        self.write({"pid": os.getpid(), "port": port, "index": index})
 
 class Slow(tornado.web.RequestHandler):
     async def get(self):
@@ -138,7 +139,7 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Launched]]:
                     "--settle=0.2",
                     *flags,
                     "--",
-                    *(command or [sys.executable, str(app), "{port}"]),
+                    *(command or [sys.executable, str(app), "{port}", "{index}"]),
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -164,6 +165,7 @@ def test_starts_frontends_on_consecutive_ports_and_stops_them_all(launch: Callab
     launched = launch(3)
     answers = [who(p) for p in range(launched.base, launched.base + 3)]
     assert [a["port"] for a in answers] == [launched.base, launched.base + 1, launched.base + 2]
+    assert [a["index"] for a in answers] == [0, 1, 2]
     children = [a["pid"] for a in answers]
     assert len(set(children)) == 3
     launched.process.send_signal(signal.SIGTERM)
