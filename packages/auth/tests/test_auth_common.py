@@ -299,3 +299,14 @@ async def test_google_oauth_settings() -> None:
         assert body_json(response) == {"key": SECRETS["google"][0], "secret": SECRETS["google"][1]}
         w.application.settings["google_oauth"] = {"key": "only-a-key"}
         assert (await w.agent.request(w.url("/settings"))).code == 500
+
+
+async def test_no_traceback_page_for_a_refused_sign_in_even_in_debug_mode() -> None:
+    async with world(serve_traceback=True) as w:
+        url = await w.agent.until_callback(w.url("/google2"), w.url("/google2"))
+        response = await w.agent.request(url.replace("state=", "state=forged", 1))
+        assert response.code == 403
+        assert b"Traceback" not in response.body and b"403" in response.body
+        w.application.settings["google_oauth"] = None  # a real bug still shows its traceback
+        response = await w.agent.request(url)
+        assert response.code == 500 and b"Traceback" in response.body

@@ -216,21 +216,34 @@ def _redacted_log_exception(self: Any, typ: Any, value: BaseException | None, tb
     app_log.error("Uncaught exception %s", self._request_summary(), exc_info=exc_info)
 
 
-_REDACTING = {"_request_summary": _redacted_summary, "log_exception": _redacted_log_exception}
+def _write_error(self: Any, status_code: int, **kwargs: Any) -> None:
+    # A refused sign-in is an answer, not a bug: no traceback page for it, even with debug=True.
+    exc_info = kwargs.get("exc_info")
+    if exc_info is not None and isinstance(exc_info[1], AuthError):
+        del kwargs["exc_info"]
+    RequestHandler.write_error(self, status_code, **kwargs)
+
+
+_HANDLER_METHODS = {
+    "_request_summary": _redacted_summary,
+    "log_exception": _redacted_log_exception,
+    "write_error": _write_error,
+}
 
 
 class AuthMixinBase:
-    """Base of every mixin: keeps credentials that arrive in a callback URL out of the logs."""
+    """Base of every mixin: keeps credentials that arrive in a callback URL out of the logs, and
+    a refused sign-in's page free of tracebacks."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # The handler class lists RequestHandler first, so its methods would win the MRO; each
-        # handler class gets the redacting ones unless the application overrode them itself.
+        # handler class gets these unless the application overrode them itself.
         if not issubclass(cls, RequestHandler):
             return
-        for name, redacting in _REDACTING.items():
+        for name, method in _HANDLER_METHODS.items():
             if getattr(cls, name) is getattr(RequestHandler, name):
-                setattr(cls, name, redacting)
+                setattr(cls, name, method)
 
     def get_auth_http_client(self) -> AsyncHTTPClient:
         """The client for talking to the provider; override to use another (e.g. with a proxy)."""
