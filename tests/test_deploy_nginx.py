@@ -353,3 +353,28 @@ def test_sigkill_of_a_frontend_costs_no_request(stack: Stack, wrk: Callable[...,
 
     wait_for(replaced, "the launcher to restart the killed frontend", 60)
     assert "exited with -9" in stack.launcher_log()
+
+
+def test_failed_sign_ins_are_counted_across_frontends(stack: Stack) -> None:
+    """Last in this module: it leaves 127.0.0.1 rate-limited for the rest of the window."""
+    _, headers, _ = stack.get("/auth/login")
+    xsrf = headers["Set-Cookie"].partition("=")[2].split(";")[0]
+
+    def attempt(password: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=WAIT)
+        try:
+            body = urllib.parse.urlencode({"email": AUTHOR, "password": password, "_xsrf": xsrf})
+            content_type = "application/x-www-form-urlencoded"
+            conn.request(
+                "POST", "/auth/login", body, {"Content-Type": content_type, "Cookie": f"_xsrf={xsrf}"}
+            )
+            resp = conn.getresponse()
+            resp.read()
+            return resp.status
+        finally:
+            conn.close()
+
+    # Five failures (the default limit), spread by nginx over the four frontends...
+    assert [attempt("wrong guess") for _ in range(5)] == [403] * 5
+    # ...and every frontend now refuses, even the right password.
+    assert [attempt(PASSWORD) for _ in range(COUNT)] == [429] * COUNT
