@@ -370,3 +370,129 @@ def test_a_websocket_through_nginx_hears_a_message_posted_on_another_process(
     out = run_async(main)
     assert [m["id"] for m in out["received"]] == [out["posted"]["id"]]
     assert out["received"][0]["body"] == "over the socket"
+
+
+# ------------------------------------------------------------------- Redis going away
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port (never the machine's), stopped and
+    started again on the same port, with nothing kept on disk."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            _unavailable("redis-server not found (install Debian's redis-server package)")
+        self.binary = str(binary)
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_for(lambda: accepting(self.port), "redis-server")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(WAIT)
+        self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    pytest.importorskip("redis")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def start_chat(port: int, redis_url: str, log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(CHAT / "chatdemo.py"), f"--port={port}", f"--cookie_secret={SECRET}",
+             "--debug_endpoints=true", f"--redis_url={redis_url}", "--redis_room=outage"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    wait_for(lambda: accepting(port) or process.poll() is not None, "the chat process")
+    assert process.poll() is None, log_path.read_text()
+    return process
+
+
+def test_redis_outage_answers_503_ends_long_polls_and_the_room_recovers(
+    own_redis: RedisServer, tmp_path: Path
+) -> None:
+    ports = [free_port(), free_port()]
+    processes = [start_chat(p, own_redis.url, tmp_path / f"chat-{p}.log") for p in ports]
+    try:
+        alice = Client(ports[0])
+        alice.login("alice")
+        a, b = Client(ports[0], alice.cookies), Client(ports[1], alice.cookies)
+        first = a.post("before the outage")
+
+        # A long poll waits on process B; Redis goes away: it ends, cleanly, with no messages.
+        ended: dict[str, Any] = {}
+        waiting = threading.Thread(target=lambda: ended.update(messages=b.updates(cursor=first["id"])))
+        waiting.start()
+        wait_for(lambda: b.waiters() == 1, "the long poll to wait")
+        own_redis.stop()
+        waiting.join(WAIT)
+        assert not waiting.is_alive(), "the waiting long poll did not end when Redis went away"
+        assert ended["messages"] == []
+
+        # Posting says clearly that the store is unavailable, on either process.
+        for client in (a, b):
+            status, data = client.request(
+                "POST", "/a/message/new", {"body": "lost?", "_xsrf": client.cookies["_xsrf"]}
+            )
+            assert status == 503, data
+            assert "unavailable" in json.loads(data)["error"]
+        status, _ = a.request("GET", "/")
+        assert status == 503
+
+        # The page polls again during the outage: the poll waits (no busy loop of empty answers).
+        got: dict[str, Any] = {}
+        again = threading.Thread(target=lambda: got.update(messages=b.updates(cursor=first["id"])))
+        again.start()
+        wait_for(lambda: b.waiters() == 1, "the new long poll to wait")
+        assert again.is_alive()
+
+        own_redis.start()
+
+        def posted() -> bool:
+            status, data = a.request(
+                "POST", "/a/message/new", {"body": "after the outage", "_xsrf": a.cookies["_xsrf"]}
+            )
+            if status == 200:
+                got["posted"] = json.loads(data)
+            return status == 200
+
+        wait_for(posted, "posting to work again once Redis is back")
+        again.join(WAIT)
+        assert not again.is_alive(), "the long poll did not get the message posted after recovery"
+        assert [m["id"] for m in got["messages"]] == [got["posted"]["id"]]  # exactly once
+        # The other process hears live messages again, too.
+        live: dict[str, Any] = {}
+        third = threading.Thread(target=lambda: live.update(messages=a.updates()))
+        third.start()
+        wait_for(lambda: a.waiters() == 1, "a long poll on process A")
+        b.post("live again")
+        third.join(WAIT)
+        assert [m["body"] for m in live["messages"]] == ["live again"]
+        for process in processes:
+            assert process.poll() is None
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(WAIT)

@@ -29,7 +29,7 @@ import tornado.ioloop
 import tornado.options
 import tornado.web
 import tornado.websocket
-from store import MemoryStore, Message, MessageStore
+from store import MemoryStore, Message, MessageStore, StoreUnavailable
 from tornado.options import define, options
 
 define("port", default=8888, help="run on the given port", type=int)
@@ -64,6 +64,7 @@ define("drain_timeout", default=10.0, type=float, help="on SIGTERM, the longest 
 log = logging.getLogger("tornado.application")
 
 MAX_BODY = 1000  # characters; the page's input has the same maxlength
+UNAVAILABLE = "the chat's message store is unavailable right now; try again shortly"
 
 
 class BaseHandler(tornado.web.RequestHandler):
@@ -84,6 +85,13 @@ class BaseHandler(tornado.web.RequestHandler):
         message["html"] = tornado.escape.to_unicode(self.render_string("message.html", message=message))
         return message
 
+    def unavailable(self, error: StoreUnavailable) -> None:
+        """Answer 503 (the store's server is down): the client may retry, nothing was kept."""
+        log.warning("%s", error)
+        self.set_status(503)
+        self.set_header("Retry-After", "5")
+        self.finish({"error": UNAVAILABLE})
+
 
 def body_problem(body: Any) -> str | None:
     """Why ``body`` cannot be posted, or None."""
@@ -97,7 +105,11 @@ def body_problem(body: Any) -> str | None:
 class MainHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        messages = await self.store.recent()
+        try:
+            messages = await self.store.recent()
+        except StoreUnavailable as e:
+            self.unavailable(e)
+            return
         cursor = messages[-1]["id"] if messages else ""
         self.render("index.html", messages=messages, cursor=cursor)
 
@@ -110,7 +122,11 @@ class MessageNewHandler(BaseHandler):
         if problem:
             raise tornado.web.HTTPError(400, problem)
         message = self.new_message(body)
-        await self.store.add(message)
+        try:
+            await self.store.add(message)
+        except StoreUnavailable as e:
+            self.unavailable(e)
+            return
         if self.get_argument("next", None):
             self.redirect(self.get_argument("next"))
         else:
@@ -183,7 +199,12 @@ class ChatSocketHandler(BaseHandler, tornado.websocket.WebSocketHandler):
             self.write_message({"error": problem})
             return
         message = self.new_message(body)
-        await self.store.add(message)
+        try:
+            await self.store.add(message)
+        except StoreUnavailable as e:
+            log.warning("%s", e)
+            self.write_message({"error": UNAVAILABLE})
+            return
         if self.ws_connection is not None and not self.ws_connection.closing:
             self.write_message({"posted": message["id"]})
 

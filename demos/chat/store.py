@@ -20,6 +20,10 @@ Listener = Callable[[list[Message]], None]
 log = logging.getLogger("tornado.application")
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be reached right now (its server is down); the handlers answer 503."""
+
+
 class MessageStore(Protocol):
     """The room: recent messages, new ones, and who is listening for them."""
 
