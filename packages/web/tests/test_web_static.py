@@ -308,3 +308,33 @@ def test_application_computes_static_urls(static_dir):
     assert custom.static_url("a.css") == "/cdn/a.css?v=custom"
     with pytest.raises(ValueError, match="'static_path' setting"):
         tornado.web.Application().static_url("a.css")
+
+
+def test_static_url_resolves_a_path_once_while_hashes_are_cached(static_dir, monkeypatch):
+    tornado.web.StaticFileHandler.reset()
+    calls = []
+    real = os.path.realpath
+
+    def counting(path, *args, **kwargs):
+        calls.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os.path, "realpath", counting)
+    app = tornado.web.Application(static_path=str(static_dir))
+    urls = {app.static_url("style.css") for _ in range(50)}
+    assert len(urls) == 1 and urls.pop().startswith("/static/style.css?v=")
+    assert len(calls) <= 2  # the root and the file, once
+
+    # reset() forgets it: a changed file gets its new version.
+    (static_dir / "style.css").write_text("body{color:red}")
+    tornado.web.StaticFileHandler.reset()
+    digest = hashlib.sha1(b"body{color:red}").hexdigest()
+    assert app.static_url("style.css") == "/static/style.css?v=" + digest[:5]
+
+
+def test_static_url_without_the_hash_cache_sees_changes_at_once(static_dir):
+    app = tornado.web.Application(static_path=str(static_dir), static_hash_cache=False)
+    first = app.static_url("app.js")
+    (static_dir / "app.js").write_text("var b;")
+    assert app.static_url("app.js") != first
+    assert app.static_url("app.js") == "/static/app.js?v=" + hashlib.sha1(b"var b;").hexdigest()[:5]

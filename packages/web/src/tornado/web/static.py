@@ -32,6 +32,10 @@ class StaticFileHandler(RequestHandler):
     CACHE_MAX_AGE = _TEN_YEARS
     SETS_XSRF_COOKIE = False
     _static_hashes: dict[str, str | None] = {}
+    # Versioned URLs by (prefix, static_path, path): a page calls static_url for the same few
+    # files on every request, and the check that a path resolves inside the root costs a
+    # realpath (syscalls per path component).  Kept, like the hashes, while static_hash_cache.
+    _static_urls: dict[tuple[str, str, str], str] = {}
     _lock = threading.Lock()
 
     def initialize(self, path: str, default_filename: str | None = None) -> None:
@@ -45,6 +49,7 @@ class StaticFileHandler(RequestHandler):
         """Forget cached content hashes (files changed on disk)."""
         with cls._lock:
             cls._static_hashes = {}
+            cls._static_urls = {}
 
     def head(self, path: str) -> Any:
         return self.get(path, include_body=False)
@@ -206,12 +211,23 @@ class StaticFileHandler(RequestHandler):
         url = prefix + path.lstrip("/")
         if not include_version:
             return url
+        use_cache = settings.get("static_hash_cache", True)
+        key = (prefix, settings["static_path"], path)
+        if use_cache:
+            cached = cls._static_urls.get(key)
+            if cached is not None:
+                return cached
         root = os.path.abspath(settings["static_path"])
         abspath = os.path.abspath(os.path.join(root, path))
         if not (abspath + os.sep).startswith(root + os.sep) or not _resolves_inside(abspath, root):
-            return url
-        version = cls.get_version(settings, abspath)
-        return f"{url}?v={version}" if version else url
+            versioned = url
+        else:
+            version = cls.get_version(settings, abspath)
+            versioned = f"{url}?v={version}" if version else url
+        if use_cache:
+            with cls._lock:
+                cls._static_urls[key] = versioned
+        return versioned
 
 
 def _resolves_inside(abspath: str, root: str) -> bool:
