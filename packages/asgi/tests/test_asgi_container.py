@@ -402,3 +402,89 @@ def test_head_response_has_no_body(serve: Any, wire: Any) -> None:
 def test_bad_root_path_is_refused() -> None:
     with pytest.raises(ValueError, match="root_path"):
         ASGIContainer(starlette_app(), root_path="api")
+
+
+def test_server_stops_reading_while_the_application_does_not(serve: Any) -> None:
+    import select
+    import socket as socket_module
+
+    entered = threading.Event()
+    go = threading.Event()
+    total = 64 * 1024 * 1024
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        entered.set()
+        while not go.is_set():
+            await asyncio.sleep(0.01)
+        n = 0
+        while True:
+            message = await receive()
+            n += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(n).encode()})
+
+    server = serve(ASGIContainer(app))
+    s = socket_module.create_connection(("127.0.0.1", server.port), timeout=WAIT)
+    try:
+        s.sendall(b"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % total)
+        assert entered.wait(WAIT)
+        s.setblocking(False)
+        block = b"\0" * 65536
+        sent = 0
+        while sent < total:
+            _, writable, _ = select.select([], [s], [], 1.0)
+            if not writable:
+                break  # the server has stopped reading from us
+            try:
+                sent += s.send(block[: min(len(block), total - sent)])
+            except BlockingIOError:
+                continue
+        assert sent < total  # held back: the body did not all go into the server's memory
+        go.set()
+        s.setblocking(True)
+        done = threading.Thread(target=lambda: s.sendall(b"\0" * (total - sent)))
+        done.start()
+        reply = b""
+        while not reply.endswith(str(total).encode()):
+            data = s.recv(65536)
+            assert data, reply
+            reply += data
+        done.join(WAIT)
+    finally:
+        go.set()
+        s.close()
+
+
+def test_invalid_messages_are_a_logged_500(serve: Any, caplog: pytest.LogCaptureFixture) -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["path"] == "/status":
+            await send({"type": "http.response.start", "status": "200"})
+        elif scope["path"] == "/order":
+            await send({"type": "http.response.body", "body": b"no start"})
+        else:
+            await send({"type": "websocket.accept"})
+
+    server = serve(ASGIContainer(app))
+    with caplog.at_level(logging.ERROR, logger="tornado.application"):
+        for path in ("/status", "/order", "/kind"):
+            assert get(server.port, path)[0] == 500
+    text = "\n".join(r.exc_text or "" for r in caplog.records)
+    assert "status must be an int" in text
+    assert "before http.response.start" in text
+    assert "'websocket.accept' is not valid for an http connection" in text
+
+
+def test_lifespan_shutdown_failure_raises_and_startup_runs_once(serve: Any) -> None:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        raise RuntimeError("could not flush the cache")
+
+    container = ASGIContainer(Starlette(routes=[Route("/", hello)], lifespan=lifespan))
+    server = serve(container, container.startup)
+    with pytest.raises(RuntimeError, match="already ran"):
+        server.call(container.startup())
+    with pytest.raises(LifespanError, match="could not flush the cache"):
+        server.call(container.shutdown())
