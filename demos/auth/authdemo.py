@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from typing import Any
 
 import tornado.auth
@@ -27,7 +28,9 @@ from tornado.options import define, options
 
 define("port", default=8888, help="run on the given port", type=int)
 define(
-    "cookie_secret", default="demo-only-secret-change-me-0c4f2a9e71", help="signs the login and state cookies"
+    "cookie_secret",
+    default="",
+    help="signs the login and state cookies (default: a random one, so sign-ins end with the process)",
 )
 define("local_providers", default=False, type=bool, help="start local providers and sign in against them")
 for _service, _what in (
@@ -251,7 +254,7 @@ def make_app(creds: dict[str, tuple[str, str]]) -> tornado.web.Application:
     routes += [(rf"/auth/{service}", handler) for service, _, handler in SERVICES]
     return tornado.web.Application(
         routes,
-        cookie_secret=options.cookie_secret,
+        cookie_secret=options.cookie_secret or secrets.token_hex(32),
         enabled=enabled,
         google_oauth={"key": creds["google"][0], "secret": creds["google"][1]},
         yahoo_oauth={"key": creds["yahoo"][0], "secret": creds["yahoo"][1]},
