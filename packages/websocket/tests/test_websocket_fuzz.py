@@ -19,6 +19,7 @@ from tornado.websocket import (
     ProtocolError,
     WebSocketProtocol,
 )
+from tornado.websocket._protocol import _NO_PARTS
 
 LIMIT = 1000
 
@@ -50,6 +51,7 @@ def consume(ws: WebSocketProtocol, chunks: list[bytes]) -> None:
             raise AssertionError("events after end of input did not stop")
     except ProtocolError as e:
         assert e.code in (1002, 1007, 1009)
+    assert _NO_PARTS == [], "the shared empty parts list was written to"
 
 
 roles = st.sampled_from([SERVER, CLIENT])
@@ -169,3 +171,4 @@ def test_valid_messages_round_trip(msgs, deflate, fragment_size, step, client_se
         for e in got
     ]
     assert norm == want
+    assert _NO_PARTS == []

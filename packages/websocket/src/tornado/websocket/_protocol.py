@@ -107,6 +107,9 @@ class _MaskKeys:
 
 
 _KEYS = _MaskKeys()
+# Shared by every connection with no fragmented message in progress (an idle socket); never
+# appended to: a first fragment always starts a list of its own.
+_NO_PARTS: list[Any] = []
 _CONTROL = frozenset((Opcode.CLOSE, Opcode.PING, Opcode.PONG))
 
 
@@ -181,7 +184,7 @@ class WebSocketProtocol:
         self._expect_mask = role is SERVER
         self._frag_opcode = 0  # opcode of the fragmented message in progress, 0 if none
         self._frag_compressed = False
-        self._frag_parts: list[Any] = []
+        self._frag_parts: list[Any] = _NO_PARTS  # a list of its own once a message is fragmented
         self._frag_size = 0  # bytes of the message so far, after inflation
         self._frag_wire = 0  # bytes of the message so far, on the wire
         self._utf8: Any = None
@@ -293,7 +296,7 @@ class WebSocketProtocol:
         except ProtocolError as e:
             self._error = e
             self._buf = bytearray()
-            self._frag_parts = []
+            self._frag_parts = _NO_PARTS
             self._frag_size = 0
             raise
 
@@ -437,7 +440,7 @@ class WebSocketProtocol:
         if not fin:
             return None
         parts = self._frag_parts
-        self._frag_parts = []
+        self._frag_parts = _NO_PARTS
         self._frag_opcode = 0
         self._frag_size = 0
         self._frag_wire = 0
