@@ -124,18 +124,16 @@ def parse_qs_bytes(
         return result
     if max_fields is not None and data.count(b"&") >= max_fields:
         raise HTTPInputError(f"more than {max_fields} fields in a query string or form body")
-    pairs = _decode_fields(data, keep_blank_values, strict_parsing)
-    if pairs is None:  # a malformed escape: parse_qsl keeps it as is
-        pairs = [
-            (_unquote(n), _unquote(v)) for n, v in _split_fields(data, keep_blank_values, strict_parsing)
-        ]
-    for name, value in pairs:
-        key = name.decode("utf-8", "replace")
+    if _decode_fields(data, keep_blank_values, strict_parsing, result):
+        return result
+    # A malformed escape: parse_qsl keeps it as is, so this form takes the per-field path.
+    for name, value in _split_fields(data, keep_blank_values, strict_parsing):
+        key = _unquote(name).decode("utf-8", "replace")
         values = result.get(key)
         if values is None:
-            result[key] = [value]
+            result[key] = [_unquote(value)]
         else:
-            values.append(value)
+            values.append(_unquote(value))
     return result
 
 
@@ -161,9 +159,9 @@ _AMP, _EQ = "\u0100", "\u0101"
 
 
 def _decode_fields(
-    data: bytes, keep_blank_values: bool, strict_parsing: bool
-) -> list[tuple[bytes, bytes]] | None:
-    """The pairs with ``+`` and ``%XX`` decoded, or None when an escape is malformed.
+    data: bytes, keep_blank_values: bool, strict_parsing: bool, result: dict[str, list[bytes]]
+) -> bool:
+    """Add the fields to ``result``, ``+`` and ``%XX`` decoded; False when an escape is malformed.
 
     Every escape of the string is decoded in one C call: ``%`` becomes ``\\x`` for the
     ``unicode_escape`` codec (raw backslashes doubled first), and the separators become
@@ -180,8 +178,8 @@ def _decode_fields(
     try:
         decoded = text.decode("unicode_escape")
     except UnicodeDecodeError:
-        return None
-    out = []
+        return False
+    get = result.get
     for field in decoded.split(_AMP):
         name, eq, value = field.partition(_EQ)
         if not eq:
@@ -194,8 +192,15 @@ def _decode_fields(
                 continue
         elif _EQ in value:
             value = value.replace(_EQ, "=")
-        out.append((name.encode("latin-1"), value.encode("latin-1")))
-    return out
+        # Decoded text holds one character per byte: an ASCII name is already the key.
+        if not name.isascii():
+            name = name.encode("latin-1").decode("utf-8", "replace")
+        values = get(name)
+        if values is None:
+            result[name] = [value.encode("latin-1")]
+        else:
+            values.append(value.encode("latin-1"))
+    return True
 
 
 def _unquote(part: bytes) -> bytes:
@@ -270,8 +275,11 @@ def parse_body_arguments(
             raise
         except Exception as e:
             raise HTTPInputError(f"invalid x-www-form-urlencoded body: {e}") from e
-        for name, values in parsed.items():
-            arguments.setdefault(name, []).extend(values)
+        if not arguments:
+            arguments.update(parsed)  # fresh lists: nothing else holds them
+        else:
+            for name, values in parsed.items():
+                arguments.setdefault(name, []).extend(values)
     elif ctype == "multipart/form-data":
         _, params = _parse_header_params(content_type)
         boundary = params.get("boundary")

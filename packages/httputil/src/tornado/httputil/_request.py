@@ -214,8 +214,12 @@ class HTTPServerRequest:
         """Query and body arguments together (query values first)."""
         if self._arguments is None:
             merged = {k: list(v) for k, v in self.query_arguments.items()}
-            for k, v in self.body_arguments.items():
-                merged.setdefault(k, []).extend(v)
+            body = self.body_arguments
+            if not merged:
+                merged = {k: list(v) for k, v in body.items()}
+            else:
+                for k, v in body.items():
+                    merged.setdefault(k, []).extend(v)
             self._arguments = merged
         return self._arguments
 
