@@ -4,8 +4,10 @@
     python3 deploy/frontends.py --count=4 --base-port=8000 -- \\
         python3 demos/blog/blog.py --port={port} --address=127.0.0.1 --xheaders=true
 
-``{port}`` (and ``{index}``, 0..N-1) in the command are filled in for each frontend.  The
-launcher
+``{port}`` (and ``{index}``, 0..N-1) in the command are filled in for each frontend.  With
+``--reuse-port`` every frontend gets the same port, and each must bind it with
+``SO_REUSEPORT`` (``python3 demos/blog/blog.py --port={port} --reuse_port=true``): the kernel
+then spreads connections over them, with no proxy in between.  The launcher
 
 * starts the frontends (one per core by default) and waits until each accepts connections;
 * restarts a frontend that exits on its own, waiting longer after each quick crash;
@@ -41,9 +43,10 @@ MAX_BACKOFF = 30.0
 class Frontend:
     """One child process serving one port."""
 
-    def __init__(self, index: int, port: int, command: list[str]) -> None:
+    def __init__(self, index: int, port: int, command: list[str], shared_port: bool = False) -> None:
         self.index = index
         self.port = port
+        self.shared_port = shared_port
         self.command = [part.replace("{port}", str(port)).replace("{index}", str(index)) for part in command]
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0.0
@@ -66,12 +69,30 @@ class Frontend:
         except OSError:
             return False
 
+    def listening(self) -> bool:
+        """Whether this process itself listens on the port (a shared port accepts as soon as
+        any frontend does, so asking the port says nothing about this one)."""
+        assert self.process is not None
+        inodes = _listening_inodes(self.port)
+        try:
+            fds = os.listdir(f"/proc/{self.process.pid}/fd")
+        except OSError:
+            return False
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{self.process.pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                return True
+        return False
+
     def wait_ready(self, host: str, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
                 return False
-            if self.accepting(host):
+            if self.listening() if self.shared_port else self.accepting(host):
                 return True
             time.sleep(0.05)
         return False
@@ -90,10 +111,30 @@ class Frontend:
             self.process.wait()
 
 
+def _listening_inodes(port: int) -> set[str]:
+    """Inodes of the TCP sockets listening on ``port`` (Linux's /proc/net/tcp and tcp6)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    local, state, inode = fields[1], fields[3], fields[9]
+                    if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                        inodes.add(inode)
+        except OSError:
+            continue
+    return inodes
+
+
 class Launcher:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.frontends = [Frontend(i, args.base_port + i, args.command) for i in range(args.count)]
+        step = 0 if args.reuse_port else 1
+        self.frontends = [
+            Frontend(i, args.base_port + i * step, args.command, args.reuse_port) for i in range(args.count)
+        ]
         self.hup = False
         self.term = False
 
@@ -188,6 +229,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument(
         "--base-port", type=int, default=8000, help="port of the first frontend; the others follow"
     )
+    p.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="every frontend on --base-port, bound with SO_REUSEPORT (Linux) instead of consecutive ports",
+    )
     p.add_argument("--address", default="127.0.0.1", help="where to check that a frontend accepts")
     p.add_argument("--ready-timeout", type=float, default=30.0, help="seconds a frontend may take to start")
     p.add_argument(
@@ -204,8 +250,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         p.error("command: it must contain {port}, replaced by each frontend's port")
     if args.count < 1:
         p.error(f"--count must be at least 1, got {args.count}")
-    if not 1 <= args.base_port <= 65536 - args.count:
-        p.error(f"--base-port: ports {args.base_port}..{args.base_port + args.count - 1} are not all valid")
+    if args.reuse_port and not hasattr(socket, "SO_REUSEPORT"):
+        p.error("--reuse-port: this platform has no SO_REUSEPORT")
+    if args.reuse_port and not os.path.exists("/proc/net/tcp"):
+        p.error("--reuse-port: needs Linux's /proc to tell which frontend listens")
+    last = args.base_port if args.reuse_port else args.base_port + args.count - 1
+    if not 1 <= args.base_port <= last <= 65535:
+        p.error(f"--base-port: ports {args.base_port}..{last} are not all valid")
     for name in ("ready_timeout", "stop_timeout"):
         if getattr(args, name) <= 0:
             p.error(f"--{name.replace('_', '-')} must be positive")

@@ -26,7 +26,7 @@ WAIT = 20.0
 # A frontend that drains on SIGTERM, as a real one does; /slow answers after a second.
 APP = """
 import asyncio, os, signal, sys
-import tornado.httpserver, tornado.web
+import tornado.httpserver, tornado.netutil, tornado.web
 
 port = int(sys.argv[1])
 index = int(sys.argv[2])
@@ -42,7 +42,10 @@ class Slow(tornado.web.RequestHandler):
 
 async def main():
     server = tornado.httpserver.HTTPServer(tornado.web.Application([(r"/", Who), (r"/slow", Slow)]))
-    server.listen(port, "127.0.0.1")
+    if sys.argv[3:] == ["reuse"]:  # several processes on one port
+        server.add_sockets(tornado.netutil.bind_sockets(port, "127.0.0.1", reuse_port=True))
+    else:
+        server.listen(port, "127.0.0.1")
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
@@ -218,6 +221,60 @@ def test_sighup_restarts_one_frontend_at_a_time_and_finishes_requests_in_flight(
     assert not any(pid_alive(pid) for pid in before)
 
 
+def test_reuse_port_runs_every_frontend_on_one_port_and_restarts_them_in_turn(
+    launch: Callable[..., Launched], tmp_path: Path
+) -> None:
+    app = str(tmp_path / "app.py")
+    launched = launch(
+        3, "--reuse-port", command=[sys.executable, app, "{port}", "{index}", "reuse"], wait=False
+    )
+    port = launched.base
+    # Each frontend is waited for on its own (the shared port accepts once any one listens).
+    wait_for(
+        lambda: all(f"frontend {i} ready on port {port}" in launched.log() for i in range(3)), "all ready"
+    )
+    assert not accepting(port + 1)  # one port, not consecutive ones
+
+    def spread() -> dict[int, int]:
+        seen: dict[int, int] = {}
+        for _ in range(90):  # a new connection each: the kernel picks a listener per connection
+            answer = who(port)
+            assert answer["port"] == port
+            seen[answer["index"]] = answer["pid"]
+        return seen
+
+    before = spread()
+    assert sorted(before) == [0, 1, 2]
+    launched.process.send_signal(signal.SIGHUP)
+    wait_for(lambda: "rolling restart done" in launched.log(), "the rolling restart", 60)
+    after = spread()
+    assert sorted(after) == [0, 1, 2]
+    assert not set(before.values()) & set(after.values())
+
+
+def test_the_blog_shares_one_port_with_reuse_port(launch: Callable[..., Launched], tmp_path: Path) -> None:
+    pytest.importorskip("markdown")
+    pytest.importorskip("nh3")
+    blog = REPO / "demos" / "blog" / "blog.py"
+    db = f"--sqlite={tmp_path / 'blog.db'}"
+    # The schema first, so that the two frontends do not both create it.
+    subprocess.run([sys.executable, str(blog), "--create_author=a@example.com", db], input="pw-123456\n",
+                   text=True, check=True, capture_output=True, timeout=60)  # fmt: skip
+    launched = launch(
+        2,
+        "--reuse-port",
+        command=[sys.executable, str(blog), "--port={port}", "--address=127.0.0.1", "--reuse_port=true",
+                 "--debug_endpoints=true", "--cookie_secret=reuse-port-test-secret", db],
+        wait=False,
+    )  # fmt: skip
+    port = launched.base
+    wait_for(
+        lambda: all(f"frontend {i} ready on port {port}" in launched.log() for i in range(2)), "both ready"
+    )
+    seen = {who(port, "/debug/whoami")["pid"] for _ in range(60)}
+    assert len(seen) == 2, launched.log()
+
+
 def test_a_crash_looping_frontend_is_restarted_ever_more_slowly(launch: Callable[..., Launched]) -> None:
     launched = launch(1, command=[sys.executable, "-c", "import sys; sys.exit(3)", "{port}"], wait=False)
     wait_for(lambda: launched.log().count("exited with 3") >= 4, "four crashes", timeout=60)
@@ -234,6 +291,7 @@ def test_a_crash_looping_frontend_is_restarted_ever_more_slowly(launch: Callable
         (["--base-port=65535", "--count=4", "--", "x", "{port}"], "--base-port"),
         (["--count=2"], "command"),
         (["--stop-timeout=0", "--", "x", "{port}"], "--stop-timeout"),
+        (["--reuse-port", "--base-port=70000", "--", "x", "{port}"], "--base-port"),
     ],
 )
 def test_bad_arguments_are_refused_naming_the_setting(args: list[str], message: str) -> None:

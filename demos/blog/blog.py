@@ -30,6 +30,7 @@ import store
 import tornado.database
 import tornado.httpserver
 import tornado.ioloop
+import tornado.netutil
 import tornado.options
 import tornado.web
 import uimodules
@@ -37,6 +38,12 @@ from tornado.options import define, options
 
 define("port", default=8888, type=int, help="run on the given port")
 define("address", default="", help="listen on this address only (default: every interface)")
+define(
+    "reuse_port",
+    default=False,
+    type=bool,
+    help="bind with SO_REUSEPORT, so several processes share --port (deploy/frontends.py --reuse-port)",
+)
 define("sqlite", default="blog.db", help="the SQLite database file, used unless --mysql_host is set")
 define("mysql_host", default="", help="MySQL/MariaDB server as host:port; empty means SQLite")
 define("mysql_database", default="blog", help="the MySQL database (it must exist)")
@@ -129,7 +136,12 @@ async def serve() -> None:
     args, kwargs = connect_args()
     db = tornado.database.AsyncConnection(*args, max_workers=options.db_workers, **kwargs)  # type: ignore[arg-type]
     server = tornado.httpserver.HTTPServer(make_application(db), xheaders=options.xheaders)
-    server.listen(options.port, options.address)
+    if options.reuse_port:
+        server.add_sockets(
+            tornado.netutil.bind_sockets(options.port, options.address or None, reuse_port=True)
+        )
+    else:
+        server.listen(options.port, options.address)
     if options.cookie_secret == DEMO_SECRET:
         log.warning("using the demo cookie_secret: set --cookie_secret outside a demo")
     log.info(
