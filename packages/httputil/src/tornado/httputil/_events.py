@@ -106,7 +106,13 @@ class InformationalResponse(ResponseHead):
 
 
 class Data:
-    """A piece of a message body (never empty)."""
+    """A piece of a message body (never empty).
+
+    ``data`` is ``bytes``, often the very object given to ``receive_data`` (no copy).  A
+    connection made with ``data_views=True`` may instead hand out a read-only
+    ``memoryview`` of such an object: it stays valid whatever arrives later, but code
+    that needs ``bytes`` methods must call ``bytes()`` on it.
+    """
 
     __slots__ = ("data",)
 

@@ -20,6 +20,7 @@ __all__ = [
     "STATUS_RE",
     "TARGET_RE",
     "REQUEST_LINE_RE",
+    "STATUS_LINE_RE",
     "FIELD_RE",
     "CHUNK_SIZE_RE",
     "FIELD_NAMES",
@@ -49,6 +50,9 @@ TARGET_RE = re.compile(r"[\x21-\x7e\x80-\xff]+")
 # valid.  Anything these do not match goes through the line-by-line rules below, which
 # name the problem.
 REQUEST_LINE_RE = re.compile("(" + TOKEN + r") ([\x21-\x7e\x80-\xff]+) (HTTP/[0-9]\.[0-9])\r\n")
+# status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 4); a missing
+# SP before an empty reason is tolerated, as split_status_line does.
+STATUS_LINE_RE = re.compile(r"(HTTP/[0-9]\.[0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?\r\n")
 FIELD_RE = re.compile("^(" + TOKEN + r"):[ \t]*([\t\x20-\x7e\x80-\xff]*)\r\n", re.M)
 
 # chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 7.1).  The size is bare hex digits: no

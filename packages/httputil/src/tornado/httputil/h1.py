@@ -65,7 +65,10 @@ class H1Connection(H1Reader, H1Writer):
 
     ``strict`` rejects bare LF line endings (RFC 9112 allows it as an option);
     everything ambiguous is rejected in both modes.  ``max_body_size`` may be changed
-    between messages (for example after seeing a request head).
+    between messages (for example after seeing a request head).  Body bytes are not
+    copied through a buffer: a ``Data`` event holds the ``bytes`` piece given to
+    :meth:`receive_data` or a slice of it (a read-only ``memoryview`` with
+    ``data_views=True``, for consumers that only join or write the pieces).
 
     Input: :meth:`receive_data` and :meth:`next_event` (:class:`~._h1read.H1Reader`).
     Output: ``send_*`` and :meth:`end_raw_response` (:class:`~._h1write.H1Writer`).
