@@ -42,10 +42,11 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "Exchange"]
 
 READ_SIZE = 64 * 1024  # per recv(); see tornado.httpserver's note on asyncio's 256 KiB reads
-# Larger reads (uvloop's are 256 KiB) reach the protocol core in pieces of this size: each
-# piece is copied into and out of its buffer, and below glibc's 128 KiB mmap threshold
-# those copies stay on the heap instead of mapping and faulting in fresh pages every time
-# (twice the streaming throughput).
+# A streaming callback gets pieces of at most this size.  Reads reach the protocol core
+# whole (uvloop's are 256 KiB) and its Data events are views of them, so a buffered body is
+# copied once, when the pieces are joined; a streamed piece is copied once, into bytes of
+# this size: below glibc's 128 KiB mmap threshold those copies stay on the heap instead of
+# mapping and faulting in fresh pages every time (twice the streaming throughput).
 FEED_SIZE = 64 * 1024
 IDEMPOTENT = frozenset(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"])
 
@@ -207,10 +208,17 @@ class Exchange:
             if not data:
                 return
         s = self.streaming
-        if s is not None:
-            s(data)
+        if s is None:
+            self.chunks.append(data)  # bytes or a view of a received piece; joined at the end
+        elif len(data) <= FEED_SIZE:
+            s(data if data.__class__ is bytes else bytes(data))
         else:
-            self.chunks.append(data)
+            view = memoryview(data)
+            conn = self.conn
+            for start in range(0, len(view), FEED_SIZE):
+                s(bytes(view[start : start + FEED_SIZE]))
+                if conn is not None and conn.closed:
+                    break
 
     def response(self, loop_time: float) -> HTTPResponse:
         req = self.request
@@ -223,7 +231,7 @@ class Exchange:
                     self.streaming(tail)
                 else:
                     chunks.append(tail)
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        body = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
         return HTTPResponse(
             req,
             self.code,
@@ -251,8 +259,13 @@ class Connection(asyncio.Protocol):
         self.client = client
         self.key = key
         self.proxied = proxied
+        # data_views: body pieces stay views of the received bytes until they are joined
+        # or handed to a callback (Exchange.on_data, Exchange.response).
         self.h1 = H1Connection(
-            CLIENT, max_header_size=client.max_header_size, max_body_size=client.max_body_size
+            CLIENT,
+            max_header_size=client.max_header_size,
+            max_body_size=client.max_body_size,
+            data_views=True,
         )
         self.transport: asyncio.Transport | None = None
         self.exchange: Exchange | None = None
@@ -261,7 +274,6 @@ class Connection(asyncio.Protocol):
         self.tunnel: asyncio.Future[ResponseHead] | None = None
         self._writing_paused = False
         self._drain: list[asyncio.Future[None]] = []
-        self._more = False  # more bytes of the current read are still to be fed
 
     # ------------------------------------------------------------ asyncio.Protocol
 
@@ -271,21 +283,6 @@ class Connection(asyncio.Protocol):
             transport.max_size = READ_SIZE  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
-        n = len(data)
-        if n <= FEED_SIZE or self.tunnel is not None:
-            self._feed(data)
-            return
-        view = memoryview(data)
-        try:
-            for start in range(0, n, FEED_SIZE):
-                self._more = start + FEED_SIZE < n
-                self._feed(view[start : start + FEED_SIZE])  # type: ignore[arg-type]
-                if self.closed:
-                    break
-        finally:
-            self._more = False
-
-    def _feed(self, data: bytes) -> None:
         self.h1.receive_data(data)
         if self.tunnel is not None:
             self._tunnel_events()
@@ -434,11 +431,12 @@ class Connection(asyncio.Protocol):
     def _end_of_message(self, ex: Exchange) -> None:
         h1 = self.h1
         response = ex.response(self.client._loop.time())
-        # Bytes after the end of the response (self._more) mean the peer broke framing.
-        reusable = h1.keep_alive and not ex.body_pending and not self.closed and not self._more
+        reusable = h1.keep_alive and not ex.body_pending and not self.closed
         if reusable:
             try:
-                reusable = h1.next_event() is NEED_DATA  # starts the next cycle
+                # Starts the next cycle; bytes after the end of the response (the peer broke
+                # framing) are a ProtocolError there, as no request has been sent.
+                reusable = h1.next_event() is NEED_DATA
             except ProtocolError:
                 reusable = False
         self.exchange = None
@@ -477,6 +475,7 @@ class Connection(asyncio.Protocol):
                             CLIENT,
                             max_header_size=self.client.max_header_size,
                             max_body_size=self.client.max_body_size,
+                            data_views=True,
                         )
                     self.tunnel = None
                     fut.set_result(ev)
