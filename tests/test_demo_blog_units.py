@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -101,3 +102,64 @@ def test_database_settings_name_what_is_wrong() -> None:
         store.connect_args("blog.db", "127.0.0.1:3306", "", "root", "")
     with pytest.raises(ValueError, match="sqlite"):
         store.connect_args("", "", "blog", "root", "")
+
+
+def entry_module(debug: bool = False, user: Any = None) -> Any:
+    """The ``Entry`` UI module of a fresh copy of uimodules.py, on a handler of the blog's templates."""
+    import tornado.httputil
+    import tornado.web
+
+    modules = load("uimodules")
+    app = tornado.web.Application(template_path=str(BLOG / "templates"), ui_modules=modules, debug=debug)
+    handler = tornado.web.RequestHandler(app, tornado.httputil.HTTPServerRequest(method="GET", uri="/"))
+    handler.current_user = user
+    return modules.Entry(handler)
+
+
+def an_entry(**changes: Any) -> Any:
+    import datetime
+
+    from tornado.database import Row
+
+    fields = {
+        "slug": "first",
+        "title": "First <post>",
+        "html": "<p>body</p>",
+        "author_name": "Alice",
+        "published": datetime.datetime(2026, 1, 2, 3, 4, 5),
+    }
+    return Row({**fields, **changes})
+
+
+def test_entry_module_renders_each_content_once_and_any_change_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = entry_module()
+    renders: list[str] = []
+    real = type(module)._render
+
+    def counting(self: Any, entry: Any, permalink: bool) -> str:
+        renders.append(entry.title)
+        return real(self, entry, permalink)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(type(module), "_render", counting)
+    first = module.render(an_entry())
+    assert 'href="/entry/first">First &lt;post&gt;</a>' in first and "Edit" not in first
+    assert [module.render(an_entry()) for _ in range(20)] == [first] * 20
+    assert len(renders) == 1  # the same content is rendered once
+    # An edit (even within the same second: same dates) is a new key, on every frontend alike.
+    assert "<p>edited</p>" in module.render(an_entry(html="<p>edited</p>"))
+    assert "Second" in module.render(an_entry(title="Second"))
+    assert "<h2>First &lt;post&gt;</h2>" in module.render(an_entry(), permalink=False)
+    assert len(renders) == 4
+    # A signed-in author sees the Edit link: not the anonymous reader's copy.
+    module.handler.current_user = {"email": "a@example.com"}
+    assert 'href="/compose?slug=first"' in module.render(an_entry())
+
+
+def test_entry_module_cache_is_bounded_and_off_in_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = entry_module()
+    for i in range(600):
+        module.render(an_entry(slug=f"e{i}"))
+    assert len(type(module)._rendered) == 512
+    debug = entry_module(debug=True)
+    debug.render(an_entry())
+    assert len(type(debug)._rendered) == 0  # template edits show at once while debugging
