@@ -36,7 +36,7 @@ INIT_NAMES = ["version", "version_info"]
 # Packages whose tests run a second time with uvloop installed and selected.
 UVLOOP_SUITES = [
     n
-    for n in ("ioloop", "iostream", "net", "httpserver", "web")
+    for n in ("ioloop", "iostream", "net", "httpserver", "web", "websocket")
     if (PACKAGES / n / "pyproject.toml").exists()
 ]
 # Demo test suites written against Tornado 6's API alone: the integration env runs them on this

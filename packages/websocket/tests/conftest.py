@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 
@@ -8,6 +9,13 @@ from tornado.websocket import NEED_DATA, ProtocolError, WebSocketProtocol
 
 # Shared helpers for the live-server tests (imported as a plain module).
 sys.path.insert(0, os.path.dirname(__file__))
+
+# The tests run their own loops (asyncio.run); the uvloop tox env asks for uvloop's with the
+# variable tornado.ioloop reads, so the transport hand-over after the upgrade is tested on both.
+if os.environ.get("TORNADO_EVENT_LOOP") == "uvloop":
+    import uvloop
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 class Raw:
