@@ -9,9 +9,16 @@ bytes kept for the next message, limits enforced, views that stay valid.
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tornado.httputil import (
     CLIENT,
     NEED_DATA,
@@ -25,6 +32,27 @@ from tornado.httputil import (
     ProtocolError,
     RequestHead,
     ResponseHead,
+)
+
+
+def _load(name: str) -> ModuleType:
+    key = f"_httputil_tests_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        sys.modules[key] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+M = _load("h1_messages")
+CI = os.environ.get("CI") == "true"
+FUZZ = settings(
+    max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
+    deadline=None,
+    database=None if CI else settings.default.database,
+    derandomize=CI,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 BODY = bytes(range(256)) * 4  # 1 KiB, every byte value
@@ -216,6 +244,37 @@ def test_responses_split_at_every_offset_give_the_same_events(name: str, views: 
     assert whole[0][0] in ("response", "informational") and ("error", 400) not in whole
     for i in range(len(data) + 1):
         assert outcome(CLIENT, [data[:i], data[i:]], views) == whole, i
+
+
+def cut(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    edges = [0, *points, len(data)]
+    return [data[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+cut_lists = st.lists(st.integers(min_value=0, max_value=10_000), max_size=12)
+
+
+@FUZZ
+@given(st.lists(M.requests(version="HTTP/1.1"), min_size=1, max_size=3), cut_lists)
+def test_pipelined_requests_cut_anywhere_give_the_same_events_in_both_modes(
+    msgs: Any, cuts: list[int]
+) -> None:
+    data = b"".join(m.encode() for m in msgs)
+    whole = outcome(SERVER, [data])
+    assert len([e for e in whole if e[0] == "request"]) == len(msgs)
+    assert outcome(SERVER, cut(data, cuts)) == whole
+    assert outcome(SERVER, cut(data, cuts), views=True) == whole
+
+
+@FUZZ
+@given(M.responses(), cut_lists)
+def test_responses_cut_anywhere_give_the_same_events_in_both_modes(msg: Any, cuts: list[int]) -> None:
+    data = msg.encode()
+    whole = outcome(CLIENT, [data], method=msg.request_method)
+    assert whole[0][0] == "response"
+    assert outcome(CLIENT, cut(data, cuts), method=msg.request_method) == whole
+    assert outcome(CLIENT, cut(data, cuts), views=True, method=msg.request_method) == whole
 
 
 # ---------------------------------------------------------------------- views
