@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tornado.httputil import CLIENT, NEED_DATA, PAUSED, SERVER, H1Connection, ProtocolError
-from tornado.httputil import _h1head
+from tornado.httputil import CLIENT, NEED_DATA, PAUSED, SERVER, H1Connection, ProtocolError, _h1head
 
 
 def _load(name: str) -> ModuleType:
