@@ -172,3 +172,46 @@ def test_other_requests_served_while_slow_query_runs(mysql_kwargs: dict[str, Any
     assert result == {"slept": 0}
     assert served_while_running >= 1, "no request was answered while SLEEP(1) ran"
     assert served >= served_while_running
+
+
+def test_results_finished_together_reach_the_loop_in_one_wake_up(tmp_path: Path) -> None:
+    """While the loop is busy, finished calls pile up and are handed over in one batch."""
+    calls = 20
+    finished = threading.Semaphore(0)
+
+    def job(conn: Connection) -> int:
+        value = conn.get("SELECT %s AS v", 7)["v"]  # type: ignore[index]
+        finished.release()
+        return value  # type: ignore[no-any-return]
+
+    async def main() -> tuple[list[int], int]:
+        loop = asyncio.get_running_loop()
+        wakeups = 0
+        real = loop.call_soon_threadsafe
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            nonlocal wakeups
+            wakeups += 1
+            return real(*args, **kwargs)
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        with AsyncConnection(f"{tmp_path}/b.db", max_workers=4) as pool:
+            futures = [pool.run(job) for _ in range(calls)]
+            for _ in range(calls):  # the loop is blocked here until every call has finished
+                assert finished.acquire(timeout=30)
+            results = await asyncio.gather(*futures)
+        return results, wakeups
+
+    results, wakeups = asyncio.run(main())
+    assert results == [7] * calls
+    assert wakeups == 1
+
+
+def test_a_cancelled_wait_does_not_disturb_the_others(tmp_path: Path) -> None:
+    async def main() -> list[Any]:
+        with AsyncConnection(f"{tmp_path}/c.db", max_workers=2) as pool:
+            slow = pool.run(lambda c: (threading.Event().wait(0.2), c.get("SELECT 1 AS v"))[1])
+            slow.cancel()
+            return await asyncio.gather(*(pool.get("SELECT %s AS v", i) for i in range(5)))
+
+    assert [r["v"] for r in asyncio.run(main())] == list(range(5))

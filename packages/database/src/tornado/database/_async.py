@@ -1,9 +1,14 @@
 """Running queries from async code without blocking the event loop.
 
 Queries block, as they always have in this module. ``AsyncConnection`` moves them onto a
-small thread pool in which every worker thread owns its own ``Connection`` (database
-sessions must not be shared between threads), and hands the result back as an awaitable
-or, 1.0 style, to a ``callback`` run on the event loop thread.
+small pool of threads in which every thread owns its own ``Connection`` (database sessions
+must not be shared between threads), and hands the result back as an awaitable or, 1.0
+style, to a ``callback`` run on the event loop thread.
+
+The hand-off is the pool's own rather than ``run_in_executor``: a query is often shorter
+than the round trip, so results finished while the loop was busy go back in one batch, with
+one wake-up of the loop, straight into the awaiting futures (no intermediate
+``concurrent.futures.Future`` chained to each).
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from ._backends import is_sqlite_target, sqlite_path
@@ -23,6 +28,9 @@ from ._row import Row
 T = TypeVar("T")
 
 app_log = logging.getLogger("tornado.application")
+
+# A call for a pool thread: the loop to answer on, the future to resolve, what to run.
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[Connection], Any]]
 
 
 class AsyncConnection:
@@ -48,7 +56,10 @@ class AsyncConnection:
         self._all: list[Connection] = [first]
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="tornado-database")
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        # Finished calls per event loop, waiting for that loop's next delivery.
+        self._done: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
         self._closed = False
         self.max_workers = max_workers
 
@@ -80,10 +91,55 @@ class AsyncConnection:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             raise RuntimeError("AsyncConnection methods must be called from a running event loop") from None
-        future: asyncio.Future[T] = loop.run_in_executor(self._executor, lambda: fn(self._connection()))
+        future: asyncio.Future[T] = loop.create_future()
+        if not self._threads:
+            self._start_threads()
+        self._jobs.put((loop, future, fn))
         if callback is not None:
             future.add_done_callback(functools.partial(_deliver, callback))
         return future
+
+    def _start_threads(self) -> None:
+        with self._lock:
+            if self._threads:
+                return
+            for i in range(self.max_workers):
+                thread = threading.Thread(target=self._work, name=f"tornado-database-{i}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+
+    def _work(self) -> None:
+        """A pool thread: run calls until close() sends None."""
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            loop, future, fn = job
+            try:
+                value, ok = fn(self._connection()), True
+            except BaseException as e:  # delivered to the awaiting code, as run_in_executor would
+                value, ok = (e if not isinstance(e, StopIteration) else RuntimeError(repr(e))), False
+            with self._lock:
+                batch = self._done.setdefault(loop, [])
+                batch.append((future, ok, value))
+                first = len(batch) == 1
+            if first:  # else a delivery is already scheduled and will take this one too
+                try:
+                    loop.call_soon_threadsafe(self._deliver_done, loop)
+                except RuntimeError:  # the loop was closed: nobody is waiting any more
+                    with self._lock:
+                        self._done.pop(loop, None)
+
+    def _deliver_done(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            batch = self._done.pop(loop, [])
+        for future, ok, value in batch:
+            if future.cancelled():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
     def query(
         self, query: str, *parameters: Any, callback: Callable[[list[Row]], Any] | None = None
@@ -132,7 +188,12 @@ class AsyncConnection:
     def close(self) -> None:
         """Wait for running queries, stop the threads and close every session."""
         self._closed = True
-        self._executor.shutdown(wait=True)
+        with self._lock:
+            threads, self._threads = self._threads, []
+        for _ in threads:
+            self._jobs.put(None)  # after every call already queued
+        for thread in threads:
+            thread.join()
         with self._lock:
             conns, self._all, self._spare = self._all, [], []
         for conn in conns:
