@@ -182,7 +182,7 @@ def test_results_finished_together_reach_the_loop_in_one_wake_up(tmp_path: Path)
     def job(conn: Connection) -> int:
         value = conn.get("SELECT %s AS v", 7)["v"]  # type: ignore[index]
         finished.release()
-        return value  # type: ignore[no-any-return]
+        return value
 
     async def main() -> tuple[list[int], int]:
         loop = asyncio.get_running_loop()
@@ -194,7 +194,7 @@ def test_results_finished_together_reach_the_loop_in_one_wake_up(tmp_path: Path)
             wakeups += 1
             return real(*args, **kwargs)
 
-        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign, assignment]
         with AsyncConnection(f"{tmp_path}/b.db", max_workers=4) as pool:
             futures = [pool.run(job) for _ in range(calls)]
             for _ in range(calls):  # the loop is blocked here until every call has finished
