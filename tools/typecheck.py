@@ -35,6 +35,7 @@ TESTED_PACKAGES = [
     "root",
     "template",
     "util",
+    "websocket",
 ]
 # Folders outside packages/ checked the same way, relative to the repository root.
 TESTED_DIRS: list[str] = []

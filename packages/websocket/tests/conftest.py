@@ -73,7 +73,7 @@ class Raw:
             ws.receive_data(data)
         if eof:
             ws.receive_data(b"")
-        out = []
+        out: list[object] = []
         while (ev := ws.next_event()) is not NEED_DATA:
             out.append(ev)
         return out

@@ -249,9 +249,8 @@ def test_server_declines_bad_offer_and_takes_the_next(bad):
 
 
 def test_server_quoted_value():
-    assert (
-        server_negotiate(['permessage-deflate; server_max_window_bits="10"'], {}).server_max_window_bits == 10
-    )
+    params = server_negotiate(['permessage-deflate; server_max_window_bits="10"'], {})
+    assert params is not None and params.server_max_window_bits == 10
 
 
 def test_server_broken_header():
@@ -282,9 +281,8 @@ def test_client_accepts_answers():
         {},
     )
     assert got == DeflateParams(True, False, 12, 10)
-    assert client_accept(
-        ["permessage-deflate"], {"client_no_context_takeover": True}
-    ).client_no_context_takeover
+    accepted = client_accept(["permessage-deflate"], {"client_no_context_takeover": True})
+    assert accepted is not None and accepted.client_no_context_takeover
     assert client_accept(
         ["permessage-deflate; client_max_window_bits=12"], {"client_max_window_bits": 10}
     ) == (DeflateParams(client_max_window_bits=10))
@@ -312,6 +310,7 @@ def test_client_refuses_answers(answer, options):
 def test_negotiated_pair_talks(raw):
     opts = {"server_max_window_bits": 10, "client_no_context_takeover": True}
     srv_params = server_negotiate([client_offer(opts)], {})
+    assert srv_params is not None
     cli_params = client_accept([srv_params.header()], opts)
     assert srv_params == cli_params == DeflateParams(False, True, 10, None)
     srv = WebSocketProtocol(SERVER, deflate=PerMessageDeflate(True, srv_params))

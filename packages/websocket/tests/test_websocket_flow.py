@@ -29,14 +29,15 @@ def test_the_http_connection_is_freed_after_the_upgrade() -> None:
             super().get(*args, **kwargs)
 
         def on_message(self, message: str | bytes) -> None:
-            conn = self.request.connection
+            conn: Any = self.request.connection
             with pytest.raises(WebSocketClosedError):
                 conn.write(b"HTTP/1.1 200 OK\r\n\r\n")
             seen.append((conn.closed, self.request.remote_ip, self.request.headers["X-Name"]))
             self.write_message(message)
 
         def on_close(self) -> None:
-            seen.append(("closed", self.request.connection.closed))
+            conn: Any = self.request.connection
+            seen.append(("closed", conn.closed))
 
     async def main() -> None:
         async with serve(Application([(r"/ws", Holder)])) as port:

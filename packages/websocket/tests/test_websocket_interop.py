@@ -354,7 +354,7 @@ def test_our_client_close_codes_pings_and_limit_with_their_server() -> None:
             url = f"ws://127.0.0.1:{port}/"
             conn = await websocket_connect(url)
             pongs: list[bytes] = []
-            conn.on_pong = pongs.append  # type: ignore[method-assign]
+            conn.on_pong = pongs.append  # type: ignore[method-assign,assignment]
             conn.ping(b"our-ping")
             await conn.write_message("ping-me")
             assert await conn.read_message() == "ponged"  # we answered their ping

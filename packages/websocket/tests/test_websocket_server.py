@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from tornado.web import Application
-from tornado.websocket import Close, Ping, Pong, WebSocketClosedError, WebSocketHandler
+from tornado.websocket import Close, Message, Ping, Pong, WebSocketClosedError, WebSocketHandler
 from wshelp import STEP, RawClient, serve
 
 events: list[Any] = []
@@ -276,6 +276,7 @@ def test_compression_negotiated_and_used() -> None:
             ext = c.headers["sec-websocket-extensions"]
             assert ext == "permessage-deflate; server_no_context_takeover"
             params = client_accept([ext], {})
+            assert params is not None
             c.ws = WebSocketProtocol(CLIENT, deflate=PerMessageDeflate(False, params))
             text = "squeeze " * 1000
             c.send_message(text)
@@ -287,7 +288,7 @@ def test_compression_negotiated_and_used() -> None:
                 got = list(c.ws.events())
                 if got:
                     break
-            assert got[0].data == text and raw_len < len(text) // 10
+            assert got[0] == Message(text) and raw_len < len(text) // 10
             # Without get_compression_options, the offer is ignored.
             p = await RawClient.connect(port, "/plain", headers={"Sec-WebSocket-Extensions": offer})
             assert "sec-websocket-extensions" not in p.headers
@@ -415,9 +416,9 @@ def test_async_open_holds_messages_and_async_on_message_keeps_order() -> None:
             order.append("open end")
 
         async def on_message(self, message: str | bytes) -> None:
-            order.append(f"start {message}")
+            order.append(f"start {message!s}")
             await asyncio.sleep(0.01)
-            order.append(f"end {message}")
+            order.append(f"end {message!s}")
             await self.write_message(message)
 
     async def main() -> None:
