@@ -172,3 +172,32 @@ def test_valid_messages_round_trip(msgs, deflate, fragment_size, step, client_se
     ]
     assert norm == want
     assert _NO_PARTS == []
+
+
+def _events_of(role, deflate: bool, chunks: list[bytes]) -> list[object]:
+    ws = make(role, deflate)
+    out: list[object] = []
+    try:
+        for chunk in chunks:
+            ws.receive_data(chunk)
+            while (ev := ws.next_event()) is not NEED_DATA:
+                if isinstance(ev, Message):
+                    out.append(ev)
+                elif isinstance(ev, Close):
+                    out.append(("close", ev.code, ev.reason))
+                else:
+                    out.append((type(ev).__name__, ev.payload))  # type: ignore[union-attr]
+    except ProtocolError as e:
+        out.append(("error", e.code))
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(roles, st.booleans(), st.lists(frames, max_size=10))
+def test_one_read_and_byte_by_byte_agree(role, deflate, fs):
+    """Whole small messages are taken off a read in one pass, anything else goes through the
+    full parser: the events (and the error, if any) must not depend on which path ran."""
+    data = b"".join(fs)
+    whole = _events_of(role, deflate, [data] if data else [])
+    assert whole == _events_of(role, deflate, [data[i : i + 1] for i in range(len(data))])
+    assert _NO_PARTS == []
