@@ -62,6 +62,37 @@ envs.PEER_REQS["blog-tornado6"] = ["tornado>=6,<7", str(ROOT / "packages" / "dat
 STACKS = [("ours", "blog-ours"), ("tornado6", "blog-tornado6")]
 
 
+def sync_database(python: Path) -> None:
+    """Reinstall our tornado.database into Tornado 6's venv when its copy is out of date: it is
+    not editable there, and both rows must run the same database code."""
+    src = ROOT / "packages" / "database" / "src" / "tornado" / "database"
+    found = subprocess.run(
+        [str(python), "-c", "import os, tornado; print(os.path.dirname(tornado.__file__))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    installed = Path(found) / "database"
+    if all((installed / f.name).exists() and (installed / f.name).read_bytes() == f.read_bytes()
+           for f in src.glob("*.py")):  # fmt: skip
+        return
+    envs.log("reinstalling tornado.database into the Tornado 6 venv")
+    uv, package = envs._uv(), str(ROOT / "packages" / "database")
+    if uv:
+        command = [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--reinstall",
+            "--python",
+            str(python),
+            package,
+        ]
+    else:
+        command = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", package]
+    subprocess.run(command, check=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -199,6 +230,7 @@ def main() -> None:
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         sys.exit("nginx not found: apt-get install nginx")
     pys = {name: envs.ensure_venv(venv) for name, venv in STACKS}
+    sync_database(pys["tornado6"])
     rows: dict[tuple[str, int], list[loadgen.WrkResult]] = {}
     with tempfile.TemporaryDirectory(prefix="blog-bench-") as tmp:
         work = Path(tmp)
