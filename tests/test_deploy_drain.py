@@ -117,3 +117,62 @@ def _read_all(sock: socket.socket) -> bytes:
         chunks.append(data)
     sock.close()
     return b"".join(chunks)
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server closed ``sock`` (EOF or reset), reading whatever it sent first."""
+    sock.settimeout(WAIT)
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def test_blog_drains_on_sigterm_bounded_by_drain_timeout(
+    start_demo: Callable[..., Any], tmp_path: Any
+) -> None:
+    import pytest
+
+    pytest.importorskip("markdown")
+    pytest.importorskip("nh3")
+    blog = start_demo(
+        "blog/blog.py", f"--sqlite={tmp_path / 'drain.db'}", "--drain_timeout=1", f"--cookie_secret={SECRET}"
+    )
+    # An idle keep-alive connection, and a request whose body never finishes arriving.
+    idle = http.client.HTTPConnection("127.0.0.1", blog.port, timeout=WAIT)
+    idle.request("GET", "/")
+    assert idle.getresponse().read()
+    stuck = socket.create_connection(("127.0.0.1", blog.port), timeout=WAIT)
+    stuck.sendall(b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nemail=a")
+    time.sleep(0.2)  # let the server read the head
+    blog.process.send_signal(signal.SIGTERM)
+
+    def refusing() -> bool:
+        with socket.socket() as s:
+            s.settimeout(2)
+            return s.connect_ex(("127.0.0.1", blog.port)) != 0
+
+    wait_for(refusing, "the blog to stop accepting")
+    assert idle.sock is not None and _closed_by_server(idle.sock)  # idle keep-alive closed
+    assert _closed_by_server(stuck)  # cut off once drain_timeout has passed
+    blog.process.wait(WAIT)
+    assert blog.process.returncode == 0
+    assert "drained after drain_timeout; exiting" in blog.log()
+
+
+def test_blog_with_nothing_in_flight_drains_gracefully(start_demo: Callable[..., Any], tmp_path: Any) -> None:
+    import pytest
+
+    pytest.importorskip("markdown")
+    pytest.importorskip("nh3")
+    blog = start_demo("blog/blog.py", f"--sqlite={tmp_path / 'drain.db'}", f"--cookie_secret={SECRET}")
+    idle = http.client.HTTPConnection("127.0.0.1", blog.port, timeout=WAIT)
+    idle.request("GET", "/")
+    assert idle.getresponse().read()
+    blog.process.send_signal(signal.SIGTERM)
+    assert idle.sock is not None and _closed_by_server(idle.sock)
+    blog.process.wait(WAIT)
+    assert blog.process.returncode == 0
+    assert "drained gracefully; exiting" in blog.log()
