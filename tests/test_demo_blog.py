@@ -273,6 +273,44 @@ def test_wrong_password_is_refused_in_chromium(blog: Any, browser: Any) -> None:
         context.close()
 
 
+def test_an_author_signs_in_with_google_through_the_auth_mixin(
+    start_demo: Callable[..., Any], browser: Any, tmp_path: Path
+) -> None:
+    """GoogleOAuth2Mixin against tornado.auth's local stand-in provider: alice@example.com is an
+    author and is signed in; bob@example.com is not and is refused."""
+    pytest.importorskip("tornado.auth.providers")
+    flags = [f"--sqlite={tmp_path / 'oauth.db'}"]
+    create_author(flags, tmp_path)
+    blog = start_demo(
+        SCRIPT, f"--cookie_secret={SECRET}", "--address=127.0.0.1", "--local_providers=true", *flags
+    )
+    for username, signed_in in (("alice", True), ("bob", False)):
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(WAIT * 1000)
+        try:
+            page.goto(blog.url + "/auth/login")
+            page.click("#google-sign-in")
+            page.wait_for_selector("button[value=allow]")  # the provider's consent page
+            page.fill("input[name=username]", username)
+            with page.expect_response(
+                lambda r: "/auth/google?" in r.url and r.url.startswith(blog.url)
+            ) as info:
+                page.click("button[value=allow]")
+            if signed_in:
+                page.wait_for_url(blog.url + "/")
+                assert "Sign out" in page.inner_text("#sign-out")
+                assert any(c["name"] == "blog_author" for c in context.cookies())
+                page.goto(blog.url + "/compose")  # an author's page
+                assert page.url == blog.url + "/compose"
+            else:
+                assert info.value.status == 403
+                assert page.inner_text("p.error") == "That Google account is not one of this blog's authors."
+                assert not any(c["name"] == "blog_author" for c in context.cookies())
+        finally:
+            context.close()
+
+
 # ----------------------------------------------------------------- over plain HTTP
 
 

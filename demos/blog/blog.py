@@ -23,6 +23,7 @@ import logging
 import os.path
 import signal
 import sys
+from typing import Any
 
 import handlers
 import passwords
@@ -62,6 +63,14 @@ define("login_window", default=900.0, type=float, help="seconds over which faile
 define("xheaders", default=False, type=bool, help="trust X-Real-IP/X-Scheme (set it behind nginx only)")
 define("drain_timeout", default=10.0, type=float, help="on SIGTERM, the longest wait for open requests")
 define("debug_endpoints", default=False, type=bool, help="serve /debug/whoami (for deployment tests)")
+define("google_client_id", default="", help="sign authors in with Google too (OAuth 2.0 client id)")
+define("google_client_secret", default="", help="the Google OAuth 2.0 client secret")
+define(
+    "local_providers",
+    default=False,
+    type=bool,
+    help="sign in with Google against a local stand-in provider (tornado.auth.providers), to try it",
+)
 define("create_author", default="", help="add an author with this e-mail (password from stdin) and exit")
 define("author_name", default="", help="the display name for --create_author")
 
@@ -88,7 +97,10 @@ def open_database() -> tornado.database.Connection:
     return db
 
 
-def make_application(db: tornado.database.AsyncConnection) -> tornado.web.Application:
+def make_application(
+    db: tornado.database.AsyncConnection, google_client: tuple[str, str] | None = None
+) -> tornado.web.Application:
+    """The blog; with ``google_client`` (id, secret) authors may also sign in with Google."""
     for name in ("home_entries", "login_max_failures"):
         if options[name] < 1:
             raise ValueError(f"{name} must be at least 1, got {options[name]}")
@@ -108,7 +120,15 @@ def make_application(db: tornado.database.AsyncConnection) -> tornado.web.Applic
         "login_window": options.login_window,
         "port": options.port,
     }
-    return tornado.web.Application(handlers.routes(options.debug_endpoints), **settings)
+    routes: list[Any] = handlers.routes(options.debug_endpoints)
+    if google_client is not None:
+        import oauth
+
+        if not all(google_client):
+            raise ValueError("google_client_id and google_client_secret must be set together")
+        settings["google_oauth"] = {"key": google_client[0], "secret": google_client[1]}
+        routes.append((r"/auth/google", oauth.GoogleSignInHandler))
+    return tornado.web.Application(routes, **settings)
 
 
 def create_author_from_stdin() -> None:
@@ -135,7 +155,15 @@ async def serve() -> None:
     open_database().close()
     args, kwargs = connect_args()
     db = tornado.database.AsyncConnection(*args, max_workers=options.db_workers, **kwargs)  # type: ignore[arg-type]
-    server = tornado.httpserver.HTTPServer(make_application(db), xheaders=options.xheaders)
+    google_client: tuple[str, str] | None = None
+    if options.local_providers:
+        import oauth
+
+        google_client = oauth.start_local_provider(options.port)
+    elif options.google_client_id or options.google_client_secret:
+        google_client = (options.google_client_id, options.google_client_secret)
+    application = make_application(db, google_client)
+    server = tornado.httpserver.HTTPServer(application, xheaders=options.xheaders)
     if options.reuse_port:
         server.add_sockets(
             tornado.netutil.bind_sockets(options.port, options.address or None, reuse_port=True)
