@@ -251,9 +251,13 @@ def flatten(fields: dict[str, list[str]], original: list[tuple[str, str]]) -> li
 
 
 def grouped(pairs: list[tuple[str, str]]) -> bool:
-    """Whether repeated names are adjacent (so grouping them keeps the order)."""
+    """Whether repeated names are adjacent (so grouping them keeps the order) and spelled
+    alike (``flatten`` writes one spelling per name)."""
     names = [n.lower() for n, _ in pairs]
-    return all(names.index(n) == i or names[i - 1] == n for i, n in enumerate(names))
+    spelling = {n.lower(): n for n, _ in pairs}
+    return all(names.index(n) == i or names[i - 1] == n for i, n in enumerate(names)) and all(
+        spelling[n.lower()] == n for n, _ in pairs
+    )
 
 
 # ----------------------------------------------------------------- hostile input
