@@ -117,6 +117,21 @@ def scenarios() -> dict[str, tuple[Callable[[int], None], int]]:
         body1m
     )
     resp1m_chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + _chunked(body1m, 16 * KIB)
+    views = "data_views" in H1Connection.__init__.__code__.co_varnames
+    extra = {}
+    if views:  # the client's mode: Data events are views of the received pieces
+        extra = {
+            "response: 1 MiB counted, data_views": (
+                client_loop(_split(resp1m + body1m, 17), MIB, data_views=True),
+                MIB,
+            ),
+            "response: chunked 1 MiB, data_views": (
+                client_loop(
+                    _split(resp1m_chunked, -(-len(resp1m_chunked) // (64 * KIB))), MIB, data_views=True
+                ),
+                MIB,
+            ),
+        }
     return {
         "request: small GET": (server_loop([small_get], 0), 0),
         "request: 64 KiB POST, 1 piece": (server_loop([post64], len(body64)), len(body64)),
@@ -134,6 +149,7 @@ def scenarios() -> dict[str, tuple[Callable[[int], None], int]]:
             client_loop(_split(resp1m_chunked, -(-len(resp1m_chunked) // (64 * KIB))), MIB),
             MIB,
         ),
+        **extra,
     }
 
 

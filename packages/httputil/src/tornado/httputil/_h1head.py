@@ -177,12 +177,28 @@ class H1HeadReader(H1Base):
     # ------------------------------------------------------------------- requests
 
     def _read_request_head(self) -> Event:
-        if not self._buf and not self._in:
+        src = self._in
+        if src and not self._buf:
+            # The server's common case, inlined from _take_head: a whole head in the piece.
+            pos = self._pos
+            idx = src.find(b"\r\n\r\n", pos, pos + self.max_header_size + 4)
+            if idx > pos and src[pos] != 13:
+                head = src[pos : idx + 2].decode("latin-1")
+                pos = idx + 4
+                if pos == len(src):
+                    self._in = b""
+                    self._pos = 0
+                else:
+                    self._pos = pos
+            else:
+                head = self._take_head()  # type: ignore[assignment]
+        elif not src and not self._buf:
             if self._eof:
                 self._rstate = R_CLOSED
                 return _CLOSED
             return NEED_DATA
-        head = self._take_head()
+        else:
+            head = self._take_head()  # type: ignore[assignment]
         if head is None:
             if self._eof and not self._buf:
                 self._rstate = R_CLOSED

@@ -8,6 +8,8 @@ pieces themselves), never copied into the buffer and out again: see
 
 from __future__ import annotations
 
+import re
+
 from ._errors import ProtocolError
 from ._events import CLOSED as _CLOSED
 from ._events import EOM as _EOM
@@ -35,6 +37,7 @@ _MAX_CHUNK_LINE = 4096
 # Chunk extensions carry nothing we use; their total size per message is bounded so tiny
 # chunks with long extensions cannot make a body cost far more than its size.
 _MAX_CHUNK_EXT_TOTAL = 4096
+_HEX_RE = re.compile(rb"[0-9A-Fa-f]{1,16}")  # a chunk size without extensions
 
 
 class H1Reader(H1HeadReader):
@@ -82,7 +85,20 @@ class H1Reader(H1HeadReader):
                 data = bytes(buf[:n])
                 del buf[:n]
         elif self._in:
-            data = self._take(n)
+            # _take, inlined: this runs once per body piece.
+            src = self._in
+            pos = self._pos
+            end = pos + n
+            if end >= len(src):
+                self._in = b""
+                self._pos = 0
+                if pos == 0:
+                    data = src
+                else:
+                    data = memoryview(src)[pos:] if self.data_views else src[pos:]  # type: ignore[assignment]
+            else:
+                self._pos = end
+                data = memoryview(src)[pos:end] if self.data_views else src[pos:end]  # type: ignore[assignment]
         else:
             if self._eof:
                 raise ProtocolError("connection closed in the middle of the body")
@@ -112,6 +128,40 @@ class H1Reader(H1HeadReader):
             raise ProtocolError("body exceeds max_body_size", 413)
         self._remaining = size
         self._rstate = R_CHUNK_DATA
+
+    def _next_chunk(self, after_data: bool) -> bool:
+        """The common case in one step: [CRLF after chunk data,] a plain size line, in the held piece.
+
+        Returns False, having changed nothing, for anything else (a line split across
+        pieces, the last chunk, errors): the general path then looks at it.
+        """
+        src = self._in
+        pos = self._pos
+        if after_data:
+            if not src.startswith(b"\r\n", pos):
+                return False
+            pos += 2
+        idx = src.find(b"\r\n", pos, pos + 18)  # at most 16 hex digits
+        if idx <= pos:
+            return False
+        m = _HEX_RE.fullmatch(src, pos, idx)
+        if m is None:
+            return False
+        size = int(m.group(), 16)
+        if size == 0:
+            return False
+        self._body_size += size
+        if self._body_size > self.max_body_size:
+            raise ProtocolError("body exceeds max_body_size", 413)
+        self._remaining = size
+        self._rstate = R_CHUNK_DATA
+        idx += 2
+        if idx == len(src):
+            self._in = b""
+            self._pos = 0
+        else:
+            self._pos = idx
+        return True
 
     def _read_chunk_size(self) -> Event | None:
         """Read a chunk-size line: None once the state has moved on, else NEED_DATA."""
@@ -205,6 +255,9 @@ class H1Reader(H1HeadReader):
             st = self._rstate
             if st == R_LENGTH or st == R_CHUNK_DATA:
                 return self._read_counted(R_EOM if st == R_LENGTH else R_CHUNK_CRLF)
+            if (st == R_CHUNK_CRLF or st == R_CHUNK_SIZE) and self._in and not self._buf:
+                if self._next_chunk(st == R_CHUNK_CRLF):
+                    return self._read_counted(R_CHUNK_CRLF)
             if st == R_CHUNK_SIZE:
                 ev = self._read_chunk_size()
                 if ev is None:
