@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -124,6 +125,10 @@ def run_echo(a: argparse.Namespace, pys: dict[str, Path], loop: str) -> dict[str
                 med = sorted(rs, key=lambda r: r["messages_per_s"])[len(rs) // 2]
                 rows[fw] = {
                     **med,
+                    # Each figure's own median: the round with the median rate need not be the
+                    # one with the median CPU per message.
+                    "server_us_per_message": statistics.median(r["server_us_per_message"] for r in rs),
+                    "client_cpu": statistics.median(r["client_cpu"] for r in rs),
                     "rounds": [r["messages_per_s"] for r in rs],
                     "loop_class": servers[fw].loop_class,
                 }
