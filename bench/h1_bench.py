@@ -72,7 +72,7 @@ def server_loop(pieces: list[bytes], body_size: int) -> Callable[[int], None]:
 
 
 def client_loop(pieces: list[bytes], body_size: int, **kwargs: Any) -> Callable[[int], None]:
-    """Parse ``n`` responses on one kept-alive connection, sending a GET before each."""
+    """Parse ``n`` responses on one kept-alive connection, sending a GET before each (see request_writer)."""
     conn = H1Connection(CLIENT, max_body_size=64 * MIB, **kwargs)
     headers = [("Host", "127.0.0.1")]
 
@@ -97,6 +97,17 @@ def client_loop(pieces: list[bytes], body_size: int, **kwargs: Any) -> Callable[
                         break
             if got != body_size or not done:
                 raise AssertionError(f"body {got} != {body_size}")
+
+    return run
+
+
+def request_writer() -> Callable[[int], None]:
+    """What each response row spends writing its GET: subtract it to get the parsing alone."""
+    headers = [("Host", "127.0.0.1")]
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            H1Connection(CLIENT).send_request("GET", "/", headers)
 
     return run
 
@@ -140,6 +151,7 @@ def scenarios() -> dict[str, tuple[Callable[[int], None], int]]:
             server_loop(_split(chunked1m, -(-len(chunked1m) // (64 * KIB))), MIB),
             MIB,
         ),
+        "(new connection + GET written)": (request_writer(), 0),
         "response: head, 8 fields": (client_loop([resp_head], 0), 0),
         "response: 1 MiB counted, 64 KiB pieces": (
             client_loop(_split(resp1m + body1m, 17), MIB),
