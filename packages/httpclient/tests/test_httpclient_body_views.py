@@ -66,3 +66,16 @@ def test_gzip_body_read_as_views(run: Any, script_server: Any) -> None:
     (r,) = run(fetch_all([(srv.url + "/", {"decompress_response": True})]))
     assert r.code == 200 and type(r.body) is bytes and r.body == BODY * 4
     assert r.headers["X-Consumed-Content-Encoding"] == "gzip"
+
+
+def test_a_raising_streaming_callback_ends_the_exchange_at_once(run: Any, script_server: Any) -> None:
+    srv = script_server(lambda req: chunked([BODY[:100], BODY[100:200], BODY[200:]]))
+    calls: list[int] = []
+
+    def callback(piece: bytes) -> None:
+        calls.append(len(piece))
+        raise ValueError("no more")
+
+    (r,) = run(fetch_all([(srv.url + "/", {"streaming_callback": callback})]))
+    assert r.code == 599 and "no more" in str(r.error)
+    assert calls == [100]  # the rest of the read was not handed out

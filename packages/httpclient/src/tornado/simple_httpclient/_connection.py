@@ -46,7 +46,7 @@ READ_SIZE = 64 * 1024  # per recv(); see tornado.httpserver's note on asyncio's 
 # whole (uvloop's are 256 KiB) and its Data events are views of them, so a buffered body is
 # copied once, when the pieces are joined; a streamed piece is copied once, into bytes of
 # this size: below glibc's 128 KiB mmap threshold those copies stay on the heap instead of
-# mapping and faulting in fresh pages every time (twice the streaming throughput).
+# mapping and faulting in fresh pages every time.
 FEED_SIZE = 64 * 1024
 IDEMPOTENT = frozenset(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"])
 
@@ -214,11 +214,8 @@ class Exchange:
             s(data if data.__class__ is bytes else bytes(data))
         else:
             view = memoryview(data)
-            conn = self.conn
             for start in range(0, len(view), FEED_SIZE):
-                s(bytes(view[start : start + FEED_SIZE]))
-                if conn is not None and conn.closed:
-                    break
+                s(bytes(view[start : start + FEED_SIZE]))  # a raising callback ends the exchange
 
     def response(self, loop_time: float) -> HTTPResponse:
         req = self.request
