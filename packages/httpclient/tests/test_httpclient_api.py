@@ -247,3 +247,46 @@ def test_more_bad_arguments_are_named(run: Any, impl: type[AsyncHTTPClient]) -> 
             client.close()
 
     run(main())
+
+
+def test_curl_waits_on_the_loop_without_polling(run: Any, script_server: Any) -> None:
+    """While a response is pending, libcurl runs only when its socket or its timer fires.
+
+    A poller would call into libcurl on every tick of its period (ten or more times in the
+    wait below); driven by M_SOCKETFUNCTION/M_TIMERFUNCTION it is a handful of calls.
+    """
+    import threading
+
+    pytest.importorskip("pycurl")
+    from tornado.curl_httpclient import CurlAsyncHTTPClient
+
+    gate = threading.Event()
+    srv = script_server(lambda req: ok(b"late") if gate.wait(10) else None)
+    calls = 0
+
+    class Counting(CurlAsyncHTTPClient):
+        def _action(self, fd: int, what: int) -> None:
+            nonlocal calls
+            calls += 1
+            super()._action(fd, what)
+
+    async def main() -> tuple[HTTPResponse, int, list[int]]:
+        client = Counting(force_instance=True)
+        try:
+            pending = asyncio.ensure_future(client.fetch(srv.url + "/", request_timeout=20))
+            while not srv.requests:
+                await asyncio.sleep(0.01)
+            before = calls
+            await asyncio.sleep(1.5)
+            waiting = calls - before
+            watched = list(client._fds)  # the connection's socket, registered with the loop
+            gate.set()
+            return await pending, waiting, watched
+        finally:
+            gate.set()
+            client.close()
+
+    r, waiting, watched = run(main())
+    assert r.code == 200 and r.body == b"late"
+    assert watched, "no socket was registered with the loop while waiting"
+    assert waiting <= 3, f"libcurl was called {waiting} times while nothing happened"
