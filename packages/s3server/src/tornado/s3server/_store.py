@@ -135,6 +135,8 @@ class Storage:
             raise ValueError(f"root_directory is not a directory: {root_directory!r}")
         self.root = os.path.realpath(root_directory)
         self.bucket_depth = bucket_depth
+        # Parsed .bucket files, keyed by bucket name, valid while the file's identity is unchanged.
+        self._bucket_cache: dict[str, tuple[tuple[int, int, int, int], Bucket]] = {}
         self.root_fd = os.open(self.root, _DIR_FLAGS & ~os.O_NOFOLLOW)
         try:
             internal = ensure_dir(INTERNAL, self.root_fd)
@@ -175,6 +177,22 @@ class Storage:
             raise
 
     def _bucket_info(self, name: str, fd: int) -> Bucket:
+        # Every object request needs its bucket's depth: one stat of the .bucket file (not
+        # followed if it is a symlink) replaces the open, read and parse while it is unchanged.
+        try:
+            st = os.stat(BUCKET_META, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            st = None
+        identity = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size) if st is not None else None
+        cached = self._bucket_cache.get(name)
+        if cached is not None and cached[0] == identity and st is not None and stat.S_ISREG(st.st_mode):
+            return cached[1]
+        bucket = self._read_bucket_info(name, fd)
+        if identity is not None:
+            self._bucket_cache[name] = (identity, bucket)
+        return bucket
+
+    def _read_bucket_info(self, name: str, fd: int) -> Bucket:
         try:
             meta_fd = open_file(BUCKET_META, fd)
         except OSError:
@@ -242,6 +260,7 @@ class Storage:
                 os.unlink(BUCKET_META, dir_fd=fd)
             except FileNotFoundError:
                 pass
+            self._bucket_cache.pop(name, None)
         finally:
             os.close(fd)
         try:
