@@ -28,9 +28,11 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, process: subprocess.Popen[bytes], port: int, log: Path, root: Path) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], port: int, log: Path, root: Path, host: str = "127.0.0.1"
+    ) -> None:
         self.process, self.port, self.log_path, self.root = process, port, log, root
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -53,7 +55,8 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
                 stderr=subprocess.STDOUT,
             )
         procs.append(proc)
-        server = Server(proc, port, log, root)
+        host = args[args.index("--address") + 1] if "--address" in args else "127.0.0.1"
+        server = Server(proc, port, log, root, host)
         deadline = time.monotonic() + 20
         while True:
             if proc.poll() is not None:
@@ -101,6 +104,22 @@ def test_cli_defaults_to_loopback_and_warns_without_keys(start_server: Callable[
     assert "no access key configured" in server.log()
     with urllib.request.urlopen(server.url + "/") as resp:
         assert b"<ListAllMyBucketsResult" in resp.read()
+
+
+def test_cli_listens_on_the_given_address(start_server: Callable[..., Server]) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 support")
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("::1 is not configured")
+    server = start_server("--address", "::1")
+    assert _listening_addresses(server.port) == {"00000000000000000000000001000000"}  # ::1 only
+    with urllib.request.urlopen(server.url + "/", timeout=10) as resp:
+        assert b"<ListAllMyBucketsResult" in resp.read()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=10)
 
 
 def test_cli_with_keys_requires_signatures(start_server: Callable[..., Server]) -> None:

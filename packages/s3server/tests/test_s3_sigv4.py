@@ -102,6 +102,27 @@ def test_doc_example_presigned_url() -> None:
     assert code_of(lambda: doc_verifier().verify("GET", "/other.txt", query, h)) == "SignatureDoesNotMatch"
 
 
+def test_presigned_url_clock_skew_and_expiry_bounds() -> None:
+    query = (
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+        "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+        "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+    )
+    h = headers(Host="examplebucket.s3.amazonaws.com")
+    # Signed by a clock up to 15 minutes ahead of the server's: accepted; further ahead: not yet valid.
+    doc_verifier(-14 * 60).verify("GET", "/test.txt", query, h)
+    with pytest.raises(S3Error) as e:
+        doc_verifier(-16 * 60).verify("GET", "/test.txt", query, h)
+    assert (e.value.code, e.value.status) == ("AccessDenied", 403)
+    assert "not valid yet" in str(e.value)
+    # X-Amz-Expires outside 1 second .. 7 days is refused before the signature is looked at.
+    for expires in ("0", "604801", "soon"):
+        bad = query.replace("X-Amz-Expires=86400", f"X-Amz-Expires={expires}")
+        with pytest.raises(S3Error) as e:
+            doc_verifier().verify("GET", "/test.txt", bad, h)
+        assert (e.value.code, e.value.status) == ("AuthorizationQueryParametersError", 400), expires
+
+
 def test_unknown_key_and_missing_signature() -> None:
     v = Verifier({"OTHER": "x"}, now=lambda: DOC_NOW)
     assert code_of(lambda: v.verify("GET", "/test.txt", "", doc_get_headers())) == "InvalidAccessKeyId"
