@@ -38,12 +38,13 @@ def bucket_name_error(name: str) -> str | None:
         )
     if ".." in name or ".-" in name or "-." in name:
         return "Bucket names must not contain two adjacent periods or a period next to a hyphen."
-    try:
-        ipaddress.IPv4Address(name)
-    except ValueError:
-        pass
-    else:
-        return "Bucket names must not be formatted as an IP address."
+    if name.replace(".", "").isdigit():  # only then can it be an address (checked per request)
+        try:
+            ipaddress.IPv4Address(name)
+        except ValueError:
+            pass
+        else:
+            return "Bucket names must not be formatted as an IP address."
     if name.startswith(("xn--", "sthree-")) or name.endswith(("-s3alias", "--ol-s3")):
         return "Bucket names must not use a reserved prefix or suffix."
     return None
