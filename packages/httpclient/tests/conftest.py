@@ -249,7 +249,7 @@ http {{
     gzip_types text/plain application/json;
     types {{ text/plain txt; application/json json; application/octet-stream bin; }}
     server {{
-        listen 127.0.0.1:{port}{listen_opts};
+        {listen}
         {tls}
         root {root}/www;
         add_header X-Conn $connection always;
@@ -295,8 +295,10 @@ def start_nginx(root: Path, tls: str = "") -> tuple[subprocess.Popen[bytes], Ngi
     port = free_port()
     user = "user root;" if os.geteuid() == 0 else ""
     conf = root / "nginx.conf"
-    opts = " ssl" if tls else ""
-    conf.write_text(NGINX_CONF.format(root=root, port=port, user=user, tls=tls, listen_opts=opts))
+    # With TLS, 127.0.0.2 serves too: the same certificate under an address it does not name.
+    addrs = ("127.0.0.1", "127.0.0.2") if tls else ("127.0.0.1",)
+    listen = " ".join(f"listen {a}:{port}{' ssl' if tls else ''};" for a in addrs)
+    conf.write_text(NGINX_CONF.format(root=root, port=port, user=user, tls=tls, listen=listen))
     proc = subprocess.Popen(
         [binary, "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")],
         stdout=subprocess.DEVNULL,
