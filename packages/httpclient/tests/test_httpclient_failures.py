@@ -227,6 +227,40 @@ def test_queue_timeout_counts_toward_request_timeout(
     assert queued.code == 599 and "timeout" in str(queued.error).lower()
 
 
+def test_time_queued_is_deducted_once_the_request_starts(
+    run: Any, impl: type[AsyncHTTPClient], script_server: Any
+) -> None:
+    """Queued 0.6 s, then answered in 0.8 s: 1.4 s in all exceeds its request_timeout of 1 s,
+    though the exchange itself would fit."""
+    gate = threading.Event()
+
+    def handler(req: Any) -> bytes | None:
+        if req.target == "/hold":
+            gate.wait(5)
+        else:
+            time.sleep(0.8)
+        return ok()
+
+    srv = script_server(handler)
+
+    async def main() -> tuple[HTTPResponse, HTTPResponse]:
+        client = impl(force_instance=True, max_clients=1)
+        try:
+            hold = client.fetch(srv.url + "/hold", raise_error=False, request_timeout=10)
+            queued = client.fetch(srv.url + "/late", raise_error=False, request_timeout=1.0)
+            await asyncio.sleep(0.6)
+            gate.set()
+            return await hold, await queued
+        finally:
+            gate.set()
+            client.close()
+
+    hold, queued = run(main())
+    assert hold.code == 200
+    assert queued.code == 599 and "timeout" in str(queued.error).lower(), queued.error
+    assert [q.target for q in srv.requests] == ["/hold", "/late"]  # it did start, after the queue
+
+
 def test_max_clients_queues_and_all_complete(
     run: Any, impl: type[AsyncHTTPClient], script_server: Any
 ) -> None:
