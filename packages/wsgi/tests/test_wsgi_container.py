@@ -185,6 +185,14 @@ def test_default_executor_is_a_thread_pool(serve: Any) -> None:
     assert get(server.port, "/thread")[2].startswith(b"tornado-wsgi")
 
 
+def test_bad_arguments_name_what_is_wrong() -> None:
+    flask_app, _ = make_flask()
+    with pytest.raises(TypeError, match="WSGI callable"):
+        WSGIContainer("not an app")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="executor"):
+        WSGIContainer(flask_app, executor=4)  # type: ignore[arg-type]
+
+
 def test_generator_body_is_streamed_as_produced(serve: Any) -> None:
     release = threading.Event()
 

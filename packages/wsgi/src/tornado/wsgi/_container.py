@@ -307,6 +307,9 @@ class WSGIContainer(HTTPServerConnectionDelegate):
     ) -> None:
         if not callable(wsgi_application):
             raise TypeError(f"WSGIContainer needs a WSGI callable, got {wsgi_application!r}")
+        if executor is not None and not callable(getattr(executor, "submit", None)):
+            # Caught here rather than as an AttributeError on the first request.
+            raise TypeError(f"WSGIContainer executor must be a concurrent.futures.Executor, got {executor!r}")
         self.wsgi_application = wsgi_application
         self.executor = executor
 
