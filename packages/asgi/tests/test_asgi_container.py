@@ -402,6 +402,8 @@ def test_head_response_has_no_body(serve: Any, wire: Any) -> None:
 def test_bad_root_path_is_refused() -> None:
     with pytest.raises(ValueError, match="root_path"):
         ASGIContainer(starlette_app(), root_path="api")
+    with pytest.raises(TypeError, match="ASGI application callable"):
+        ASGIContainer("not an app")  # type: ignore[arg-type]
 
 
 def test_server_stops_reading_while_the_application_does_not(serve: Any) -> None:

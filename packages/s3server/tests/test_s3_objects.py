@@ -116,6 +116,11 @@ def test_content_md5_checked(s3: Any) -> None:
     assert error_code(e) == ("BadDigest", 400)
     with pytest.raises(ClientError):
         s3.head_object(Bucket="test", Key="bad")
+    # A refused overwrite loses nothing: the stored object is untouched.
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket="test", Key="ok", Body=b"replacement", ContentMD5=bad)
+    assert error_code(e) == ("BadDigest", 400)
+    assert s3.get_object(Bucket="test", Key="ok")["Body"].read() == b"data"
 
 
 def test_invalid_content_md5(s3server: Any, s3: Any) -> None:
