@@ -317,3 +317,81 @@ def test_wss_refuses_an_untrusted_certificate(tls: Any) -> None:
             assert await conn.read_message() == "unverified"
 
     run(main())
+
+
+async def _raw_server(send: bytes, got: asyncio.Future[list[Any]]) -> asyncio.AbstractServer:
+    """Completes the handshake, sends ``send`` as it is, then reports the client's events."""
+    from tornado.websocket import SERVER, WebSocketProtocol
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        key = [
+            ln.split(b":", 1)[1].strip()
+            for ln in head.split(b"\r\n")
+            if ln.lower().startswith(b"sec-websocket-key")
+        ]
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept_key(key[0].decode()).encode() + b"\r\n\r\n" + send
+        )
+        ws = WebSocketProtocol(SERVER)
+        while True:
+            data = await reader.read(65536)
+            ws.receive_data(data)
+            if not data:
+                break
+        got.set_result(list(ws.events()))
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (bytes([0x81, 0x82]) + b"\x01\x02\x03\x04" + bytes([ord("h") ^ 1, ord("i") ^ 2]), 1002),  # masked
+        (bytes([0x81, 0x02]) + b"\xff\xfe", 1007),  # text that is not UTF-8
+        (bytes([0x01, 0x01]) + b"\xe2" + bytes([0x80, 0x01]) + b"A", 1007),  # not UTF-8 across fragments
+        (bytes([0xC1, 0x02]) + b"hi", 1002),  # RSV1 without a negotiated extension
+        (bytes([0x09, 0x00]), 1002),  # a fragmented ping
+        (bytes([0x88, 0x02]) + (1005).to_bytes(2, "big"), 1002),  # a close code never sent on the wire
+    ],
+    ids=["masked", "utf8", "utf8-fragments", "rsv1", "fragmented-ping", "close-code"],
+)
+def test_client_closes_on_a_server_that_breaks_the_protocol(frame: bytes, code: int) -> None:
+    """The client enforces RFC 6455 as the server does: a close frame with the code, then None."""
+    from tornado.websocket import Close
+
+    async def main() -> None:
+        got: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        server = await _raw_server(frame, got)
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            conn = await websocket_connect(f"ws://127.0.0.1:{port}/")
+            assert await conn.read_message() is None
+            events = await asyncio.wait_for(got, STEP)
+        assert len(events) == 1 and isinstance(events[0], Close) and events[0].code == code, events
+
+    run(main())
+
+
+def test_connect_timeout_covers_the_tls_handshake() -> None:
+    """A peer that accepts TCP but never answers the TLS hello is given up on after
+    ``connect_timeout`` (the argument wins over the request's own value)."""
+
+    async def main() -> None:
+        server, port = await _silent_server(answer=False)
+        async with server:
+            req = HTTPRequest(f"wss://127.0.0.1:{port}/", connect_timeout=3 * STEP, request_timeout=3 * STEP)
+            with pytest.raises(HTTPClientError) as info:
+                await asyncio.wait_for(websocket_connect(req, connect_timeout=0.2), STEP)
+            assert info.value.code == 599 and "connect" in str(info.value).lower()
+
+    run(main())
+
+
+def test_bad_subprotocols_are_refused_at_once() -> None:
+    with pytest.raises(ValueError, match="subprotocols"):
+        websocket_connect("ws://127.0.0.1/", subprotocols=["not a token"])
+    with pytest.raises(ValueError, match="subprotocols"):
+        websocket_connect("ws://127.0.0.1/", subprotocols="chat")  # type: ignore[arg-type]

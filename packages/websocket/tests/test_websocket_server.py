@@ -555,3 +555,28 @@ def test_bad_settings_name_the_setting(setting: str, value: Any, caplog: Any) ->
     with caplog.at_level(logging.ERROR):
         assert run(main()) == 500
     assert setting in caplog.text
+
+
+def test_default_limit_of_10_mib_refuses_a_bigger_message_from_its_header() -> None:
+    """Without the setting, 10 MiB is the limit; a bigger frame is refused as soon as its
+    header arrives (its payload is never sent here, so it cannot have been buffered)."""
+    from tornado.websocket import Opcode
+
+    class Size(WebSocketHandler):
+        def on_message(self, message: str | bytes) -> None:
+            self.write_message(str(len(message)))
+
+    limit = 10 * 1024 * 1024
+
+    async def main() -> None:
+        async with serve(Application([(r"/ws", Size)])) as port:
+            c = await RawClient.connect(port)
+            c.send_message(b"x" * limit)
+            assert await c.message() == str(limit)
+            head = bytes([0x80 | Opcode.BINARY, 0x80 | 127]) + (limit + 1).to_bytes(8, "big") + b"mask"
+            c.send(head)
+            ev = await c.event()
+            assert isinstance(ev, Close) and ev.code == 1009
+            assert await c.closed_by_server()
+
+    run(main())

@@ -345,6 +345,10 @@ def websocket_connect(
             isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
         ):
             raise ValueError(f"{name} must be a non-negative number of seconds, not {value!r}")
+    if subprotocols is not None:
+        if isinstance(subprotocols, str):
+            raise ValueError(f"subprotocols must be a list of strings, not the string {subprotocols!r}")
+        client_request_headers("", subprotocols)  # a bad subprotocol fails here, naming the argument
     fut = asyncio.ensure_future(
         _connect(
             request,
