@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from typing import Any
 
@@ -109,7 +110,7 @@ def test_callback_style_gets_response_and_errors(run: Any, impl: type[AsyncHTTPC
             for _ in range(100):
                 if len(got) == 2:
                     break
-                await __import__("asyncio").sleep(0.01)
+                await asyncio.sleep(0.01)
         finally:
             client.close()
 

@@ -184,6 +184,28 @@ def test_bad_arguments_are_named(run: Any, impl: type[AsyncHTTPClient]) -> None:
     run(main())
 
 
+@pytest.mark.parametrize(
+    ("kw", "named"),
+    [
+        ({"headers": {"X-A": "a\r\nInjected: 1"}}, "header X-A"),
+        ({"headers": {"X-A": "a\nInjected: 1"}}, "header X-A"),
+        ({"headers": {"Bad Name": "x"}}, "header name"),
+        ({"user_agent": "ua\r\nInjected: 1"}, "User-Agent"),
+        ({"method": "GET /x HTTP/1.1\r\nX:", "allow_nonstandard_methods": True}, "method"),
+    ],
+    ids=["crlf-value", "lf-value", "bad-name", "crlf-user-agent", "bad-method"],
+)
+def test_header_injection_is_refused(
+    run: Any, impl: type[AsyncHTTPClient], script_server: Any, kw: dict[str, Any], named: str
+) -> None:
+    """Nothing the caller put in a header value or method can become a line of its own."""
+    srv = script_server(lambda req: ok(b"fine"))
+    (bad,) = run(fetch_all(impl, [srv.url + "/bad"], **kw))
+    assert bad.code == 599 and named in str(bad.error), bad.error
+    assert "invalid" in str(bad.error)
+    assert srv.requests == []  # nothing reached the server
+
+
 def test_bad_client_configuration_is_named(run: Any, impl: type[AsyncHTTPClient]) -> None:
     async def main() -> None:
         with pytest.raises(ValueError, match="max_clients"):

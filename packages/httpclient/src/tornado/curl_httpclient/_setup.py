@@ -6,6 +6,7 @@ a body, credentials) can leak into the next one that reuses the handle.
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,24 @@ from tornado.httpclient import will_follow
 from tornado.httputil import HTTPHeaders
 
 __all__ = ["setup_curl", "parse_headers", "describe_error", "Transfer", "BodyTooLarge"]
+
+# RFC 9110 5.6.2: methods and field names are tokens.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _check_head(method: str, items: Any, user_agent: str | None) -> None:
+    """Refuse what libcurl would send verbatim: a CR or LF in a value would start a header
+    (or a request) of the caller's choosing.  The pure client's H1 writer refuses the same."""
+    if not _TOKEN.fullmatch(method):
+        raise ValueError(f"invalid method {method!r}")
+    for name, value in items:
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(f"invalid header name {name!r}")
+        if "\r" in value or "\n" in value or "\0" in value:
+            raise ValueError(f"invalid character in value of header {name}")
+    if user_agent and ("\r" in user_agent or "\n" in user_agent or "\0" in user_agent):
+        raise ValueError("invalid character in value of header User-Agent (user_agent)")
+
 
 _CAUSES = {
     pycurl.E_COULDNT_RESOLVE_HOST: "DNS lookup failed",
@@ -192,7 +211,9 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
     setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
     setopt(pycurl.FOLLOWLOCATION, 0)
     headers = req.request.headers
-    lines = [f"{n}: {v}" for n, v in headers.get_all()] if headers else []
+    items = list(headers.get_all()) if headers else []
+    _check_head(req.method, items, req.user_agent)
+    lines = [f"{n}: {v}" for n, v in items]
     has = headers.__contains__ if headers else (lambda name: False)
     if not has("Expect"):
         lines.append("Expect: 100-continue" if req.expect_100_continue else "Expect:")
