@@ -40,6 +40,14 @@ def pages(browser: Any) -> Any:
         if not websocket:  # a browser (or network) without WebSocket
             context.add_init_script("delete window.WebSocket")
         page = context.new_page()
+        traffic[page] = {"sent": [], "received": [], "posts": []}
+        page.on("websocket", lambda ws, t=traffic[page]: _record_frames(ws, t))
+        page.on(
+            "request",
+            lambda r, t=traffic[page]: (
+                t["posts"].append(r.url.split("/", 3)[3]) if r.method == "POST" else None
+            ),
+        )
         page.goto(path)
         assert page.url.startswith(base_url + "/auth/login")
         page.fill("#name", name)
@@ -53,6 +61,16 @@ def pages(browser: Any) -> Any:
     yield open_page
     for context in contexts:
         context.close()
+    traffic.clear()
+
+
+# What each page sent and received over its WebSockets (frame payloads), and the paths it POSTed to.
+traffic: dict[Any, dict[str, list[str]]] = {}
+
+
+def _record_frames(ws: Any, into: dict[str, list[str]]) -> None:
+    ws.on("framesent", lambda payload: into["sent"].append(str(payload)))
+    ws.on("framereceived", lambda payload: into["received"].append(str(payload)))
 
 
 def transport(page: Any) -> str:
@@ -96,6 +114,14 @@ def test_websocket_and_long_polling_pages_share_the_room(pages: Any, chat: Any) 
         wait_for_body(page, "hello from alice (socket)")
         wait_for_body(page, "hello from bob (poll)")
     assert bob.inner_text("#inbox .message b").strip() == "alice:"
+    # Each message really went its page's way: alice's as a frame of Chromium's own WebSocket
+    # (and bob's came back to her on it), bob's as HTTP POSTs; bob never opened a socket.
+    alice_io, bob_io = traffic[alice], traffic[bob]
+    assert any("hello from alice (socket)" in frame for frame in alice_io["sent"])
+    assert any("hello from bob (poll)" in frame for frame in alice_io["received"])
+    assert "a/message/new" not in alice_io["posts"] and "a/message/updates" not in alice_io["posts"]
+    assert bob_io["sent"] == bob_io["received"] == []
+    assert "a/message/new" in bob_io["posts"] and "a/message/updates" in bob_io["posts"]
 
     # Markup in a message shows as text on both transports.
     post(bob, SCRIPT_BODY)
@@ -131,6 +157,9 @@ def test_browser_without_websocket_falls_back_to_long_polling(pages: Any, chat: 
         wait_for_body(page, "from the old one")
         wait_for_body(page, "from the new one")
     assert bodies(old) == bodies(new)
+    assert traffic[old]["sent"] == [] and "a/message/new" in traffic[old]["posts"]
+    assert any("from the new one" in frame for frame in traffic[new]["sent"])
+    assert any("from the old one" in frame for frame in traffic[new]["received"])
 
 
 def test_page_falls_back_when_the_socket_cannot_open(pages: Any, start_demo: Any) -> None:
