@@ -215,3 +215,26 @@ def test_decorator_only_takes_request_handlers():
     with pytest.raises(TypeError, match="RequestHandler subclass"):
         stream_request_body(object)
     assert tornado.web.RequestHandler._stream_request_body is False
+
+
+@pytest.mark.parametrize("path", ["/up", "/up/42"])
+def test_called_with_a_request_read_whole_the_handler_still_gets_the_body(serve, path):
+    # The 1.0 callback interface (also what the WSGI and ASGI bridges use): the body was read
+    # before the application saw the request, and still reaches prepare() and data_received(),
+    # on a literal route and on a pattern.
+    rec = Recorder()
+    app = make_app(rec)
+    upload = app.wildcard_router.rules[0].target
+    app.add_handlers(r".*", [(r"/up/[0-9]+", upload)])
+    server = serve(lambda request: app(request))
+    body = b"x" * 100000
+    sock = _connect(server)
+    sock.sendall(
+        b"PUT %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (path.encode(), len(body)) + body
+    )
+    status, payload = _read_response(sock)
+    sock.close()
+    assert status == 200, payload
+    assert payload == b'{"bytes": 100000, "sha256": "%s"}' % hashlib.sha256(body).hexdigest().encode()
+    assert rec.events[:3] == ["prepare-start", "prepare-end", "first-data"]
+    assert rec.events[-1] == "put"

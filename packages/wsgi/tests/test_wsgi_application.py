@@ -268,6 +268,23 @@ def test_what_wsgi_cannot_do_raises_a_clear_error(site: ModuleType, path: str, w
     assert call(site.application).body == b"Hello, world"
 
 
+def test_stream_request_body_handler_gets_the_body() -> None:
+    @tornado.web.stream_request_body
+    class Streamed(tornado.web.RequestHandler):
+        def prepare(self) -> None:
+            self.pieces: list[bytes] = []
+
+        def data_received(self, chunk: bytes) -> None:
+            self.pieces.append(chunk)
+
+        def put(self) -> None:
+            self.write(b"%d:%s:%d" % (len(self.pieces), b"".join(self.pieces), len(self.request.body)))
+
+    app = WSGIApplication([(r"/s", Streamed), (r"/s/[0-9]+", Streamed)])
+    for path in ("/s", "/s/7"):
+        assert call(app, path, "PUT", body=b"abcdef").body == b"1:abcdef:0", path
+
+
 def test_timer_handler_is_cancelled_not_left_pending(site: ModuleType) -> None:
     class Cleanup(tornado.web.RequestHandler):
         unwound: list[str] = []

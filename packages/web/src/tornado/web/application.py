@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -273,13 +274,15 @@ class Application(ReversibleRouter):
         returns an awaitable while it is pending."""
         routes = self._handler_routes()
         rule = routes.get(request.path) if routes is not None else None
-        if rule is not None:
+        if rule is not None and not rule.target._stream_request_body:
             # An exact path that no earlier pattern can claim: no regex, no host lookup.
             handler = rule.target(self, request, **rule.target_kwargs)
             transforms = [t(request) for t in self.transforms] if self.transforms else None
             return handler._execute(transforms, [], {})
         delegate = self.find_handler(request)
         if isinstance(delegate, HandlerDelegate):
+            if delegate.handler_class._stream_request_body:
+                return asyncio.ensure_future(_replay_body(delegate, request))
             return delegate.execute()
         start_line = RequestStartLine(request.method, request.uri, request.version)
         delegate.headers_received(start_line, request.headers)
@@ -332,3 +335,20 @@ class Application(ReversibleRouter):
             loader = handler.create_template_loader(template_path)
             self._template_loaders[template_path] = loader
         return loader
+
+
+async def _replay_body(delegate: HandlerDelegate, request: Request) -> None:
+    """A @stream_request_body handler served a request read whole (WSGI, ASGI, the 1.0
+    callback): its prepare() and data_received() still see the body, in one piece, and
+    ``request.body`` is empty as when the body streams in."""
+    body, request.body = request.body, b""
+    pending = delegate.headers_received(
+        RequestStartLine(request.method, request.uri, request.version), request.headers
+    )
+    if pending is not None:
+        await pending
+    if body:
+        pending = delegate.data_received(body)
+        if pending is not None:
+            await pending
+    delegate.finish()
