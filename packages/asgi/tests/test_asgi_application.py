@@ -102,6 +102,41 @@ def test_body_in_pieces_and_size_limit() -> None:
     assert sent[0]["status"] == 413
 
 
+@tornado.web.stream_request_body
+class Streamed(tornado.web.RequestHandler):
+    def prepare(self) -> None:
+        self.pieces: list[bytes] = []
+
+    def data_received(self, chunk: bytes) -> None:
+        self.pieces.append(chunk)
+
+    def put(self) -> None:
+        self.write(b"%d:%s:%d" % (len(self.pieces), b"".join(self.pieces), len(self.request.body)))
+
+
+def test_stream_request_body_handler_gets_the_body() -> None:
+    app = tornado.web.Application([(r"/s", Streamed), (r"/s/[0-9]+", Streamed)])
+    pieces: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b"abc", "more_body": True},
+        {"type": "http.request", "body": b"def"},
+    ]
+    for path in ("/s", "/s/7"):
+        sent = asyncio.run(drive(ASGIApplication(app), http_scope("PUT", path), list(pieces)))
+        assert sent[0]["status"] == 200, path
+        assert b"".join(m.get("body", b"") for m in sent[1:]) == b"1:abcdef:0", path
+
+
+def test_client_leaving_during_the_body_is_not_a_413(caplog: pytest.LogCaptureFixture) -> None:
+    pieces: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b"x" * 600, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    with caplog.at_level(logging.INFO):
+        sent = asyncio.run(drive(ASGIApplication(web_app()), http_scope("POST"), pieces))
+    assert sent == []
+    assert not any("max_body_size" in r.getMessage() for r in caplog.records)
+
+
 def test_lifespan_is_acknowledged() -> None:
     sent = asyncio.run(
         drive(

@@ -217,19 +217,20 @@ class ASGIApplication:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _read_body(self, receive: Callable[[], Awaitable[Message]]) -> bytes | None:
-        """The whole request body; None when the client left or it is over max_body_size."""
+    async def _read_body(self, receive: Callable[[], Awaitable[Message]]) -> bytes | bool:
+        """The whole request body; False when the client left, True when it is over
+        max_body_size (the caller answers 413 only then)."""
         chunks = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return None
+                return False
             body = message.get("body", b"")
             if body:
                 size += len(body)
                 if size > self.max_body_size:
-                    return None
+                    return True
                 chunks.append(body)
             if not message.get("more_body", False):
                 return b"".join(chunks) if len(chunks) != 1 else chunks[0]
@@ -271,20 +272,19 @@ class ASGIApplication:
         send: Callable[[Message], Awaitable[None]],
     ) -> None:
         body = await self._read_body(receive)
-        if body is None:
-            size_exceeded = True
-            try:
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 413,
-                        "headers": [(b"content-type", b"text/plain")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": responses[413].encode()})
-            except OSError:
-                size_exceeded = False
-            if size_exceeded:
+        if not isinstance(body, bytes):
+            if body:  # over max_body_size (False: the client left, nobody to answer)
+                try:
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 413,
+                            "headers": [(b"content-type", b"text/plain")],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": responses[413].encode()})
+                except OSError:
+                    return
                 gen_log.info("ASGIApplication: request body over max_body_size (%d)", self.max_body_size)
             return
         loop = asyncio.get_running_loop()
