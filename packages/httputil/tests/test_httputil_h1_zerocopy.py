@@ -153,6 +153,35 @@ def test_body_after_a_head_is_a_slice_of_the_same_piece() -> None:
     assert type(data.data) is bytes and data.data == BODY  # type: ignore[union-attr]
 
 
+def test_a_body_after_a_head_split_across_pieces_is_still_passed_through() -> None:
+    for i in range(1, len(POST)):
+        conn = H1Connection(SERVER, data_views=True)
+        conn.receive_data(POST[:i])
+        assert drain(conn) == []
+        piece = POST[i:] + BODY
+        conn.receive_data(piece)
+        head, data, end = drain(conn)
+        assert isinstance(head, RequestHead) and isinstance(end, EndOfMessage)
+        assert isinstance(data.data, memoryview) and data.data.obj is piece, i  # type: ignore[union-attr]
+        assert bytes(data.data) == BODY  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("views", [False, True])
+def test_empty_lines_before_a_request_split_across_pieces(views: bool) -> None:
+    """The end of a head may seem to straddle two pieces when it is empty lines before one."""
+    expected = [("request", "GET", "/next", [("Host", "h")]), ("end", []), ("closed",)]
+    assert outcome(SERVER, [b"\r\n", b"\r\n" + GET], views) == expected
+    assert outcome(SERVER, [b"\r\n\r", b"\n" + GET], views) == expected
+    assert outcome(SERVER, [b"\r", b"\n\r\n" + GET[:5], GET[5:]], views) == expected
+    # Without waiting for more input: the request is there already.
+    conn = H1Connection(SERVER, data_views=views)
+    conn.receive_data(b"\r")
+    assert conn.next_event() is NEED_DATA
+    conn.receive_data(b"\n\r\n" + GET)
+    head, end = drain(conn)
+    assert isinstance(head, RequestHead) and head.target == "/next" and isinstance(end, EndOfMessage)
+
+
 @pytest.mark.parametrize("views", [False, True])
 def test_pipelined_request_after_a_passed_through_body(views: bool) -> None:
     conn = H1Connection(SERVER, data_views=views)

@@ -71,6 +71,8 @@ class H1HeadReader(H1Base):
 
         A head wholly inside the held piece is decoded from it in place; anything else
         (a head split across pieces, leading empty lines, bare LFs) goes through the buffer.
+        The rest of a head split across pieces moves to the buffer only up to its end, so a
+        body after it still leaves as slices of the piece.
         """
         buf = self._buf
         if not buf:
@@ -89,13 +91,28 @@ class H1HeadReader(H1Base):
             if src:
                 self._spill()
         elif self._in:
-            self._spill()
+            src = self._in
+            pos = self._pos
+            # Where the blank line ends in the piece: it may begin in the buffer's last bytes.
+            tail = min(3, len(buf))
+            k = (bytes(buf[-tail:]) + src[pos : pos + 3]).find(b"\r\n\r\n")
+            if k >= 0:
+                end = pos + k + 4 - tail
+            else:
+                idx = src.find(b"\r\n\r\n", pos, pos + self.max_header_size + 4)
+                end = idx + 4 if idx >= 0 else len(src)
+            self._top_up(len(buf) + end - pos)
         idx = -1 if self._scan else buf.find(b"\r\n\r\n")
         if 0 < idx <= self.max_header_size and buf[0] != 13:
             head = buf[: idx + 2].decode("latin-1")
             del buf[: idx + 4]
             return head
-        return self._find_head()
+        head = self._find_head()
+        if head is None and self._in:
+            # Not a head after all (leading empty lines, say): NEED_DATA must leave nothing held.
+            self._spill()
+            head = self._find_head()
+        return head
 
     def _find_head(self) -> str | None:
         """Cut the next head out of the buffer, in any form the rules allow (the general path)."""
