@@ -348,3 +348,16 @@ def test_compression_level_is_used():
     fast = PerMessageDeflate(True, DeflateParams(), {"compression_level": 0}).compress(data)
     best = PerMessageDeflate(True, DeflateParams(), {"compression_level": 9}).compress(data)
     assert len(best) < len(fast)
+
+
+@pytest.mark.parametrize("cut", [7, 8, 6, 3])
+def test_bfinal_example_reads_the_same_however_fragmented(raw, cut):
+    """RFC 7692's BFINAL payload ends with a byte after the final block; a message split
+    anywhere (even right after that byte, with an empty last frame) is still "Hello"."""
+    payload = bytes([0xF3, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00, 0x00])
+    _, cli = pair()
+    data = raw.frame(1, payload[:cut], fin=False, rsv=4) + raw.frame(0, payload[cut:])
+    assert raw.events(cli, data + raw.frame(1, payload, rsv=4)) == [Message("Hello"), Message("Hello")]
+    _, cli = pair()
+    data = raw.frame(1, payload, fin=False, rsv=4) + raw.frame(0, b"", fin=False) + raw.frame(0, b"")
+    assert raw.events(cli, data) == [Message("Hello")]

@@ -233,25 +233,29 @@ class PerMessageDeflate:
         return out or b"\x00"
 
     def decompress(self, data: bytes, final: bool, limit: int | None) -> bytes:
-        """Inflate one frame's payload, producing at most ``limit`` bytes (else 1009)."""
+        """Inflate one frame's payload, producing at most ``limit`` bytes (else 1009).
+
+        A block with BFINAL set ends the stream: whatever follows it in the message is not
+        part of it and is skipped (RFC 7692 section 7.2.3.4 sends such bytes), in whichever
+        frame it comes, so the message reads the same however it was fragmented.
+        """
         d = self._decomp
         if d is None:
             d = self._decomp = zlib.decompressobj(-15)
-        if final:
-            data += _TAIL
-        try:
-            if limit is None:
-                out = d.decompress(data)
-            else:
-                out = d.decompress(data, limit + 1)
-                if len(out) > limit:
-                    raise ProtocolError(1009, "message too big")
-        except zlib.error as e:
-            raise ProtocolError(1007, f"bad compressed data: {e}") from None
+        out = b""
+        if not d.eof:
+            if final:
+                data += _TAIL
+            try:
+                if limit is None:
+                    out = d.decompress(data)
+                else:
+                    out = d.decompress(data, limit + 1)
+                    if len(out) > limit:
+                        raise ProtocolError(1009, "message too big")
+            except zlib.error as e:
+                raise ProtocolError(1007, f"bad compressed data: {e}") from None
         if final and (self._reset_in or d.eof):
             # A stream ended by BFINAL cannot be continued by zlib; the next message starts afresh.
             self._decomp = None
-        elif d.eof and not final:
-            if d.unused_data:
-                raise ProtocolError(1007, "data after the end of a compressed message")
         return out
