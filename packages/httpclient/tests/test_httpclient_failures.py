@@ -122,6 +122,11 @@ def test_malformed_responses_are_599_and_pool_stays_healthy(
         assert r.error is not None
     for r in rs[1::2]:
         assert r.code == 200 and r.body == b"fine"
+    # Each malformed response cost its connection: the good request after it came on a new one.
+    seen = {q.target: q.connection for q in srv.requests if q.target != "/good"}
+    goods = [q.connection for q in srv.requests if q.target == "/good"]
+    for path, good in zip(bad, goods, strict=True):
+        assert good != seen[path], path
 
 
 def test_malformed_message_names_the_protocol_error(

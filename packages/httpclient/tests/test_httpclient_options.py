@@ -374,3 +374,28 @@ def test_redirect_rules_beyond_methods(run: Any, impl: type[AsyncHTTPClient], sc
     assert head.code == 200 and head.effective_url == srv.url + "/landing"
     assert away.code == 200 and away.body == b"none"  # credentials stay with their origin
     assert srv.requests[-1].headers["Authorization"].startswith("Basic ")
+
+
+def test_max_header_size_is_configurable(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
+    """A 4 KB header passes the default limit and fails a 1 KiB one, with the limit named;
+    the connection is then dropped and the client keeps working."""
+    big = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 4000 + b"\r\nContent-Length: 2\r\n\r\nok"
+    srv = script_server(lambda req: big if req.target == "/big" else ok(b"fine"))
+
+    async def main() -> list[HTTPResponse]:
+        out = []
+        for kw in ({}, {"max_header_size": 1024}):
+            client = impl(force_instance=True, max_clients=1, **kw)
+            try:
+                out.append(await client.fetch(srv.url + "/big", raise_error=False))
+                out.append(await client.fetch(srv.url + "/small", raise_error=False))
+            finally:
+                client.close()
+        return out
+
+    default_big, default_small, limited_big, limited_small = run(main())
+    assert default_big.code == 200 and len(default_big.headers["X-Big"]) == 4000
+    assert default_small.body == b"fine"
+    assert limited_big.code == 599 and "max_header_size" in str(limited_big.error)
+    assert limited_small.code == 200 and limited_small.body == b"fine"
+    assert srv.requests[3].connection != srv.requests[2].connection

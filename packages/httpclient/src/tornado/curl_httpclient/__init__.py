@@ -21,7 +21,7 @@ from typing import Any
 import pycurl
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse, failure, split_url
 
-from ._setup import Transfer, describe_error, parse_headers, setup_curl
+from ._setup import Transfer, describe_error, head_problem, parse_headers, setup_curl
 
 __all__ = ["CurlAsyncHTTPClient"]
 
@@ -134,6 +134,7 @@ class CurlAsyncHTTPClient(AsyncHTTPClient):
             if getattr(request, name) not in (None, "basic", "digest"):
                 raise ValueError(f"unsupported {name} {getattr(request, name)!r}")
         t = Transfer(request, callback)
+        t.max_header_size = self.max_header_size
         if self._free and not self._queue:
             self._start(t)
             return
@@ -235,19 +236,9 @@ class CurlAsyncHTTPClient(AsyncHTTPClient):
             message = t.error or describe_error(errnum, errmsg)
             response = failure(req, message, req._start, now, time_info=info)
         else:
-            lines = t.lines
-            for i in range(len(lines) - 1, -1, -1):
-                if lines[i][:5] == b"HTTP/":
-                    lines = lines[i:]
-                    break
-            code, reason, headers = parse_headers(lines)
-            problem = None
-            if not 100 <= code <= 599:
-                problem = f"bad status line {lines[0][:80] if lines else b''!r}"
-            elif sum(map(len, lines)) > self.max_header_size:
-                problem = f"response headers too large (max_header_size={self.max_header_size})"
-            elif "Content-Length" in headers and "Transfer-Encoding" in headers:
-                problem = "both Content-Length and Transfer-Encoding"
+            # The head was checked as it arrived (Transfer.header_line).
+            code, reason, headers = t.head or parse_headers(t.lines)
+            problem = head_problem(code, t.lines, headers)
             if problem is not None:
                 self._deliver(t, failure(req, f"Malformed HTTP response: {problem}", req._start, now))
                 return

@@ -15,7 +15,7 @@ import pycurl
 from tornado.httpclient import will_follow
 from tornado.httputil import HTTPHeaders
 
-__all__ = ["setup_curl", "parse_headers", "describe_error", "Transfer", "BodyTooLarge"]
+__all__ = ["setup_curl", "parse_headers", "head_problem", "describe_error", "Transfer", "BodyTooLarge"]
 
 # RFC 9110 5.6.2: methods and field names are tokens.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -85,6 +85,9 @@ class Transfer:
         "upload_done",
         "task",
         "paused",
+        "head_size",
+        "max_header_size",
+        "head",
     )
 
     def __init__(self, request: Any, callback: Callable[..., None]) -> None:
@@ -104,18 +107,35 @@ class Transfer:
         self.upload_done = False
         self.task: Any = None
         self.paused = False
+        self.head_size = 0
+        self.max_header_size = 65536
+        self.head: tuple[int, str, HTTPHeaders] | None = None
 
-    def header_line(self, line: bytes) -> None:
+    def header_line(self, line: bytes) -> int | None:
+        """Collect the head; a malformed or oversized one aborts the transfer, which makes
+        libcurl close the connection instead of keeping it for the next request."""
         if line[:5] == b"HTTP/":
             self.lines = [line]
+            self.head_size = len(line)
         else:
             self.lines.append(line)
+            self.head_size += len(line)
+        if self.head_size > self.max_header_size:
+            self.error = f"Malformed HTTP response: response headers too large (max_header_size={self.max_header_size})"
+            return 0
         cb = self.request.header_callback
         if cb is not None:
             cb(line.decode("latin-1"))
-        if line == b"\r\n" and self.streaming is not None:
-            code, _, headers = parse_headers(self.lines)
-            self.follow = will_follow(self.request, code, headers.get("Location"))
+        if line == b"\r\n":
+            code, reason, headers = head = parse_headers(self.lines)
+            problem = head_problem(code, self.lines, headers)
+            if problem is not None:
+                self.error = f"Malformed HTTP response: {problem}"
+                return 0
+            self.head = head
+            if self.streaming is not None:
+                self.follow = will_follow(self.request, code, headers.get("Location"))
+        return None
 
     def write(self, data: bytes) -> int | None:
         self.size += len(data)
@@ -145,6 +165,15 @@ class Transfer:
             return chunk
         buf[0] = chunk[size:]
         return chunk[:size]
+
+
+def head_problem(code: int, lines: list[bytes], headers: HTTPHeaders) -> str | None:
+    """What libcurl accepts but the pure client's strict parser refuses, or None."""
+    if not 100 <= code <= 599:
+        return f"bad status line {lines[0][:80] if lines else b''!r}"
+    if "Content-Length" in headers and "Transfer-Encoding" in headers:
+        return "both Content-Length and Transfer-Encoding"
+    return None
 
 
 def parse_headers(lines: list[bytes]) -> tuple[int, str, HTTPHeaders]:
@@ -220,10 +249,7 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
     if not has("Accept"):
         lines.append("Accept:")
     t.limit = max_body_size
-    if req.header_callback is not None or t.streaming is not None:
-        setopt(pycurl.HEADERFUNCTION, t.header_line)
-    else:
-        setopt(pycurl.HEADERFUNCTION, t.lines.append)
+    setopt(pycurl.HEADERFUNCTION, t.header_line)
     setopt(pycurl.WRITEFUNCTION, t.write)
     if req.connect_timeout:
         setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(1000 * req.connect_timeout)))
