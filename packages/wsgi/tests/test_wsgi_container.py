@@ -372,3 +372,26 @@ def test_bad_status_line_is_a_500(serve: Any, caplog: pytest.LogCaptureFixture) 
     with caplog.at_level(logging.ERROR, logger="tornado.application"):
         assert get(server.port, "/")[0] == 500
     assert any("must be a str like '200 OK'" in (r.exc_text or "") for r in caplog.records)
+
+
+def test_head_responses_have_no_body_and_keep_the_connection(serve: Any) -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/gen":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return (b"chunk%d" % i for i in range(3))
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+        return [b"hello"]
+
+    server = serve(WSGIContainer(validator(app)))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as s:
+        s.sendall(
+            b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\nHEAD /gen HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /gen HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head1, head2, get = data.split(b"HTTP/1.1 200 OK\r\n")[1:]
+    assert b"Content-Length: 5\r\n" in head1 and head1.endswith(b"\r\n\r\n")  # the GET's length, no body
+    assert head2.endswith(b"\r\n\r\n") and b"chunk" not in head2
+    assert get.endswith(b"6\r\nchunk0\r\n6\r\nchunk1\r\n6\r\nchunk2\r\n0\r\n\r\n")
