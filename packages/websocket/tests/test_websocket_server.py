@@ -580,3 +580,35 @@ def test_default_limit_of_10_mib_refuses_a_bigger_message_from_its_header() -> N
             assert await c.closed_by_server()
 
     run(main())
+
+
+@pytest.mark.parametrize(
+    "hook,words",
+    [
+        ("compression", "get_compression_options()"),
+        ("subprotocol", "select_subprotocol returned"),
+    ],
+)
+def test_bad_hook_results_name_the_hook(hook: str, words: str, caplog: Any) -> None:
+    """A handler whose hooks return what cannot be used fails its handshake with 500 and a log
+    line naming the hook; the server goes on serving."""
+
+    class Misconfigured(Plain):
+        def get_compression_options(self) -> dict[str, Any] | None:
+            return {"server_max_window_bits": 20} if hook == "compression" else None
+
+        def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+            return "never-offered" if hook == "subprotocol" else None
+
+    async def main() -> None:
+        async with serve(Application([(r"/bad", Misconfigured), (r"/ws", Plain)])) as port:
+            offer = {"Sec-WebSocket-Extensions": "permessage-deflate", "Sec-WebSocket-Protocol": "chat"}
+            c = await RawClient.connect(port, "/bad", headers=offer)
+            assert c.status == 500
+            ok = await RawClient.connect(port)
+            ok.send_message("fine")
+            assert await ok.message() == "fine"
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert words in caplog.text
