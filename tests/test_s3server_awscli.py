@@ -122,6 +122,16 @@ def test_cli_listens_on_the_given_address(start_server: Callable[..., Server]) -
         urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=10)
 
 
+def test_cli_bucket_depth_reaches_the_storage(start_server: Callable[..., Server]) -> None:
+    server = start_server("--bucket-depth", "1")
+    for target, body in (("/depth-bucket", b""), ("/depth-bucket/key", b"value")):
+        req = urllib.request.Request(server.url + target, data=body, method="PUT")
+        urllib.request.urlopen(req, timeout=10).close()
+    bucket = server.root / "depth-bucket"
+    files = [p.relative_to(bucket).parts for p in bucket.rglob("*") if p.is_file() and p.name[0] != "."]
+    assert len(files) == 1 and len(files[0]) == 2 and len(files[0][0]) == 2  # one hashed level
+
+
 def test_cli_with_keys_requires_signatures(start_server: Callable[..., Server]) -> None:
     server = start_server("--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, "--bucket-depth", "1")
     assert "no access key configured" not in server.log()
