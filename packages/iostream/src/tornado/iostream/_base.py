@@ -182,7 +182,8 @@ class BaseIOStream:
         """Read up to and including ``delimiter``.
 
         With ``max_bytes``, a delimiter not found within that many bytes closes the
-        stream with UnsatisfiableReadError.  ``read_until(delim, 1024)``, the 6.x
+        stream; the read fails with StreamClosedError whose ``real_error`` is an
+        UnsatisfiableReadError.  ``read_until(delim, 1024)``, the 6.x
         positional form, means ``max_bytes=1024``.
         """
         if isinstance(callback, int) and not isinstance(callback, bool) and max_bytes is None:
@@ -439,9 +440,11 @@ class BaseIOStream:
         return False
 
     def _unsatisfiable(self, message: str) -> None:
+        # As in 6.x: the read fails with StreamClosedError, the cause in real_error
+        # and in ``error``, so one ``except StreamClosedError`` covers every ending.
         exc = UnsatisfiableReadError(message)
         gen_log.info("Closing stream: %s", message)
-        self._fail_read(exc)
+        self._fail_read(StreamClosedError(real_error=exc))
         self.close(exc)
 
     def _buffer_full(self) -> None:
