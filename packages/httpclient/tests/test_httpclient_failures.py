@@ -135,7 +135,7 @@ def test_malformed_message_names_the_protocol_error(
     srv = script_server(lambda req: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
     (r,) = run(fetch_all(impl, [srv.url + "/"]))
     assert r.code == 599
-    assert "chunk" in str(r.error).lower() or "malformed" in str(r.error).lower()
+    assert "chunk" in str(r.error).lower() and "malformed" in str(r.error).lower(), r.error
 
 
 def test_server_closing_without_answer(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
@@ -154,7 +154,7 @@ def test_decompression_bomb_is_cut_at_max_body_size(
     srv = script_server(lambda req: ok(bomb, "Content-Encoding: gzip\r\n"))
     (r,) = run(fetch_all(impl, [srv.url + "/"], client_kw={"max_body_size": 1024 * 1024}))
     assert r.code == 599
-    assert "max_body_size" in str(r.error) or "exceeded" in str(r.error).lower()
+    assert "max_body_size" in str(r.error), r.error
 
 
 def test_bad_arguments_are_named(run: Any, impl: type[AsyncHTTPClient]) -> None:
