@@ -319,7 +319,7 @@ def test_wss_refuses_an_untrusted_certificate(tls: Any) -> None:
     run(main())
 
 
-async def _raw_server(send: bytes, got: asyncio.Future[list[Any]]) -> asyncio.AbstractServer:
+async def _raw_server(send: bytes, got: asyncio.Future[list[Any]]) -> asyncio.Server:
     """Completes the handshake, sends ``send`` as it is, then reports the client's events."""
     from tornado.websocket import SERVER, WebSocketProtocol
 
