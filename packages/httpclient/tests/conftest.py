@@ -281,6 +281,21 @@ class Nginx:
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
 
+def _wait_listening(proc: subprocess.Popen[bytes], port: int, name: str) -> None:
+    """Return once ``proc`` accepts on ``port``; fail with its stderr if it exits first."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"{name} did not start listening")
+
+
 def start_nginx(root: Path, tls: str = "") -> tuple[subprocess.Popen[bytes], Nginx]:
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if binary is None:
@@ -304,18 +319,7 @@ def start_nginx(root: Path, tls: str = "") -> tuple[subprocess.Popen[bytes], Ngi
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"nginx exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        raise RuntimeError("nginx did not start listening")
+    _wait_listening(proc, port, "nginx")
     return proc, Nginx(port, root, "https" if tls else "http")
 
 
@@ -408,18 +412,7 @@ def _start_tinyproxy(root: Path, auth: tuple[str, str] | None) -> tuple[subproce
     proc = subprocess.Popen(
         [binary, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"tinyproxy exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        raise RuntimeError("tinyproxy did not start listening")
+    _wait_listening(proc, port, "tinyproxy")
     return proc, Proxy(port, *(auth or (None, None)))
 
 
