@@ -282,7 +282,7 @@ class Application(ReversibleRouter):
         delegate = self.find_handler(request)
         if isinstance(delegate, HandlerDelegate):
             if delegate.handler_class._stream_request_body:
-                return asyncio.ensure_future(_replay_body(delegate, request))
+                return asyncio.ensure_future(_replay_body(delegate))
             return delegate.execute()
         start_line = RequestStartLine(request.method, request.uri, request.version)
         delegate.headers_received(start_line, request.headers)
@@ -337,10 +337,11 @@ class Application(ReversibleRouter):
         return loader
 
 
-async def _replay_body(delegate: HandlerDelegate, request: Request) -> None:
+async def _replay_body(delegate: HandlerDelegate) -> None:
     """A @stream_request_body handler served a request read whole (WSGI, ASGI, the 1.0
     callback): its prepare() and data_received() still see the body, in one piece, and
     ``request.body`` is empty as when the body streams in."""
+    request = delegate.request
     body, request.body = request.body, b""
     pending = delegate.headers_received(
         RequestStartLine(request.method, request.uri, request.version), request.headers
