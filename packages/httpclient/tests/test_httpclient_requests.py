@@ -341,11 +341,14 @@ def test_ipv6_literal(run: Any, impl: type[AsyncHTTPClient]) -> None:
     except OSError:
         pytest.skip("no IPv6 loopback")
     try:
-        (r,) = run(fetch_many(impl, [f"http://[::1]:{port}/"]))
+        r, v4_only = run(
+            fetch_many(impl, [f"http://[::1]:{port}/", (f"http://[::1]:{port}/", {"allow_ipv6": False})])
+        )
     finally:
         s6.close()
     assert r.code == 200 and r.body == b"v6"
     assert srv_host(r) == "[::1]"
+    assert v4_only.code == 599, v4_only  # allow_ipv6=False: an IPv6 address is never used
 
 
 def srv_host(r: HTTPResponse) -> str:

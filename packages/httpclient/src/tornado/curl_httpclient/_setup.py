@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pycurl
-from tornado.httpclient import will_follow
+from tornado.httpclient import split_url, will_follow
 from tornado.httputil import HTTPHeaders
 
 __all__ = ["setup_curl", "parse_headers", "head_problem", "describe_error", "Transfer", "BodyTooLarge"]
@@ -273,6 +273,10 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
     if req.request.url[:6].lower() == "https:":
         _ssl(curl, req)
     if not req.allow_ipv6:
+        # IPRESOLVE only governs name lookups; libcurl would still dial an IPv6 literal.
+        host = split_url(req.request.url).host
+        if ":" in host:
+            raise ValueError(f"allow_ipv6 is False but {host} is an IPv6 address")
         setopt(pycurl.IPRESOLVE, pycurl.IPRESOLVE_V4)
     if req.network_interface:
         setopt(pycurl.INTERFACE, req.network_interface)
