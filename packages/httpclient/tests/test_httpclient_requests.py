@@ -370,12 +370,17 @@ def test_every_resolved_address_is_tried(run: Any) -> None:
             # IPv4 first, where nothing listens on this port; then IPv6, where the server is.
             return [(socket.AF_INET, ("127.0.0.1", port)), (socket.AF_INET6, ("::1", port, 0, 0))]
 
+    url = f"http://dual.test:{port}/"
     try:
-        (r,) = run(fetch_many(SimpleAsyncHTTPClient, [f"http://dual.test:{port}/"], {"resolver": Resolver()}))
+        r, v4_only = run(
+            fetch_many(SimpleAsyncHTTPClient, [url, (url, {"allow_ipv6": False})], {"resolver": Resolver()})
+        )
     finally:
         s6.close()
     assert r.code == 200 and r.body == b"v6"
-    assert asked == [("dual.test", port, 0)]
+    # allow_ipv6=False asks for IPv4 only and never dials the IPv6 address it was given anyway.
+    assert v4_only.code == 599
+    assert asked == [("dual.test", port, 0), ("dual.test", port, socket.AF_INET)]
 
 
 def test_curl_tries_every_address(run: Any) -> None:
