@@ -323,8 +323,10 @@ def test_http1connection_module_names():
     from tornado import http1connection
     from tornado.httpserver import HTTP1ServerConnection
 
-    assert http1connection.HTTP1ServerConnection is HTTP1ServerConnection
+    # The server's per-connection class answers requests: it is 6.x's HTTP1Connection.
+    assert http1connection.HTTP1Connection is HTTP1ServerConnection
     assert issubclass(http1connection.HTTP1Connection, HTTPConnection)
+    assert callable(http1connection.HTTP1ServerConnection.start_serving)
     p = http1connection.HTTP1ConnectionParameters(no_keep_alive=True, max_body_size=10, decompress=True)
     assert (p.no_keep_alive, p.max_body_size, p.decompress, p.chunk_size) == (True, 10, True, 65536)
     with pytest.raises(ValueError, match="max_body_size"):

@@ -2,18 +2,25 @@
 
 Our server's connection is one object per client connection that plays both of Tornado's
 roles: the ``server_conn`` a delegate's ``start_request`` receives and the
-``request_conn`` (an :class:`~tornado.httputil.HTTPConnection`) it answers on.  So
-``HTTP1Connection`` and ``HTTP1ServerConnection`` name the same class; the HTTP/1.1 parsing
-itself is the I/O-free core in :mod:`tornado.httputil.h1`.
+``request_conn`` (an :class:`~tornado.httputil.HTTPConnection`) it answers on; that class is
+``HTTP1Connection`` here.  ``HTTP1ServerConnection(stream, params, context)`` is 6.x's way
+to serve HTTP on a stream a ``TCPServer`` accepted: ``start_serving(delegate)`` hands the
+stream's socket to that same connection class.  The HTTP/1.1 parsing itself is the I/O-free
+core in :mod:`tornado.httputil.h1`.
 """
 
 from __future__ import annotations
 
-from tornado.httpserver._connection import HTTP1ServerConnection
+import asyncio
+import os
+import socket
+from typing import Any
+
+from tornado.httpserver._connection import HTTP1ServerConnection as HTTP1Connection
+from tornado.httputil import HTTPServerConnectionDelegate
+from tornado.iostream import IOStream, SSLIOStream
 
 __all__ = ["HTTP1Connection", "HTTP1ConnectionParameters", "HTTP1ServerConnection"]
-
-HTTP1Connection = HTTP1ServerConnection
 
 
 def _check(name: str, value: float | None, allow_float: bool) -> None:
@@ -50,3 +57,109 @@ class HTTP1ConnectionParameters:
         self.max_body_size = max_body_size
         self.body_timeout = body_timeout
         self.decompress = decompress
+
+
+class _StreamOwner:
+    """The ConnectionOwner of one connection served through HTTP1ServerConnection."""
+
+    xheaders = False
+    trusted_downstream: frozenset[str] = frozenset()
+    protocol = None
+    idle_connection_timeout = 3600.0
+    max_query_arguments = max_body_arguments = max_multipart_parts = 1000
+
+    def __init__(
+        self,
+        params: HTTP1ConnectionParameters,
+        delegate: HTTPServerConnectionDelegate,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.request_callback = self.delegate = delegate
+        self.no_keep_alive = params.no_keep_alive
+        self.decompress_request = params.decompress
+        self.chunk_size = params.chunk_size
+        self.max_header_size = params.max_header_size
+        self.max_body_size = params.max_body_size if params.max_body_size is not None else 100 * 1024 * 1024
+        self.header_timeout = params.header_timeout
+        self.body_timeout = params.body_timeout
+        self._loop = loop
+        self.closed: asyncio.Future[None] = loop.create_future()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def connection_opened(self, conn: HTTP1Connection) -> None:
+        pass
+
+    def flush_soon(self, conn: HTTP1Connection) -> None:
+        self._loop.call_soon(conn.send_pending)
+
+    def connection_closed(self, conn: HTTP1Connection) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class HTTP1ServerConnection:
+    """Serves HTTP/1.1 on an accepted plain-TCP :class:`IOStream`, as in 6.x::
+
+        async def handle_stream(self, stream, address):
+            HTTP1ServerConnection(stream, params).start_serving(delegate)
+
+    The delegate's ``start_request`` gets the serving :class:`HTTP1Connection` as both
+    arguments.  TLS streams are refused (their TLS state cannot leave the stream); serve TLS
+    with ``HTTPServer(ssl_options=...)``.
+    """
+
+    def __init__(
+        self, stream: IOStream, params: HTTP1ConnectionParameters | None = None, context: object | None = None
+    ) -> None:
+        if isinstance(stream, SSLIOStream):
+            raise ValueError(
+                "HTTP1ServerConnection serves plain-TCP streams; use HTTPServer(ssl_options=...) for TLS"
+            )
+        self.stream = stream
+        self.params = params or HTTP1ConnectionParameters()
+        self.context = context
+        self.conn: HTTP1Connection | None = None
+        self._owner: _StreamOwner | None = None
+        self._attaching: asyncio.Task[None] | None = None
+
+    def start_serving(self, delegate: HTTPServerConnectionDelegate) -> None:
+        """Serve requests from the stream with ``delegate`` until either side closes."""
+        if self.conn is not None:
+            raise RuntimeError("start_serving() was already called")
+        stream = self.stream
+        if stream.closed():
+            raise ValueError("HTTP1ServerConnection: the stream is closed")
+        loop = stream.io_loop.asyncio_loop
+        self._owner = owner = _StreamOwner(self.params, delegate, loop)
+        self.conn = conn = HTTP1Connection(owner)
+        # The socket moves to an asyncio transport; bytes the stream already buffered come first.
+        early = bytes(stream._read_buffer)
+        stream._read_buffer.clear()
+        sock = stream.socket
+        dup = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
+        stream.close()
+
+        async def attach() -> None:
+            try:
+                await loop.connect_accepted_socket(lambda: conn, dup)
+            except OSError:
+                dup.close()
+                owner.connection_closed(conn)
+                return
+            if early:
+                conn.data_received(early)
+
+        self._attaching = loop.create_task(attach())
+
+    async def close(self) -> None:
+        """Close the connection and wait until it is closed."""
+        if self.conn is None or self._owner is None:
+            self.stream.close()
+            return
+        if self._attaching is not None:
+            await self._attaching
+        self.conn.close()
+        await self._owner.closed
