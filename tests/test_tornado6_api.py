@@ -93,8 +93,6 @@ OPEN: dict[str, str] = {
     "tornado.http1connection.HEXDIGITS": "missing",
     "tornado.http1connection.HTTP1Connection": "stream at position 0; stream; is_client at position 1; is_client; params at position 2; params; context at position 3; context; requires extra server",
     "tornado.http1connection.HTTP1Connection.read_response": "missing",
-    "tornado.http1connection.HTTP1ServerConnection": "stream at position 0; stream; params at position 1; params; context at position 2; context; requires extra server",
-    "tornado.http1connection.HTTP1ServerConnection.start_serving": "missing",
     "tornado.http1connection.is_transfer_encoding_chunked": "missing",
     "tornado.http1connection.parse_hex_int": "missing",
     "tornado.http1connection.parse_int": "missing",
