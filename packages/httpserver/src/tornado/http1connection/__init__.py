@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from typing import Any
 
 from tornado.httpserver._connection import HTTP1ServerConnection as HTTP1Connection
 from tornado.httputil import HTTPServerConnectionDelegate
