@@ -107,12 +107,12 @@ class H1HeadReader(H1Base):
             head = buf[: idx + 2].decode("latin-1")
             del buf[: idx + 4]
             return head
-        head = self._find_head()
-        if head is None and self._in:
+        found = self._find_head()
+        if found is None and self._in:
             # Not a head after all (leading empty lines, say): NEED_DATA must leave nothing held.
             self._spill()
-            head = self._find_head()
-        return head
+            found = self._find_head()
+        return found
 
     def _find_head(self) -> str | None:
         """Cut the next head out of the buffer, in any form the rules allow (the general path)."""
