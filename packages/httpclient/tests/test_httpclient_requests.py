@@ -97,6 +97,37 @@ def test_body_producer_streams_upload(run: Any, impl: type[AsyncHTTPClient], scr
     assert srv.requests[0].headers.get("Transfer-Encoding") == "chunked"
 
 
+@pytest.mark.parametrize("stall", [False, True], ids=["raises", "stalls"])
+def test_failed_upload_never_reaches_the_server_as_complete(
+    run: Any, impl: type[AsyncHTTPClient], script_server: Any, stall: bool
+) -> None:
+    """A body_producer that raises (or outlasts request_timeout) ends the exchange with a 599;
+    the server never sees the truncated body end as a complete request, and the connection
+    is not reused."""
+    srv = script_server(lambda req: ok(b"got " + req.body))
+
+    async def producer(write: Any) -> None:
+        await write(b"first part")
+        if stall:
+            await asyncio.sleep(60)
+        raise RuntimeError("producer broke")
+
+    failed, good = run(
+        fetch_many(
+            impl,
+            [
+                (srv.url + "/up", {"method": "PUT", "body_producer": producer, "request_timeout": 1}),
+                srv.url + "/next",
+            ],
+            {"max_clients": 1},
+        )
+    )
+    assert failed.code == 599
+    assert ("Timeout" if stall else "producer broke") in str(failed.error), failed.error
+    assert [q.target for q in srv.requests] == ["/next"]
+    assert good.code == 200 and good.body == b"got "
+
+
 def test_expect_100_continue(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
     srv = script_server(lambda req: ok(req.body))
     (r,) = run(

@@ -153,6 +153,10 @@ class Transfer:
         return None
 
     def read(self, size: int) -> bytes | int:
+        if self.error is not None:
+            # The body_producer failed: abort, so the server never sees a truncated body end
+            # as if it were complete (and libcurl closes the connection).
+            return int(pycurl.READFUNC_ABORT)
         buf = self.upload
         if not buf:
             if self.upload_done:
