@@ -128,6 +128,26 @@ def test_failed_upload_never_reaches_the_server_as_complete(
     assert good.code == 200 and good.body == b"got "
 
 
+@pytest.mark.parametrize("which", ["header_callback", "streaming_callback"])
+def test_a_raising_callback_is_named_in_the_599(
+    run: Any, impl: type[AsyncHTTPClient], script_server: Any, which: str
+) -> None:
+    srv = script_server(lambda req: ok(b"x" * 200_000))
+    calls: list[int] = []
+
+    def callback(arg: Any) -> None:
+        calls.append(len(arg))
+        raise ValueError("callback refused")
+
+    failed, good = run(
+        fetch_many(impl, [(srv.url + "/cb", {which: callback}), srv.url + "/next"], {"max_clients": 1})
+    )
+    assert failed.code == 599 and "ValueError('callback refused')" in str(failed.error), failed.error
+    assert len(calls) == 1  # not called again for the rest of the response
+    assert good.code == 200 and len(good.body) == 200_000
+    assert srv.requests[1].connection != srv.requests[0].connection  # the unread rest is not reused
+
+
 def test_expect_100_continue(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
     srv = script_server(lambda req: ok(req.body))
     (r,) = run(

@@ -125,7 +125,11 @@ class Transfer:
             return 0
         cb = self.request.header_callback
         if cb is not None:
-            cb(line.decode("latin-1"))
+            try:
+                cb(line.decode("latin-1"))
+            except Exception as e:
+                self.error = f"header_callback raised {e!r}"
+                return 0
         if line == b"\r\n":
             code, reason, headers = head = parse_headers(self.lines)
             problem = head_problem(code, self.lines, headers)
