@@ -87,7 +87,7 @@ def digest_server(user: str, password: str) -> Any:
 
 def test_digest_auth(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
     srv = script_server(digest_server("alice", "s3cret"))
-    kw = {"auth_username": "alice", "auth_mode": "digest"}
+    kw: dict[str, Any] = {"auth_username": "alice", "auth_mode": "digest"}
     if not is_curl(impl):
         with pytest.raises(ValueError, match="auth_mode"):
             run(fetch(impl, srv.url + "/p?q=1", auth_password="s3cret", **kw))
@@ -270,7 +270,7 @@ def test_streamed_body_is_bounded_too(run: Any, impl: type[AsyncHTTPClient], scr
     z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     bomb = z.compress(b"\0" * (32 * 1024 * 1024)) + z.flush()
     srv = script_server(lambda req: ok(bomb, "Content-Encoding: gzip\r\n"))
-    got = []
+    got: list[bytes] = []
     r = run(
         fetch(impl, srv.url + "/", streaming_callback=got.append, client_kw={"max_body_size": 1024 * 1024})
     )
