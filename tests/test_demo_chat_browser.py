@@ -40,7 +40,17 @@ def pages(browser: Any) -> Any:
         if not websocket:  # a browser (or network) without WebSocket
             context.add_init_script("delete window.WebSocket")
         page = context.new_page()
-        traffic[page] = {"sent": [], "received": [], "posts": []}
+        traffic[page] = {"sent": [], "received": [], "posts": [], "extensions": []}
+        cdp = context.new_cdp_session(page)  # Chromium's view of its WebSocket handshakes
+        cdp.send("Network.enable")
+        cdp.on(
+            "Network.webSocketHandshakeResponseReceived",
+            lambda ev, t=traffic[page]: t["extensions"].append(
+                {k.lower(): v for k, v in ev["response"]["headers"].items()}.get(
+                    "sec-websocket-extensions", ""
+                )
+            ),
+        )
         page.on("websocket", lambda ws, t=traffic[page]: _record_frames(ws, t))
         page.on(
             "request",
@@ -121,6 +131,8 @@ def test_websocket_and_long_polling_pages_share_the_room(pages: Any, chat: Any) 
     assert any("hello from bob (poll)" in frame for frame in alice_io["received"])
     assert "a/message/new" not in alice_io["posts"] and "a/message/updates" not in alice_io["posts"]
     assert bob_io["sent"] == bob_io["received"] == []
+    # Chromium offered permessage-deflate and the server took it: the frames above were compressed.
+    assert alice_io["extensions"] and alice_io["extensions"][0].startswith("permessage-deflate")
     assert "a/message/new" in bob_io["posts"] and "a/message/updates" in bob_io["posts"]
 
     # Markup in a message shows as text on both transports.

@@ -175,6 +175,10 @@ class ChatSocketHandler(BaseHandler, tornado.websocket.WebSocketHandler):
     def get(self, *args: Any, **kwargs: Any) -> None:
         super().get(*args, **kwargs)
 
+    def get_compression_options(self) -> dict[str, Any]:
+        # permessage-deflate: a page catching up after a reconnect gets many similar messages.
+        return {}
+
     def open(self) -> None:
         self.sockets.add(self)
         self.store.subscribe(self.on_new_messages, cursor=self.get_argument("cursor", None))
