@@ -127,3 +127,45 @@ def test_spawn_callback_is_detached(io_loop: IOLoop) -> None:
 
     io_loop.run_sync(main)
     assert order == ["caller continues", "spawned"]
+
+
+def _asyncio_loop_set() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return None
+
+
+def test_clear_current_and_close_give_asyncio_back_its_previous_loop(fresh: list[IOLoop]) -> None:
+    # As in 6.x: make_current() sets asyncio's event loop; clear_current() and close() put the
+    # one it replaced back, so asyncio is never left with a closed loop.
+    outer = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(outer)
+        a = IOLoop(make_current=False)
+        a.make_current()
+        assert asyncio.get_event_loop_policy().get_event_loop() is a.asyncio_loop
+        IOLoop.clear_current()
+        assert IOLoop.current(instance=False) is None
+        assert _asyncio_loop_set() is outer
+        a.make_current()
+        a.close()
+        assert _asyncio_loop_set() is outer
+        assert IOLoop.current().run_sync(lambda: asyncio.sleep(0, result="ran")) == "ran"
+        IOLoop.clear_current()
+        # An asyncio loop set by other code is left alone by clear_current().
+        assert _asyncio_loop_set() is outer
+    finally:
+        asyncio.set_event_loop(None)
+        for loop in list(IOLoop._by_loop.values()):
+            if loop.asyncio_loop is outer:
+                loop.close()
+        outer.close()
+
+
+def test_closing_a_current_loop_made_on_no_asyncio_loop_leaves_none(fresh: list[IOLoop]) -> None:
+    asyncio.set_event_loop(None)
+    a = IOLoop(make_current=False)
+    a.make_current()
+    a.close()
+    assert _asyncio_loop_set() is None  # not the closed loop

@@ -21,6 +21,7 @@ import random
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal, Protocol, TypeVar, Union, overload
 
@@ -145,6 +146,9 @@ class IOLoop:
         self.asyncio_loop: asyncio.AbstractEventLoop = loop
         self._owns_loop = owned
         self._closed = False
+        # asyncio's event loop before make_current() replaced it: (thread id, loop), put back
+        # by clear_current() and close() so asyncio is not left pointing at a closed loop.
+        self._replaced: tuple[int, asyncio.AbstractEventLoop | None] | None = None
         self._handlers: dict[int, tuple[_FdOrObj, Callable[[Any, int], None], int]] = {}
         self._executor: concurrent.futures.Executor | None = None
         self._owns_executor = False
@@ -241,15 +245,38 @@ class IOLoop:
         return cls(make_current=True)
 
     def make_current(self) -> None:
-        """Make this the IOLoop returned by :meth:`current` in this thread."""
+        """Make this the IOLoop returned by :meth:`current` in this thread.
+
+        asyncio's event loop for the thread becomes this one's; the one it replaces comes
+        back with :meth:`clear_current` or :meth:`close`.
+        """
         IOLoop._local.current = self
-        if not self._closed:
+        if self._closed:
+            return
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                old: asyncio.AbstractEventLoop | None = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            old = None
+        if old is not self.asyncio_loop:
+            self._replaced = (threading.get_ident(), old)
             asyncio.set_event_loop(self.asyncio_loop)
+
+    def _restore_asyncio_loop(self) -> None:
+        replaced, self._replaced = self._replaced, None
+        if replaced is None or replaced[0] != threading.get_ident():
+            return
+        old = replaced[1]
+        asyncio.set_event_loop(None if old is None or old.is_closed() else old)
 
     @classmethod
     def clear_current(cls) -> None:
-        """Forget this thread's current IOLoop."""
+        """Forget this thread's current IOLoop (and give asyncio back its previous loop)."""
+        cur: IOLoop | None = getattr(cls._local, "current", None)
         cls._local.current = None
+        if cur is not None:
+            cur._restore_asyncio_loop()
 
     # -- running -------------------------------------------------------------------
 
@@ -317,6 +344,7 @@ class IOLoop:
                 del IOLoop._by_loop[self.asyncio_loop]
         if getattr(IOLoop._local, "current", None) is self:
             IOLoop._local.current = None
+        self._restore_asyncio_loop()
         with IOLoop._instance_lock:
             if IOLoop._instance is self:
                 IOLoop._instance = None
