@@ -211,6 +211,16 @@ def test_header_injection_is_refused(
     assert srv.requests == []  # nothing reached the server
 
 
+def test_header_values_are_latin1(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
+    """Both backends send a latin-1 value as its bytes and refuse one latin-1 cannot encode."""
+    srv = script_server(lambda req: ok(req.headers["X-U"].encode("latin-1")))
+    (good,) = run(fetch_all(impl, [srv.url + "/"], headers={"X-U": "caf\u00e9"}))
+    (bad,) = run(fetch_all(impl, [srv.url + "/"], headers={"X-U": "\u4e2d"}))
+    assert good.code == 200 and good.body == b"caf\xe9"
+    assert bad.code == 599 and "latin-1" in str(bad.error), bad.error
+    assert len(srv.requests) == 1
+
+
 def test_bad_client_configuration_is_named(run: Any, impl: type[AsyncHTTPClient]) -> None:
     async def main() -> None:
         with pytest.raises(ValueError, match="max_clients"):

@@ -21,18 +21,26 @@ __all__ = ["setup_curl", "parse_headers", "head_problem", "describe_error", "Tra
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
-def _check_head(method: str, items: Any, user_agent: str | None) -> None:
-    """Refuse what libcurl would send verbatim: a CR or LF in a value would start a header
-    (or a request) of the caller's choosing.  The pure client's H1 writer refuses the same."""
+def _head_lines(method: str, items: Any, user_agent: str | None) -> list[bytes]:
+    """The request's header lines as libcurl will send them (latin-1, like the pure client).
+
+    Refuses what libcurl would send verbatim: a CR or LF in a value would start a header (or
+    a request) of the caller's choosing.  The pure client's H1 writer refuses the same."""
     if not _TOKEN.fullmatch(method):
         raise ValueError(f"invalid method {method!r}")
+    lines = []
     for name, value in items:
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"invalid header name {name!r}")
         if "\r" in value or "\n" in value or "\0" in value:
             raise ValueError(f"invalid character in value of header {name}")
-    if user_agent and ("\r" in user_agent or "\n" in user_agent or "\0" in user_agent):
-        raise ValueError("invalid character in value of header User-Agent (user_agent)")
+        try:
+            lines.append(f"{name}: {value}".encode("latin-1"))
+        except UnicodeEncodeError:
+            raise ValueError(f"value of header {name} is not encodable as latin-1") from None
+    if user_agent:
+        _head_lines("GET", [("User-Agent", user_agent)], None)
+    return lines
 
 
 _CAUSES = {
@@ -249,13 +257,12 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
     setopt(pycurl.FOLLOWLOCATION, 0)
     headers = req.request.headers
     items = list(headers.get_all()) if headers else []
-    _check_head(req.method, items, req.user_agent)
-    lines = [f"{n}: {v}" for n, v in items]
+    lines = _head_lines(req.method, items, req.user_agent)
     has = headers.__contains__ if headers else (lambda name: False)
     if not has("Expect"):
-        lines.append("Expect: 100-continue" if req.expect_100_continue else "Expect:")
+        lines.append(b"Expect: 100-continue" if req.expect_100_continue else b"Expect:")
     if not has("Accept"):
-        lines.append("Accept:")
+        lines.append(b"Accept:")
     t.limit = max_body_size
     setopt(pycurl.HEADERFUNCTION, t.header_line)
     setopt(pycurl.WRITEFUNCTION, t.write)
@@ -264,7 +271,7 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
     if timeout is not None:
         setopt(pycurl.TIMEOUT_MS, max(1, int(1000 * timeout)))
     if req.user_agent:
-        setopt(pycurl.USERAGENT, req.user_agent)
+        setopt(pycurl.USERAGENT, req.user_agent.encode("latin-1"))
     if req.decompress_response:
         setopt(pycurl.ACCEPT_ENCODING, "gzip,deflate")
     if req.proxy_host:
@@ -300,7 +307,7 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
         if length is not None:
             setopt(pycurl.INFILESIZE_LARGE, int(length))
         elif not has("Transfer-Encoding"):
-            lines.append("Transfer-Encoding: chunked")
+            lines.append(b"Transfer-Encoding: chunked")
         setopt(pycurl.CUSTOMREQUEST, method)
     elif body is not None:
         setopt(pycurl.POSTFIELDSIZE_LARGE, len(body))
@@ -308,7 +315,7 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
         if method != "POST":
             setopt(pycurl.CUSTOMREQUEST, method)
             if not has("Content-Type"):
-                lines.append("Content-Type:")
+                lines.append(b"Content-Type:")
     elif method == "HEAD":
         setopt(pycurl.NOBODY, 1)
     elif method != "GET":
