@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from typing import Any
 
 from tornado.httpserver._connection import HTTP1ServerConnection as HTTP1Connection
 from tornado.httputil import HTTPServerConnectionDelegate
@@ -61,11 +62,13 @@ class HTTP1ConnectionParameters:
 class _StreamOwner:
     """The ConnectionOwner of one connection served through HTTP1ServerConnection."""
 
-    xheaders = False
+    xheaders: bool = False
     trusted_downstream: frozenset[str] = frozenset()
-    protocol = None
-    idle_connection_timeout = 3600.0
-    max_query_arguments = max_body_arguments = max_multipart_parts = 1000
+    protocol: str | None = None
+    idle_connection_timeout: float | None = 3600.0
+    max_query_arguments: int = 1000
+    max_body_arguments: int = 1000
+    max_multipart_parts: int = 1000
 
     def __init__(
         self,
@@ -73,7 +76,8 @@ class _StreamOwner:
         delegate: HTTPServerConnectionDelegate,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
-        self.request_callback = self.delegate = delegate
+        self.request_callback: Any = delegate
+        self.delegate: HTTPServerConnectionDelegate | None = delegate
         self.no_keep_alive = params.no_keep_alive
         self.decompress_request = params.decompress
         self.chunk_size = params.chunk_size
