@@ -171,6 +171,10 @@ def test_bad_arguments_are_named(run: Any, impl: type[AsyncHTTPClient]) -> None:
                 client.fetch("ftp://example.com/")
             with pytest.raises(ValueError, match="host"):
                 client.fetch("http:///path")
+            with pytest.raises(ValueError, match="non-ASCII"):
+                client.fetch("http://127.0.0.1:1/caf\u00e9")
+            with pytest.raises(ValueError, match="control"):
+                client.fetch("http://127.0.0.1:1/a\x01b")
             with pytest.raises(ValueError, match="port"):
                 client.fetch("http://127.0.0.1:99999/")
             with pytest.raises(ValueError, match="body"):

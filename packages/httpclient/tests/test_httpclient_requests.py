@@ -211,6 +211,33 @@ def test_cross_origin_redirect_drops_credentials(
     assert same.headers["Authorization"] == "Bearer s3cret" and same.headers["Cookie"] == "session=abc"
 
 
+def test_non_ascii_location_and_credentials(
+    run: Any, impl: type[AsyncHTTPClient], script_server: Any
+) -> None:
+    """A Location with raw UTF-8 is followed percent-encoded; basic credentials are UTF-8."""
+
+    def handler(req: Any) -> bytes:
+        if req.target == "/from":
+            return b"HTTP/1.1 302 Found\r\nLocation: /caf\xc3\xa9?q=\xe4\xb8\xad\r\nContent-Length: 0\r\n\r\n"
+        return ok(req.target.encode())
+
+    srv = script_server(handler)
+    moved, authed = run(
+        fetch_many(
+            impl,
+            [
+                srv.url + "/from",
+                (srv.url + "/auth", {"auth_username": "j\u00f6rg", "auth_password": "p\u00e4ss"}),
+            ],
+        )
+    )
+    assert moved.code == 200 and moved.body == b"/caf%C3%A9?q=%E4%B8%AD"
+    assert moved.effective_url == srv.url + "/caf%C3%A9?q=%E4%B8%AD"
+    assert authed.code == 200
+    expected = "Basic " + base64.b64encode("j\u00f6rg:p\u00e4ss".encode()).decode()
+    assert srv.requests[-1].headers["Authorization"] == expected
+
+
 def test_max_redirects(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
     def handler(req: Any) -> bytes:
         n = int(req.target[1:])

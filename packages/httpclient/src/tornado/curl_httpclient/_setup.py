@@ -281,7 +281,7 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
         setopt(pycurl.PROXYPORT, req.proxy_port)
         setopt(pycurl.PROXYTYPE, pycurl.PROXYTYPE_HTTP)
         if req.proxy_username is not None:
-            setopt(pycurl.PROXYUSERPWD, f"{req.proxy_username}:{req.proxy_password or ''}")
+            setopt(pycurl.PROXYUSERPWD, f"{req.proxy_username}:{req.proxy_password or ''}".encode())
             setopt(pycurl.PROXYAUTH, _auth_mode("proxy_auth_mode", req.proxy_auth_mode))
     else:
         setopt(pycurl.PROXY, "")
@@ -297,7 +297,8 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
         setopt(pycurl.INTERFACE, req.network_interface)
     if req.auth_username is not None:
         setopt(pycurl.HTTPAUTH, _auth_mode("auth_mode", req.auth_mode))
-        setopt(pycurl.USERPWD, f"{req.auth_username}:{req.auth_password or ''}")
+        # UTF-8, as the pure client encodes basic credentials (RFC 7617's charset).
+        setopt(pycurl.USERPWD, f"{req.auth_username}:{req.auth_password or ''}".encode())
     method = req.method
     body = req.body
     if req.body_producer is not None:

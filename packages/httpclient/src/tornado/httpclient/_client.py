@@ -16,7 +16,7 @@ import logging
 import weakref
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from tornado.ioloop import IOLoop
 
@@ -238,6 +238,11 @@ class _Redirector:
 
     def _next_request(self, req: Any, response: HTTPResponse, location: str) -> _RequestProxy:
         old_url = response.effective_url
+        if not location.isascii():
+            # Raw UTF-8 in a Location header (read as latin-1): percent-encode its bytes, as
+            # browsers do, so the next request asks for what the server named.
+            raw = location.encode("latin-1", "strict") if max(location) <= "\xff" else location.encode()
+            location = quote(raw, safe="!#$%&'()*+,/:;=?@[]~")
         new_url = urljoin(old_url, location)
         split_url(new_url)
         new = copy.copy(req.request)

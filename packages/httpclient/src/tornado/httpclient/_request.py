@@ -305,7 +305,11 @@ def split_url(url: Any) -> Target:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise ValueError(f"unsupported URL scheme {parts.scheme!r} in url {url!r} (http or https)")
-    if any(c in url for c in " \r\n\t\x00"):
+    if not url.isascii():
+        # Sent raw, the bytes would depend on the backend's encoding; the caller knows which
+        # characters are meant and can percent-encode them (urllib.parse.quote).
+        raise ValueError(f"url contains non-ASCII characters (percent-encode them): {url!r}")
+    if any(c <= " " or c == "\x7f" for c in url):
         raise ValueError(f"url contains whitespace or control characters: {url!r}")
     host = parts.hostname
     if not host:
