@@ -154,7 +154,7 @@ def test_executor_resolver_leaves_a_shared_executor_open(io_loop: IOLoop, run: A
 
 def test_executor_resolver_rejects_a_non_executor() -> None:
     with pytest.raises(TypeError, match="executor"):
-        ExecutorResolver(executor="pool")  # type: ignore[arg-type]
+        ExecutorResolver(executor="pool")
 
 
 def test_blocking_resolver_resolves_on_the_loop_thread(
@@ -249,6 +249,6 @@ def test_override_resolver_close_closes_the_inner_one(io_loop: IOLoop) -> None:
 
 def test_override_resolver_checks_its_arguments() -> None:
     with pytest.raises(TypeError, match="resolver"):
-        OverrideResolver(resolver=None, mapping={})  # type: ignore[arg-type]
+        OverrideResolver(resolver=None, mapping={})
     with pytest.raises(TypeError, match="mapping"):
-        OverrideResolver(resolver=DefaultLoopResolver(), mapping=[("a", "b")])  # type: ignore[arg-type]
+        OverrideResolver(resolver=DefaultLoopResolver(), mapping=[("a", "b")])

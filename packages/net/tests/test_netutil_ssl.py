@@ -63,7 +63,8 @@ def test_ssl_wrap_socket_with_dicts_on_both_sides(cert_files: dict[str, str]) ->
     try:
         assert server.server_side and not client.server_side
         assert handshake(server, client) == b"ping"
-        assert client.getpeercert()["subjectAltName"][0] == ("DNS", "localhost")
+        cert = client.getpeercert()
+        assert cert is not None and cert["subjectAltName"][0] == ("DNS", "localhost")
     finally:
         server.close()
         client.close()

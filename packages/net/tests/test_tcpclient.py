@@ -26,7 +26,7 @@ class StaticResolver(Resolver):
     (Loopback names resolve to one family here, so dual-stack answers are spelled out.)
     """
 
-    def initialize(self, answers: list[tuple[int, Any]]) -> None:  # type: ignore[override]
+    def initialize(self, answers: list[tuple[int, Any]]) -> None:
         self.answers = answers
 
     async def resolve(self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC) -> Any:
