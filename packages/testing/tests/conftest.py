@@ -25,11 +25,11 @@ class _Result(unittest.TestResult):
         super().__init__()
         self.outcomes: list[tuple[str, BaseException | None, str]] = []
 
-    def addFailure(self, test: unittest.TestCase, err: tuple) -> None:  # type: ignore[override]
+    def addFailure(self, test: unittest.TestCase, err: tuple) -> None:
         super().addFailure(test, err)
         self.outcomes.append(("failed", err[1], self.failures[-1][1]))
 
-    def addError(self, test: unittest.TestCase, err: tuple) -> None:  # type: ignore[override]
+    def addError(self, test: unittest.TestCase, err: tuple) -> None:
         super().addError(test, err)
         self.outcomes.append(("error", err[1], self.errors[-1][1]))
 

@@ -80,7 +80,8 @@ def test_a_gen_coroutine_method_under_gen_test(run_case: Any) -> None:
         @gen.coroutine
         def test_a(self) -> Any:
             yield gen.sleep(0)
-            self.assertTrue(gen.is_coroutine_function(type(self).test_a.__wrapped__))
+            wrapped = type(self).test_a.__wrapped__  # type: ignore[attr-defined]  # set by functools.wraps
+            self.assertTrue(gen.is_coroutine_function(wrapped))
 
     assert run_case(Case, "test_a").status == "passed"
 
@@ -195,7 +196,7 @@ def test_a_callback_failure_ends_the_test_at_once_with_that_exception(run_case: 
     class Case(AsyncTestCase):
         @gen_test(timeout=30)
         async def test_a(self) -> None:
-            self.io_loop.call_later(0.01, lambda: {}["missing key"])
+            self.io_loop.call_later(0.01, lambda: dict[str, int]()["missing key"])
             await locks.Event().wait()  # would wait for the whole timeout
 
     outcome = run_case(Case, "test_a")
