@@ -31,9 +31,12 @@ TESTED_PACKAGES = [
     "ioloop",
     "iostream",
     "locale",
+    "net",
     "options",
     "root",
+    "routing",
     "template",
+    "testing",
     "util",
     "websocket",
 ]
