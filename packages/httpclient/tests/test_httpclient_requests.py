@@ -148,6 +148,29 @@ def test_a_raising_callback_is_named_in_the_599(
     assert srv.requests[1].connection != srv.requests[0].connection  # the unread rest is not reused
 
 
+@pytest.mark.parametrize("declared", ["100", "1"], ids=["short", "long"])
+@pytest.mark.parametrize("producer", [False, True], ids=["body", "body_producer"])
+def test_content_length_must_match_the_body(
+    run: Any, impl: type[AsyncHTTPClient], script_server: Any, declared: str, producer: bool
+) -> None:
+    """A caller's Content-Length that disagrees with the body is a 599 naming it: the server
+    never waits for bytes that do not come, nor reads surplus bytes as another request."""
+    srv = script_server(lambda req: ok(req.body))
+
+    async def produce(write: Any) -> None:
+        await write(b"abc")
+
+    body: dict[str, Any] = {"body_producer": produce} if producer else {"body": b"abc"}
+    (r,) = run(
+        fetch_many(
+            impl,
+            [(srv.url + "/", {"method": "POST", "headers": {"Content-Length": declared}, **body})],
+        )
+    )
+    assert r.code == 599 and "Content-Length" in str(r.error), r.error
+    assert srv.requests == []
+
+
 def test_expect_100_continue(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
     srv = script_server(lambda req: ok(req.body))
     (r,) = run(

@@ -185,6 +185,14 @@ class CurlAsyncHTTPClient(AsyncHTTPClient):
             if t.curl is None:
                 raise ConnectionError("the transfer ended while the body was being sent")
             if chunk:
+                if t.upload_left is not None:
+                    # libcurl would silently stop at the declared length and drop the rest.
+                    if len(chunk) > t.upload_left:
+                        raise ValueError(
+                            f"body is longer than the declared Content-Length "
+                            f"({t.upload_left} bytes left, {len(chunk)} given)"
+                        )
+                    t.upload_left -= len(chunk)
                 t.upload.append(bytes(chunk))
                 self._unpause(t)
 

@@ -55,6 +55,7 @@ _CAUSES = {
     pycurl.E_RECV_ERROR: "Malformed HTTP response or connection error",
     pycurl.E_BAD_CONTENT_ENCODING: "Bad compressed response body",
     pycurl.E_SEND_ERROR: "Could not send the request",
+    pycurl.E_READ_ERROR: "The request body ended before its Content-Length",
     8: "Malformed HTTP response",  # CURLE_WEIRD_SERVER_REPLY
     100: "Malformed HTTP response (headers too large)",  # CURLE_TOO_LARGE
 }
@@ -96,6 +97,7 @@ class Transfer:
         "head_size",
         "max_header_size",
         "head",
+        "upload_left",
     )
 
     def __init__(self, request: Any, callback: Callable[..., None]) -> None:
@@ -118,6 +120,7 @@ class Transfer:
         self.head_size = 0
         self.max_header_size = 65536
         self.head: tuple[int, str, HTTPHeaders] | None = None
+        self.upload_left: int | None = None  # a body_producer's declared Content-Length, less what it wrote
 
     def header_line(self, line: bytes) -> int | None:
         """Collect the head; a malformed or oversized one aborts the transfer, which makes
@@ -307,10 +310,16 @@ def setup_curl(curl: Any, t: Transfer, timeout: float | None, max_body_size: int
         length = headers.get("Content-Length") if headers else None
         if length is not None:
             setopt(pycurl.INFILESIZE_LARGE, int(length))
+            t.upload_left = int(length)
         elif not has("Transfer-Encoding"):
             lines.append(b"Transfer-Encoding: chunked")
         setopt(pycurl.CUSTOMREQUEST, method)
     elif body is not None:
+        length = headers.get("Content-Length") if headers else None
+        if length is not None and length.strip() != str(len(body)):
+            # libcurl would send the caller's header with a body of another size: the server
+            # would wait for bytes never sent, or read the rest as a request of its own.
+            raise ValueError(f"Content-Length header {length!r} does not match the body ({len(body)} bytes)")
         setopt(pycurl.POSTFIELDSIZE_LARGE, len(body))
         setopt(pycurl.POSTFIELDS, body)
         if method != "POST":
