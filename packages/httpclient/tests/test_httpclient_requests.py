@@ -171,6 +171,19 @@ def test_content_length_must_match_the_body(
     assert srv.requests == []
 
 
+def test_caller_chosen_chunked_body(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
+    srv = script_server(lambda req: ok(req.body))
+    (r,) = run(
+        fetch_many(
+            impl,
+            [(srv.url + "/", {"method": "PUT", "body": b"abc", "headers": {"Transfer-Encoding": "chunked"}})],
+        )
+    )
+    assert r.code == 200 and r.body == b"abc"
+    (q,) = srv.requests
+    assert q.headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in q.headers
+
+
 def test_expect_100_continue(run: Any, impl: type[AsyncHTTPClient], script_server: Any) -> None:
     srv = script_server(lambda req: ok(req.body))
     (r,) = run(

@@ -152,7 +152,7 @@ class Exchange:
             if not has("Content-Length") and not has("Transfer-Encoding"):
                 lines.append(("Transfer-Encoding", "chunked"))
         elif body is not None:
-            if not has("Content-Length"):
+            if not has("Content-Length") and not has("Transfer-Encoding"):
                 lines.append(("Content-Length", str(len(body))))
             if req.method == "POST" and not has("Content-Type"):
                 lines.append(("Content-Type", "application/x-www-form-urlencoded"))
