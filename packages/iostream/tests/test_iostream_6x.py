@@ -369,3 +369,15 @@ def test_a_tornado6_style_subclass_is_a_working_stream(run: Any) -> None:
         assert await closed
 
     run(main)
+
+
+def test_read_until_close_pending_at_close_gets_what_had_arrived(run: Any, pair: Any) -> None:
+    async def main() -> None:
+        server, client = await pair()
+        await client.write(b"arrived")
+        await asyncio.sleep(0.05)  # in the kernel, not yet read by the stream
+        fut = server.read_until_close()
+        server.close()
+        assert await fut == b"arrived"
+
+    run(main)

@@ -638,6 +638,8 @@ class BaseIOStream:
         """
         if self._closed:
             return
+        if exc_info is False and self._read_future is not None and self._read_kind == _CLOSE:
+            self._take_arrived()
         if isinstance(exc_info, BaseException):
             self.error = exc_info
         elif exc_info is True:
@@ -661,6 +663,23 @@ class BaseIOStream:
         self._write_buffer.clear()
         self._closed_hook(closed_exc)
         self._schedule_close_callback()
+
+    def _take_arrived(self) -> None:
+        """Buffer what the kernel already holds, for a read_until_close pending at close().
+
+        6.x reads inline when a read starts, so such a read returns the bytes that had
+        arrived even when the stream is then closed from this side.
+        """
+        if not self._connected or not self._io_ready():
+            return
+        try:
+            while len(self._read_buffer) <= self.max_buffer_size:
+                chunk = self._recv()
+                if not chunk:
+                    return
+                self._read_buffer += chunk
+        except OSError:
+            return
 
     def close_fd(self) -> None:
         """Close the underlying file descriptor (the stream's close() calls this once)."""
