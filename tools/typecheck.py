@@ -40,6 +40,7 @@ TESTED_PACKAGES = [
     "template",
     "testing",
     "util",
+    "web",
     "websocket",
     "wsgi",
 ]

@@ -4,6 +4,7 @@ Each handler copies request input into a cookie part or a reason phrase, as care
 application code does; the attacker's bytes must never become an attribute or a header.
 """
 
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -29,7 +30,7 @@ def _raw_arg(handler, name):
 class CookieFromInput(tornado.web.RequestHandler):
     def get(self, field):
         payload = _raw_arg(self, "v")
-        kwargs = {"name": "pref", "value": "1"}
+        kwargs: dict[str, Any] = {"name": "pref", "value": "1"}
         if field in ("name", "value"):
             kwargs[field] = payload
         else:

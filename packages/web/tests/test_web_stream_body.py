@@ -7,6 +7,7 @@ import hashlib
 import socket
 import time
 import tracemalloc
+from typing import Any
 
 import pytest
 import tornado.web
@@ -64,7 +65,8 @@ def make_app(rec: Recorder) -> tornado.web.Application:
         async def prepare(self):
             rec.events.append("prepare-start")
             if self.request.path == "/roomy":
-                self.request.connection.set_max_body_size(64 * MB)
+                connection: Any = self.request.connection  # the server's own, beyond web's Connection
+                connection.set_max_body_size(64 * MB)
             await asyncio.sleep(0.05)
             rec.events.append("prepare-end")
             self.digest = hashlib.sha256()
@@ -74,7 +76,7 @@ def make_app(rec: Recorder) -> tornado.web.Application:
             if not rec.chunk_sizes:
                 rec.events.append("first-data")
             rec.chunk_sizes.append(len(chunk))
-            conn = self.request.connection
+            conn: Any = self.request.connection
             rec.buffered.append(conn.conn.buffered_size + sum(map(len, conn._pending)))
             self.digest.update(chunk)
             self.count += len(chunk)

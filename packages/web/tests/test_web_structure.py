@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import tornado.web
 
@@ -158,7 +159,8 @@ class _BufferConnection:
     """A second server side, in memory: keeps what the application sends."""
 
     def __init__(self) -> None:
-        self.parts: list[object] = []
+        self.parts: list[tuple[Any, ...]] = []
+        self.closed = False
 
     def write_response(self, status, headers, body, reason, request, /):
         self.parts.append(("response", status, reason, dict(headers), body))
@@ -175,6 +177,12 @@ class _BufferConnection:
     def flush(self):
         return None
 
+    def set_close_callback(self, callback, /):
+        pass
+
+    def close(self):
+        self.closed = True
+
 
 class _PlainRequest:
     """The members of tornado.web._types.Request, and nothing from tornado.httpserver."""
@@ -186,8 +194,12 @@ class _PlainRequest:
         self.path, _, self.query = uri.partition("?")
         self.headers = HTTPHeaders({"Host": "example.test"})
         self.body, self.remote_ip, self.protocol, self.host = b"", "192.0.2.1", "http", "example.test"
+        self.host_name = "example.test"
         self.query_arguments = {"name": [b"ann"]} if self.query else {}
-        self.arguments, self.body_arguments, self.files, self.cookies = self.query_arguments, {}, {}, {}
+        self.arguments = self.query_arguments
+        self.body_arguments: dict[str, list[bytes]] = {}
+        self.files: dict[str, list[Any]] = {}
+        self.cookies: dict[str, Any] = {}
         self.connection = connection
 
     def full_url(self) -> str:

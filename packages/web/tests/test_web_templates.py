@@ -140,8 +140,7 @@ def test_ui_methods_module_and_dict(serve):
     def shout(handler, text):
         return text.upper() + "!" + handler.request.path
 
-    methods.shout = shout
-    methods._private = lambda handler: "hidden"
+    vars(methods).update(shout=shout, _private=lambda handler: "hidden")
     loader = tornado.template.DictLoader(
         {"m.html": "{{ shout('hi') }} {{ twice(2) }}", "p.html": "{{ _private() }}"}
     )
@@ -219,7 +218,7 @@ def module_app(tmp_path, **settings):
         },
     )
     uimodules = types.ModuleType("uimodules")
-    uimodules.Entry = Entry
+    vars(uimodules)["Entry"] = Entry
 
     class HomeHandler(tornado.web.RequestHandler):
         def get(self):
