@@ -27,7 +27,7 @@ CI = os.environ.get("CI") == "true"
 FUZZ = settings(
     max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
     deadline=None,
-    database=None if CI else settings.default.database,
+    database=None if CI else settings().database,
     derandomize=CI,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -62,13 +62,13 @@ CI = os.environ.get("CI") == "true"
 FUZZ = settings(
     max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
     deadline=None,
-    database=None if CI else settings.default.database,
+    database=None if CI else settings().database,
     derandomize=CI,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 STATUSES = {400, 413, 417, 431, 501, 505}
 CHUNK_LINE_MAX = 4096  # the core's limit on one chunk-size line
-SMALL = {"max_header_size": 512, "max_body_size": 1000}
+SMALL: dict[str, Any] = {"max_header_size": 512, "max_body_size": 1000}
 
 
 class Failed(Exception):

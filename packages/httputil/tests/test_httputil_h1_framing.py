@@ -16,7 +16,7 @@ CHUNKED = HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
 def events(data: bytes) -> list[object]:
     c = H1Connection(SERVER)
     c.receive_data(data)
-    out = []
+    out: list[object] = []
     while (ev := c.next_event()) not in (NEED_DATA, PAUSED):
         out.append(ev)
     return out

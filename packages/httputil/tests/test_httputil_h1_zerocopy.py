@@ -50,7 +50,7 @@ CI = os.environ.get("CI") == "true"
 FUZZ = settings(
     max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
     deadline=None,
-    database=None if CI else settings.default.database,
+    database=None if CI else settings().database,
     derandomize=CI,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -150,7 +150,7 @@ def test_body_after_a_head_is_a_slice_of_the_same_piece() -> None:
     conn = H1Connection(SERVER)
     conn.receive_data(piece)
     head, data, end = drain(conn)
-    assert type(data.data) is bytes and data.data == BODY  # type: ignore[union-attr]
+    assert type(data.data) is bytes and data.data == BODY
 
 
 def test_a_body_after_a_head_split_across_pieces_is_still_passed_through() -> None:
@@ -162,8 +162,8 @@ def test_a_body_after_a_head_split_across_pieces_is_still_passed_through() -> No
         conn.receive_data(piece)
         head, data, end = drain(conn)
         assert isinstance(head, RequestHead) and isinstance(end, EndOfMessage)
-        assert isinstance(data.data, memoryview) and data.data.obj is piece, i  # type: ignore[union-attr]
-        assert bytes(data.data) == BODY  # type: ignore[union-attr]
+        assert isinstance(data.data, memoryview) and data.data.obj is piece, i
+        assert bytes(data.data) == BODY
 
 
 @pytest.mark.parametrize("views", [False, True])
@@ -189,7 +189,7 @@ def test_pipelined_request_after_a_passed_through_body(views: bool) -> None:
     assert isinstance(drain(conn)[0], RequestHead)
     conn.receive_data(BODY + GET)
     data, end = drain(conn)
-    assert bytes(data.data) == BODY and isinstance(end, EndOfMessage)  # type: ignore[union-attr]
+    assert bytes(data.data) == BODY and isinstance(end, EndOfMessage)
     # The next request waits, whole, until the first one is answered.
     assert conn.next_event() is PAUSED and conn.buffered_size == len(GET)
     conn.send_response(200, body=b"ok")
@@ -314,7 +314,7 @@ def test_a_view_handed_out_is_not_invalidated_by_later_input() -> None:
     first = POST + BODY[:700]
     conn.receive_data(first)
     head, data = drain(conn)
-    view = data.data  # type: ignore[union-attr]
+    view = data.data
     assert isinstance(view, memoryview)
     # More input, some of which must wait in the core's buffer (a partial head after the
     # body): the buffer grows while the view is alive, and the view keeps its bytes.
@@ -330,7 +330,7 @@ def test_a_view_handed_out_is_not_invalidated_by_later_input() -> None:
     conn.send_response(200, body=b"")
     assert conn.next_event() is NEED_DATA and conn.buffered_size == 5000
     assert bytes(view) == BODY[:700]
-    assert bytes(rest.data) == BODY[700:]  # type: ignore[union-attr]
+    assert bytes(rest.data) == BODY[700:]
 
 
 def test_a_mutable_buffer_given_to_receive_data_is_copied() -> None:
@@ -341,7 +341,7 @@ def test_a_mutable_buffer_given_to_receive_data_is_copied() -> None:
     conn.receive_data(piece)
     piece[:] = b"\0" * len(piece)  # the caller reuses its buffer
     data, end = drain(conn)
-    assert bytes(data.data) == BODY  # type: ignore[union-attr]
+    assert bytes(data.data) == BODY
 
 
 def test_data_views_is_off_unless_asked_for() -> None:
@@ -349,7 +349,7 @@ def test_data_views_is_off_unless_asked_for() -> None:
     assert conn.data_views is False
     conn.receive_data(POST + BODY)
     head, data, end = drain(conn)
-    assert type(data.data) is bytes  # type: ignore[union-attr]
+    assert type(data.data) is bytes
 
 
 # --------------------------------------------------------------------- limits

@@ -21,7 +21,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tornado.httputil import CLIENT, NEED_DATA, PAUSED, SERVER, H1Connection, ProtocolError, _h1head
+from tornado.httputil import (
+    CLIENT,
+    NEED_DATA,
+    PAUSED,
+    SERVER,
+    H1Connection,
+    ProtocolError,
+    RequestHead,
+    ResponseHead,
+    _h1head,
+)
 
 
 def _load(name: str) -> ModuleType:
@@ -40,7 +50,7 @@ CI = os.environ.get("CI") == "true"
 FUZZ = settings(
     max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
     deadline=None,
-    database=None if CI else settings.default.database,
+    database=None if CI else settings().database,
     derandomize=CI,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -70,7 +80,7 @@ def first_events(role: Any, data: bytes, method: str = "GET") -> list[Any]:
             ev = conn.next_event()
             if ev is NEED_DATA or ev is PAUSED:
                 break
-            if hasattr(ev, "headers"):
+            if isinstance(ev, (RequestHead, ResponseHead)):
                 out.append(
                     (
                         type(ev).__name__,

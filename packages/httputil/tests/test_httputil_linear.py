@@ -33,7 +33,7 @@ def test_cookie_full_of_escapes_parses_in_linear_time(scaling_ratio: Ratio) -> N
 
 
 def test_cookie_unquoting_matches_the_standard_library() -> None:
-    from http.cookies import _unquote  # type: ignore[attr-defined]
+    from http.cookies import _unquote
 
     for v in ['"a\\"b"', '"\\101\\102c"', '"\\\\"', '"x\\', '"\\477"', "plain", '"unterminated', '""']:
         assert parse_cookie("k=" + v)["k"] == _unquote(v)
@@ -43,7 +43,7 @@ def test_head_trickled_in_small_pieces_parses_in_linear_time(scaling_ratio: Rati
     def run(n: int) -> None:
         c = H1Connection(SERVER, max_header_size=1 << 24)
         data = b"GET / HTTP/1.1\r\nHost: h\r\n" + b"X-A: b\r\n" * n + b"\r\n"
-        ev = NEED_DATA
+        ev: object = NEED_DATA
         for i in range(0, len(data), 16):
             c.receive_data(data[i : i + 16])
             ev = c.next_event()

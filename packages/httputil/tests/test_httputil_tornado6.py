@@ -131,11 +131,11 @@ def test_delegate_interfaces_have_the_documented_defaults():
     d = HTTPMessageDelegate()
     assert d.headers_received(RequestStartLine("GET", "/", "HTTP/1.1"), HTTPHeaders()) is None
     assert d.data_received(b"x") is None
-    assert d.finish() is None
-    assert d.on_connection_close() is None
+    d.finish()
+    d.on_connection_close()
     with pytest.raises(NotImplementedError):
         HTTPServerConnectionDelegate().start_request(object(), HTTPConnection())
-    assert HTTPServerConnectionDelegate().on_close(object()) is None
+    HTTPServerConnectionDelegate().on_close(object())
     c = HTTPConnection()
     for call in (
         lambda: c.write_headers(ResponseStartLine("HTTP/1.1", 200, "OK"), HTTPHeaders()),

@@ -104,7 +104,7 @@ class H1Base:
 
     # ------------------------------------------------------------------ input side
 
-    def receive_data(self, data: bytes) -> None:
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Add bytes from the peer; ``b""`` means the peer closed its sending side.
 
         A ``bytes`` piece is kept by reference, not copied; other buffers (``bytearray``,
@@ -115,7 +115,7 @@ class H1Base:
                 raise RuntimeError('receive_data called after end of input (b"" was already received)')
             if self._in:
                 self._spill()
-            if data.__class__ is bytes:
+            if type(data) is bytes:
                 self._in = data
             else:
                 self._buf += data
