@@ -98,10 +98,10 @@ def test_plain_callable_is_still_called_with_whole_request(serve, client_factory
 
     def cb(request: HTTPServerRequest) -> None:
         seen.append(request.body)
-        request.connection.write_headers(  # type: ignore[union-attr]
+        request.connection.write_headers(
             ResponseStartLine("HTTP/1.1", 200, "OK"), HTTPHeaders({"Content-Length": "2"}), b"ok"
         )
-        request.connection.finish()  # type: ignore[union-attr]
+        request.connection.finish()
 
     st = serve(cb)
     c = client_factory(st.port)

@@ -21,7 +21,7 @@ def test_detach_hands_over_transport_and_pipelined_bytes() -> None:
     async def main() -> tuple[bytes, int, int]:
         counts = []
 
-        def upgrade(request) -> None:  # type: ignore[no-untyped-def]
+        def upgrade(request) -> None:
             transport, early = request.connection.detach_transport()
             counts.append(server.connections)
             transport.write(
@@ -60,7 +60,7 @@ def test_detach_twice_or_after_close_is_refused() -> None:
     async def main() -> list[str]:
         errors = []
 
-        def upgrade(request) -> None:  # type: ignore[no-untyped-def]
+        def upgrade(request) -> None:
             transport, _ = request.connection.detach_transport()
             try:
                 request.connection.detach_transport()

@@ -182,7 +182,7 @@ def test_prefork_two_processes(tmp_path: Any) -> None:
     try:
         assert proc.stdout is not None
         port = int(proc.stdout.readline())
-        pids = set()
+        pids: set[int] = set()
         tasks = set()
         deadline = time.monotonic() + 60
         while len(pids) < 2 and time.monotonic() < deadline:
