@@ -29,6 +29,7 @@ TESTED_PACKAGES = [
     "database",
     "escape",
     "gen",
+    "httpserver",
     "httputil",
     "ioloop",
     "iostream",
