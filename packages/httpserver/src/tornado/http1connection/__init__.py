@@ -145,15 +145,23 @@ class HTTP1ServerConnection:
         dup = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
         stream.close()
 
+        if early:
+            # Fed inside connection_made, before the transport can deliver anything it reads
+            # (uvloop starts reading as soon as connection_made returns).
+            made = conn.connection_made
+
+            def made_then_early(transport: asyncio.BaseTransport) -> None:
+                made(transport)
+                conn.data_received(early)
+
+            conn.connection_made = made_then_early  # type: ignore[method-assign]
+
         async def attach() -> None:
             try:
                 await loop.connect_accepted_socket(lambda: conn, dup)
             except OSError:
                 dup.close()
                 owner.connection_closed(conn)
-                return
-            if early:
-                conn.data_received(early)
 
         self._attaching = loop.create_task(attach())
 
