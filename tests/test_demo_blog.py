@@ -234,7 +234,12 @@ def test_script_in_a_title_or_body_never_runs(blog: Any, browser: Any) -> None:
     page = context.new_page()
     page.set_default_timeout(WAIT * 1000)
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     try:
         for path in ("/", entry_path, "/archive"):
             page.goto(blog.url + path)

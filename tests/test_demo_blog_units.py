@@ -138,7 +138,7 @@ def test_entry_module_renders_each_content_once_and_any_change_anew(monkeypatch:
 
     def counting(self: Any, entry: Any, permalink: bool) -> str:
         renders.append(entry.title)
-        return real(self, entry, permalink)  # type: ignore[no-any-return]
+        return real(self, entry, permalink)
 
     monkeypatch.setattr(type(module), "_render", counting)
     first = module.render(an_entry())

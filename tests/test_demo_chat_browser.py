@@ -84,14 +84,14 @@ def _record_frames(ws: Any, into: dict[str, list[str]]) -> None:
 
 
 def transport(page: Any) -> str:
-    return page.evaluate("window.chatUpdater.transport")  # type: ignore[no-any-return]
+    return page.evaluate("window.chatUpdater.transport")
 
 
 def listening(page: Any) -> dict[str, int]:
     """How many long polls and sockets the server has parked (the debug endpoint)."""
     response = page.context.request.get("/a/debug/waiters")
     assert response.ok
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def post(page: Any, text: str) -> None:

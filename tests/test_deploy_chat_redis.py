@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 
@@ -42,7 +42,7 @@ def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return pool.submit(lambda: asyncio.run(main())).result()
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)
@@ -140,7 +140,12 @@ def test_a_cursor_gets_exactly_what_was_missed(room: str) -> None:
         store.unsubscribe(listener)
         unknown: list[list[Any]] = []
         got_unknown = asyncio.Event()
-        store.subscribe(lambda b: (unknown.append(b), got_unknown.set()), cursor="no-such-id")
+
+        def on_unknown(batch: list[Any]) -> None:
+            unknown.append(batch)
+            got_unknown.set()
+
+        store.subscribe(on_unknown, cursor="no-such-id")
         await asyncio.wait_for(got_unknown.wait(), WAIT)
         await store.close()
         return missed, live, unknown[0], len(batches)
@@ -243,7 +248,7 @@ class Client:
     def post(self, body: str) -> dict[str, Any]:
         status, data = self.request("POST", "/a/message/new", {"body": body, "_xsrf": self.cookies["_xsrf"]})
         assert status == 200, data
-        return json.loads(data)  # type: ignore[no-any-return]
+        return json.loads(data)
 
     def updates(self, cursor: str | None = None) -> list[dict[str, Any]]:
         fields = {"_xsrf": self.cookies["_xsrf"]}
@@ -251,13 +256,16 @@ class Client:
             fields["cursor"] = cursor
         status, data = self.request("POST", "/a/message/updates", fields)
         assert status == 200, data
-        return json.loads(data)["messages"]  # type: ignore[no-any-return]
+        return json.loads(data)["messages"]
 
     def waiters(self) -> int:
         return int(json.loads(self.request("GET", "/a/debug/waiters")[1])["waiters"])
 
     def sockets(self) -> int:
         return int(json.loads(self.request("GET", "/a/debug/waiters")[1])["sockets"])
+
+    def subscribed(self) -> bool:
+        return bool(json.loads(self.request("GET", "/a/debug/waiters")[1])["available"])
 
 
 @pytest.fixture
@@ -482,7 +490,9 @@ def test_redis_outage_answers_503_ends_long_polls_and_the_room_recovers(
         again.join(WAIT)
         assert not again.is_alive(), "the long poll did not get the message posted after recovery"
         assert [m["id"] for m in got["messages"]] == [got["posted"]["id"]]  # exactly once
-        # The other process hears live messages again, too.
+        # The other process hears live messages again, too, once its subscription is back (until
+        # then a poll without a cursor is ended, empty, by the recovery).
+        wait_for(a.subscribed, "process A's subscription to come back")
         live: dict[str, Any] = {}
         third = threading.Thread(target=lambda: live.update(messages=a.updates()))
         third.start()

@@ -82,7 +82,7 @@ def test_chat_answers_long_polls_closes_sockets_and_exits_on_sigterm(start_demo:
     )
 
     def listening() -> dict[str, int]:
-        return json.loads(request(chat.port, "GET", "/a/debug/waiters", cookies)[1])  # type: ignore[no-any-return]
+        return json.loads(request(chat.port, "GET", "/a/debug/waiters", cookies)[1])
 
     async def main() -> tuple[int | None, bytes]:
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())

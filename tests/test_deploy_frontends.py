@@ -84,7 +84,7 @@ def who(port: int, path: str = "/", timeout: float = 5.0) -> dict[str, Any]:
         conn.request("GET", path)
         resp = conn.getresponse()
         assert resp.status == 200
-        return json.loads(resp.read())  # type: ignore[no-any-return]
+        return json.loads(resp.read())
     finally:
         conn.close()
 

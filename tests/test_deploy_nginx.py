@@ -127,7 +127,7 @@ class Stack:
     def who(self, port: int | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
         status, _, body = self.get("/debug/whoami", headers, port)
         assert status == 200, body
-        return json.loads(body)  # type: ignore[no-any-return]
+        return json.loads(body)
 
     def frontend_pids(self) -> list[int]:
         return [self.who(p)["pid"] for p in self.frontend_ports]

@@ -47,7 +47,7 @@ TESTED_PACKAGES = [
     "wsgi",
 ]
 # Folders outside packages/ checked the same way, relative to the repository root.
-TESTED_DIRS: list[str] = []
+TESTED_DIRS = ["tests", "demos/*"]
 # The distribution that ships tornado/__init__.py needs a cache of its own: with it, ``tornado``
 # is a regular package, and sharing entries with the namespace runs would invalidate them all.
 INIT_CACHE = ROOT / ".mypy_cache" / "with-init"

@@ -18,7 +18,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     @property
     def store(self) -> Store:
-        return self.application.settings["store"]  # type: ignore[no-any-return]
+        return self.application.settings["store"]
 
     async def prepare(self) -> None:
         email = self.get_secure_cookie(AUTHOR_COOKIE)

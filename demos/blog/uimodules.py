@@ -25,7 +25,7 @@ class Entry(tornado.web.UIModule):
     def embedded_css(self) -> str:
         return ".entry { margin-bottom: 2em; }"
 
-    def render(self, entry: Any, permalink: bool = True) -> str:  # type: ignore[override]
+    def render(self, entry: Any, permalink: bool = True) -> str:
         """``permalink``: the title links to the entry's own page (lists, not the entry page)."""
         if not self.handler.settings.get("compiled_template_cache", True):
             return self._render(entry, permalink)

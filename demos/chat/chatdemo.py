@@ -218,11 +218,12 @@ class ChatSocketHandler(BaseHandler, tornado.websocket.WebSocketHandler):
 
 
 class ListenersHandler(BaseHandler):
-    """Who is listening: lets tests see that closed polls and sockets were dropped."""
+    """Who is listening, and whether the store hears new messages: for tests."""
 
     def get(self) -> None:
         sockets = len(self.sockets)
-        self.write({"waiters": self.store.listeners - sockets, "sockets": sockets})
+        available = getattr(self.store, "available", True)  # the memory store always is
+        self.write({"waiters": self.store.listeners - sockets, "sockets": sockets, "available": available})
 
 
 class DropSocketsHandler(BaseHandler):
@@ -334,7 +335,7 @@ def main() -> None:
         loop.stop()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.asyncio_loop.add_signal_handler(sig, lambda: asyncio.ensure_future(stop()))  # type: ignore[union-attr]
+        loop.asyncio_loop.add_signal_handler(sig, lambda: asyncio.ensure_future(stop()))
     loop.start()
 
 

@@ -154,7 +154,8 @@ class MessagesHandler(JsonHandler):
 class UploadHandler(JsonHandler):
     def prepare(self) -> None:
         # Streamed bodies may be larger than the server's default limit, up to this one.
-        self.request.connection.set_max_body_size(self.settings["max_upload"])
+        # Tornado types request.connection as the generic HTTPConnection; the server's has this.
+        self.request.connection.set_max_body_size(self.settings["max_upload"])  # type: ignore[union-attr]
         self.digest = hashlib.sha256()
         self.size = 0
         self.pieces = 0
