@@ -92,7 +92,8 @@ class ChatClient:
     def listening(self) -> dict[str, int]:
         status, _, data = self.request("GET", "/a/debug/waiters")
         assert status == 200
-        return json.loads(data)
+        counts = json.loads(data)
+        return {"waiters": counts["waiters"], "sockets": counts["sockets"]}
 
     def waiters(self) -> int:
         """Long polls parked on the server."""
