@@ -160,7 +160,7 @@ def test_data_received_awaitable_is_flow_control(serve, client_factory):
 
     class Slow(App):
         async def slow(self, conn: Any) -> None:
-            peak.append(conn.conn.buffered_size + sum(map(len, conn._pending)))
+            peak.append(conn.conn.buffered_size + sum(map(len, conn._pending or ())))
             await asyncio.sleep(0.001)
 
         def on_data(self, m: Recorder, chunk: bytes) -> Any:

@@ -77,7 +77,7 @@ def make_app(rec: Recorder) -> tornado.web.Application:
                 rec.events.append("first-data")
             rec.chunk_sizes.append(len(chunk))
             conn: Any = self.request.connection
-            rec.buffered.append(conn.conn.buffered_size + sum(map(len, conn._pending)))
+            rec.buffered.append(conn.conn.buffered_size + sum(map(len, conn._pending or ())))
             self.digest.update(chunk)
             self.count += len(chunk)
             if self.get_query_argument("fail", None) and self.count > 100000:

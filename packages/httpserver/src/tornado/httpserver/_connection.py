@@ -147,7 +147,7 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
         self._fields = None
         self._gzip_wanted = False
         self._inflated = 0
-        self._pending: collections.deque[bytes] = collections.deque()
+        self._pending: collections.deque[bytes] | None = None  # made when a delegate gets a body
         self.context = RequestContext("0.0.0.0", "http", None, server.trusted_downstream)
         if self._delegate is not None:
             self.conn.max_body_size = UNLIMITED
@@ -505,7 +505,8 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
         if self._md is not None:
             self._md = None
             self._md_reading = False
-            self._pending.clear()
+            if self._pending:
+                self._pending.clear()
         if not self.conn.keep_alive or self._closing:
             if not self.conn.message_done and self._delegate is not None:
                 self._linger()  # answered before the body was read: let the client finish sending

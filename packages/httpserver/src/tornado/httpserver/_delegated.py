@@ -87,7 +87,7 @@ class DelegateDriver(HTTPConnection):
     _default_timeouts: tuple[float | None, float | None, float | None, float | None]
     _body_idle: bool
     _custom_body_timeout: bool
-    _pending: collections.deque[bytes]
+    _pending: collections.deque[bytes] | None
     _inflated: int
     context: RequestContext
     _blocked: bool
@@ -234,15 +234,20 @@ class DelegateDriver(HTTPConnection):
         if fields:
             fields.feed(data)
         size = self.server.chunk_size
+        pending = self._pending
+        if pending is None:  # most connections never carry a body: no deque until one does
+            pending = self._pending = collections.deque()
         if len(data) > size:
-            self._pending.extend(data[i : i + size] for i in range(0, len(data), size))
+            pending.extend(data[i : i + size] for i in range(0, len(data), size))
         else:
-            self._pending.append(data)
+            pending.append(data)
         self._pump()
 
     def _pump(self) -> None:
         """Hand the pieces received to the delegate until it asks us to wait."""
         pending = self._pending
+        if pending is None:
+            return
         request = self.request
         md = self._md
         while pending and not self._blocked and md is not None and self._md_reading:
