@@ -265,7 +265,7 @@ class Client:
         return int(json.loads(self.request("GET", "/a/debug/waiters")[1])["sockets"])
 
     def subscribed(self) -> bool:
-        return bool(json.loads(self.request("GET", "/a/debug/waiters")[1])["available"])
+        return bool(json.loads(self.request("GET", "/a/debug/store")[1])["available"])
 
 
 @pytest.fixture
