@@ -156,6 +156,7 @@ def _parse_range(value: str, size: int) -> tuple[int, int] | None:
 def get_object(h: S3Handler, head: bool) -> Any:
     _names.check_key(h.key)
     fd, info = h.s3.storage.open_object(h.bucket, h.key)
+    streaming = False  # the descriptor goes to _stream, which closes it; otherwise closed here
     try:
         status = _check_conditions(h, info)
         if status == 412:
@@ -186,16 +187,13 @@ def get_object(h: S3Handler, head: bool) -> Any:
             h.finish()
             return None
         if length <= SMALL_BODY:
-            data = os.pread(fd, length, start)
-            h.finish(data)
+            h.finish(os.pread(fd, length, start))
             return None
-    except BaseException:
-        os.close(fd)
-        raise
-    if head or length <= SMALL_BODY:
-        os.close(fd)
-        return None
-    return _stream(h, fd, start, length)
+        streaming = True
+        return _stream(h, fd, start, length)
+    finally:
+        if not streaming:
+            os.close(fd)
 
 
 async def _stream(h: S3Handler, fd: int, start: int, length: int) -> None:
