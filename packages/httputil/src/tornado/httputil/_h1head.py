@@ -41,6 +41,16 @@ from ._headers import HTTPHeaders
 _WS = (" ", "\t")
 
 
+def _is_http11(version: str) -> bool:
+    """HTTP/1.1 semantics (keep-alive by default) for 1.1 and for any later 1.x; 1.0 is not."""
+    if version == "HTTP/1.1":
+        return True
+    if version == "HTTP/1.0":
+        return False
+    parse_version(version)  # raises for anything that is not a well-formed HTTP version
+    return True
+
+
 def _fast_fields(fields: list[tuple[str, str]]) -> HTTPHeaders:
     """Headers from (name, value) pairs that FIELD_RE matched (names are tokens, values clean)."""
     headers = HTTPHeaders.__new__(HTTPHeaders)
@@ -232,13 +242,7 @@ class H1HeadReader(H1Base):
         return self._request_head(method, target, version, self._parse_fields(lines, 1))
 
     def _request_head(self, method: str, target: str, version: str, headers: HTTPHeaders) -> RequestHead:
-        if version == "HTTP/1.1":
-            http11 = True
-        elif version == "HTTP/1.0":
-            http11 = False
-        else:
-            parse_version(version)
-            http11 = True
+        http11 = _is_http11(version)
         d = headers._dict
         if http11 and self.strict:
             host = d.get("Host")
@@ -317,13 +321,7 @@ class H1HeadReader(H1Base):
         return self._response_head(version, code, reason, self._parse_fields(lines, 1))
 
     def _response_head(self, version: str, status: int, reason: str, headers: HTTPHeaders) -> ResponseHead:
-        if version == "HTTP/1.1":
-            http11 = True
-        elif version == "HTTP/1.0":
-            http11 = False
-        else:
-            parse_version(version)
-            http11 = True
+        http11 = _is_http11(version)
         d = headers._dict
         if status < 200:
             if status == 101:
