@@ -29,6 +29,7 @@ from tornado.routing import (
     Rule,
     RuleRouter,
     URLSpec,
+    request_for,
 )
 
 
@@ -251,3 +252,17 @@ def test_literal_paths_are_found_without_scanning_every_rule():
     finally:
         gc.enable()
     assert min(ratios) < 2.0, ratios
+
+
+def test_request_for_reuses_the_servers_request_for_the_same_head():
+    headers = HTTPHeaders({"Host": "h"})
+    start = RequestStartLine("GET", "/a?x=1", "HTTP/1.1")
+    conn = Conn()
+    built = HTTPServerRequest(connection=conn, start_line=start, headers=headers)
+    conn.request = built  # type: ignore[attr-defined]
+    assert request_for(conn, "server-conn", start, headers) is built
+    # Another head on the same connection (other headers, other target) gets a new request.
+    other = request_for(conn, "server-conn", RequestStartLine("GET", "/b", "HTTP/1.1"), headers)
+    assert other is not built and other.uri == "/b" and other.connection is conn
+    fresh = request_for(Conn(), "server-conn", start, HTTPHeaders({"Host": "h"}))
+    assert fresh is not built and fresh.path == "/a" and fresh.server_connection == "server-conn"

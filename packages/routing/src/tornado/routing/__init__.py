@@ -17,6 +17,7 @@ built on these rules, where a target may also be a RequestHandler class::
 
 from __future__ import annotations
 
+from ._delegates import request_for
 from ._matchers import AnyMatches, DefaultHostMatches, HostMatches, Matcher, PathMatches
 from ._rules import ReversibleRouter, ReversibleRuleRouter, Router, Rule, RuleRouter, URLSpec
 
@@ -32,4 +33,5 @@ __all__ = [
     "DefaultHostMatches",
     "PathMatches",
     "URLSpec",
+    "request_for",
 ]

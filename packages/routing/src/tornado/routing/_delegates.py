@@ -27,7 +27,11 @@ __all__ = ["RoutingDelegate", "CallableAdapter", "NotFoundDelegate", "request_fo
 def request_for(
     request_conn: Any, server_conn: object, start_line: RequestStartLine, headers: HTTPHeaders
 ) -> HTTPServerRequest:
-    """The request for a new message: the one the server built for it already, or a new one."""
+    """The request for a new message: the one the server built for it already, or a new one.
+
+    Routers and ``tornado.web``'s dispatcher both call it, so a request the server parsed
+    is reused rather than built twice.
+    """
     req = getattr(request_conn, "request", None)
     if type(req) is HTTPServerRequest and req.headers is headers and req.uri == start_line.path:
         return req

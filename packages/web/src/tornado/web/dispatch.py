@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from tornado.httputil import HTTPHeaders, HTTPMessageDelegate, HTTPServerRequest, RequestStartLine
+from tornado.httputil import HTTPHeaders, HTTPMessageDelegate, HTTPServerRequest
+from tornado.routing import request_for
 from tornado.web import streaming
 
 if TYPE_CHECKING:
@@ -19,18 +20,6 @@ if TYPE_CHECKING:
     from tornado.web.handler import RequestHandler
 
 __all__ = ["HandlerDelegate", "request_for"]
-
-
-def request_for(
-    request_conn: Any, server_conn: object, start_line: RequestStartLine, headers: HTTPHeaders
-) -> HTTPServerRequest:
-    """The request object for a new message: the one our server built already, or a new one."""
-    req = getattr(request_conn, "request", None)
-    if type(req) is HTTPServerRequest and req.headers is headers and req.uri == start_line.path:
-        return req
-    return HTTPServerRequest(
-        connection=request_conn, server_connection=server_conn, start_line=start_line, headers=headers
-    )
 
 
 class HandlerDelegate(HTTPMessageDelegate):
