@@ -7,10 +7,17 @@ close frames as RFC 6455 requires, runs the keep-alive pings, and reports messag
 ``_ws_message(data)`` (may return an awaitable: the next message waits for it),
 ``_ws_ping(data)``, ``_ws_pong(data)`` and ``_ws_closed()``, which runs exactly once.
 
-Writes go straight to the transport.  :meth:`WebSocketConnection.write_message` returns a
-future that is already done unless the transport's buffer is above its high-water mark, in
-which case it resolves when asyncio calls ``resume_writing``; awaiting it is how a sender is
-slowed down to the pace of a slow reader.
+Writes go straight to the transport, except while one read's several messages are being
+handled: what their handlers send is then gathered and written once at the end (in order), so
+a client that sends many small messages at once gets its answers in one system call rather
+than one each.  :meth:`WebSocketConnection.write_message` returns a future that is already
+done unless the transport's buffer is above its high-water mark, in which case it resolves
+when asyncio calls ``resume_writing``; awaiting it is how a sender is slowed down to the pace
+of a slow reader.
+
+A read that is exactly one small message (the usual case for chat and echo traffic) takes a
+shorter way: :meth:`WebSocketProtocol.take_message` unmasks it in one step and the handler is
+called at once, with no event objects or queue in between.
 """
 
 from __future__ import annotations
@@ -32,6 +39,12 @@ CLOSE_TIMEOUT = 5.0
 
 # While a message handler is still running, at most this much further input is read.
 _MAX_PENDING_INPUT = 1024 * 1024
+# Writes gathered while one read's messages are handled: at most this many frames, each
+# smaller than _CORK_FRAME, before they are written (a bigger frame goes out at once).
+_CORK_FRAMES = 64
+_CORK_FRAME = 1024
+# A server's unmasked, uncompressed, final text frame header for each payload length under 126.
+_TEXT_HEADS = [bytes((0x81, n)) for n in range(126)]
 
 
 class WebSocketConnection(asyncio.Protocol):
@@ -47,6 +60,8 @@ class WebSocketConnection(asyncio.Protocol):
         "_busy",
         "_reading_paused",
         "_write_paused",
+        "_plain_text",
+        "_cork",
         "_drain",
         "_ready",
         "_lost",
@@ -77,6 +92,10 @@ class WebSocketConnection(asyncio.Protocol):
         self._reading_paused = False
         low_high = transport.get_write_buffer_limits()
         self._write_paused = transport.get_write_buffer_size() > low_high[1]
+        # A server without compression frames its text messages itself (see write_message).
+        self._plain_text = ws.role is not CLIENT and ws._deflate is None
+        # While not None, writes gather here (see _process) instead of going to the transport.
+        self._cork: list[bytes] | None = None
         self._drain: list[asyncio.Future[None]] | None = None
         # What write_message returns while the buffer is below its high-water mark: one
         # completed future, made on the first write and reused, instead of one per message.
@@ -98,10 +117,24 @@ class WebSocketConnection(asyncio.Protocol):
     # ----------------------------------------------------------------- asyncio.Protocol
 
     def data_received(self, data: bytes) -> None:
-        self.ws.receive_data(data)
+        ws = self.ws
         if not self._busy:
-            self._process()
-        elif self.ws.buffered > _MAX_PENDING_INPUT and not self._reading_paused and not self._lost:
+            message = ws.take_message(data)
+            if message is None:
+                ws.receive_data(data)
+                self._process()
+                return
+            try:
+                result = self.owner._ws_message(message)
+            except Exception:
+                app_log.exception("Uncaught exception in WebSocket message handler")
+                self._fail(1011, "")
+                return
+            if result is not None and hasattr(result, "__await__"):
+                self._wait_for_handler(result)
+            return
+        ws.receive_data(data)
+        if ws.buffered > _MAX_PENDING_INPUT and not self._reading_paused and not self._lost:
             self._reading_paused = True
             self.transport.pause_reading()
 
@@ -145,6 +178,17 @@ class WebSocketConnection(asyncio.Protocol):
         self._process()
 
     def _process(self) -> None:
+        """Hand every available event to the owner; what it writes meanwhile goes out in one write."""
+        if self._cork is not None:  # re-entered from a handler: the outer call flushes
+            self._process_events()
+            return
+        self._cork = []
+        try:
+            self._process_events()
+        finally:
+            self._uncork()
+
+    def _process_events(self) -> None:
         ws = self.ws
         owner = self.owner
         while not self._lost:
@@ -163,13 +207,11 @@ class WebSocketConnection(asyncio.Protocol):
                     self._fail(1011, "")
                     return
                 if result is not None and hasattr(result, "__await__"):
-                    self._busy = True
-                    fut = asyncio.ensure_future(result)
-                    fut.add_done_callback(self._message_done)
+                    self._wait_for_handler(result)
                     return
             elif t is Ping:
                 if not ws.close_sent:
-                    self.transport.write(ws.send_pong(ev.payload))  # type: ignore[union-attr]
+                    self._send(ws.send_pong(ev.payload))  # type: ignore[union-attr]
                 self._call(owner._ws_ping, ev.payload)  # type: ignore[union-attr]
             elif t is Pong:
                 self._ping_since = None
@@ -182,6 +224,12 @@ class WebSocketConnection(asyncio.Protocol):
                     self._reading_paused = False
                     self.transport.resume_reading()
                 return
+
+    def _wait_for_handler(self, result: Any) -> None:
+        """An async message handler: deliver nothing more until it has finished."""
+        self._busy = True
+        fut = asyncio.ensure_future(result)
+        fut.add_done_callback(self._message_done)
 
     def _call(self, fn: Any, arg: Any) -> None:
         try:
@@ -208,7 +256,7 @@ class WebSocketConnection(asyncio.Protocol):
             self.close_reason = ev.reason
         ws = self.ws
         if not ws.close_sent:
-            self.transport.write(ws.send_close(None if ev.code == 1005 else ev.code))
+            self._send(ws.send_close(None if ev.code == 1005 else ev.code))
         self._finish_closing()
 
     def _finish_closing(self) -> None:
@@ -216,6 +264,7 @@ class WebSocketConnection(asyncio.Protocol):
         if self.ws.role is CLIENT:
             self._arm_close_timer(CLOSE_TIMEOUT)
         else:
+            self._uncork()
             self.transport.close()
             self._arm_close_timer(CLOSE_TIMEOUT)  # close() waits for the buffer to drain
 
@@ -223,13 +272,15 @@ class WebSocketConnection(asyncio.Protocol):
         ws = self.ws
         if not ws.close_sent and not self._lost:
             try:
-                self.transport.write(ws.send_close(code, reason[:100]))
+                self._send(ws.send_close(code, reason[:100]))
             except ValueError:
-                self.transport.write(ws.send_close(code))
+                self._send(ws.send_close(code))
+        self._uncork()
         self.transport.close()
         self._arm_close_timer(CLOSE_TIMEOUT)
 
     def _abort(self) -> None:
+        self._cork = None
         if not self._lost:
             self.transport.abort()
 
@@ -261,11 +312,42 @@ class WebSocketConnection(asyncio.Protocol):
         """Our close frame was sent, or the connection is gone: no more messages can be sent."""
         return self._lost or self.ws.close_sent
 
+    def _send(self, data: bytes) -> None:
+        """Write ``data``, or gather it while a read's messages are being handled (see _process)."""
+        cork = self._cork
+        if cork is None:
+            self.transport.write(data)
+        elif len(data) < _CORK_FRAME and len(cork) < _CORK_FRAMES:
+            cork.append(data)
+        else:
+            self._uncork()
+            self._cork = []
+            self.transport.write(data)
+
+    def _uncork(self) -> None:
+        """Write what was gathered, in one call, and stop gathering."""
+        cork = self._cork
+        if cork is not None:
+            self._cork = None
+            if cork and not self._lost:
+                self.transport.write(cork[0] if len(cork) == 1 else b"".join(cork))
+
     def write_message(self, message: str | bytes, binary: bool = False) -> asyncio.Future[None]:
         """Send one message; the future waits while the transport's buffer is over its high-water mark."""
         if self._lost:
             raise WebSocketClosedError("the WebSocket connection is closed")
-        self.transport.write(self.ws.send_message(message, binary=binary))
+        ws = self.ws
+        if type(message) is str and self._plain_text and not binary and not ws._close_sent:
+            # A server's text message, the common case: framed here in one step.
+            payload = message.encode("utf-8")
+            n = len(payload)
+            frame = _TEXT_HEADS[n] + payload if n < 126 else ws.send_message(message)
+        else:
+            frame = ws.send_message(message, binary=binary)
+        if self._cork is None:
+            self.transport.write(frame)
+        else:
+            self._send(frame)
         if not self._write_paused:
             ready = self._ready
             if ready is None:
@@ -281,7 +363,7 @@ class WebSocketConnection(asyncio.Protocol):
     def ping(self, data: bytes | str = b"") -> None:
         if self._lost:
             raise WebSocketClosedError("the WebSocket connection is closed")
-        self.transport.write(self.ws.send_ping(data))
+        self._send(self.ws.send_ping(data))
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
         """Start the closing handshake (a code of None and a reason means 1000)."""
@@ -289,7 +371,7 @@ class WebSocketConnection(asyncio.Protocol):
             return
         if code is None and reason:
             code = 1000
-        self.transport.write(self.ws.send_close(code, reason or ""))
+        self._send(self.ws.send_close(code, reason or ""))
         if self.ws.close_received:
             self._finish_closing()
         else:
@@ -310,7 +392,7 @@ class WebSocketConnection(asyncio.Protocol):
             self._abort()
             return
         if now >= self._next_ping:
-            self.transport.write(self.ws.send_ping(b""))
+            self._send(self.ws.send_ping(b""))
             if since is None:
                 self._ping_since = since = now
             self._next_ping = now + interval

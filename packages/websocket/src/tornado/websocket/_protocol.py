@@ -88,6 +88,12 @@ def _mask(data: bytes | bytearray, key: bytes) -> bytes:
     return (int.from_bytes(data, "little") ^ int.from_bytes(k[:n], "little")).to_bytes(n, "little")
 
 
+# For unmasking a small frame in one step: the 4-byte key as an int times _REPEAT[n] is the key
+# repeated over ceil(n / 4) words, and _LOW[n] keeps its first n bytes.
+_REPEAT = [sum(1 << (32 * i) for i in range((n + 3) >> 2)) for n in range(126)]
+_LOW = [(1 << (8 * n)) - 1 for n in range(126)]
+
+
 class _MaskKeys:
     """Masking keys from os.urandom, fetched 1 KiB at a time instead of one syscall per frame."""
 
@@ -223,6 +229,52 @@ class WebSocketProtocol:
             rest = self._parse_simple(data)
             if rest:
                 self._buf += rest
+
+    def take_message(self, data: bytes) -> str | bytes | None:
+        """The message ``data`` carries when it is exactly one small, complete, rule-abiding data
+        frame and nothing else is pending; otherwise None, and ``data`` was left alone (give it
+        to :meth:`receive_data`).
+
+        A chat's or an echo's read is usually one such frame: this takes it with no buffering,
+        no event object and no queue.  Anything else (control frames, fragments, wrong masking,
+        reserved bits, a frame over 125 bytes or the size limit, text that is not UTF-8) is
+        left to the full parser, which applies every rule.
+        """
+        if self._expect_mask:
+            n = len(data) - 6
+            if n < 0 or n > 125 or data[1] != 0x80 | n:
+                return None
+        else:
+            n = len(data) - 2
+            if n < 0 or n > 125 or data[1] != n:
+                return None
+        b0 = data[0]
+        if (
+            (b0 != 0x81 and b0 != 0x82)
+            or self._buf
+            or self._ready
+            or self._frag_opcode
+            or self._error is not None
+            or self._close_received
+            or self._eof
+        ):
+            return None
+        limit = self.max_message_size
+        if limit is not None and n > limit:
+            return None
+        if self._expect_mask:
+            fb = int.from_bytes
+            payload = ((fb(data[6:], "little") ^ fb(data[2:6], "little") * _REPEAT[n]) & _LOW[n]).to_bytes(
+                n, "little"
+            )
+        else:
+            payload = data[2:]
+        if b0 == 0x82:
+            return payload
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # the full parser reports it (1007)
 
     def _parse_simple(self, data: bytes) -> bytes:
         """Take the whole small, unfragmented, uncompressed messages off the front of ``data``.
