@@ -13,9 +13,16 @@ PACKAGE_DIR = Path(tornado.ioloop.__file__).parent
 
 
 def sibling_imports(path: Path) -> set[str]:
-    """The modules of this package that ``path`` imports (``__init__`` for the package)."""
+    """The modules of this package that ``path`` imports (``__init__`` for the package).
+
+    Imports under ``if TYPE_CHECKING:`` are left out: they never run.
+    """
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            node.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level:
             found.add(node.module.split(".")[0] if node.module else "__init__")
         elif isinstance(node, ast.ImportFrom) and node.module:

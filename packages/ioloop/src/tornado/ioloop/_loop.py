@@ -547,4 +547,3 @@ class IOLoop:
         if not self.asyncio_loop.is_closed():
             self.asyncio_loop.remove_reader(num)
             self.asyncio_loop.remove_writer(num)
-
