@@ -9,9 +9,10 @@ The stream watches its file descriptor directly on the underlying asyncio loop
 socket themselves, which measured faster than asyncio transports on the stdlib
 loop and on par with them under uvloop, and keeps ``start_tls`` simple.
 
-The code lives in ``_errors`` (exceptions), ``_base`` (BaseIOStream: buffering, reads,
-writes, closing), ``_stream`` (IOStream over a socket), ``_pipe`` (PipeIOStream) and
-``_tls`` (SSLIOStream and ``ssl_options_to_context``).
+The code lives in ``_errors`` (exceptions), ``_reads`` (the read methods and their
+matching of the buffer), ``_base`` (BaseIOStream: the fd, buffering, writes, closing),
+``_stream`` (IOStream over a socket), ``_pipe`` (PipeIOStream) and ``_tls`` (SSLIOStream
+and ``ssl_options_to_context``).
 """
 
 from __future__ import annotations
