@@ -9,7 +9,7 @@ from typing import Any
 
 from tornado.web import Application
 
-from ._handler import S3Handler
+from ._handler import S3Handler, S3StreamingHandler
 from ._multipart import Uploads
 from ._sigv4 import Verifier
 from ._store import Storage
@@ -18,6 +18,9 @@ gen_log = logging.getLogger("tornado.general")
 
 # Large bodies stream to disk, so the server's body limit is S3's object limit (plus framing).
 MAX_BODY_SIZE = 5 * 1024**3 + 64 * 1024**2
+# A body of known length up to this size is read whole before the handler runs: one write of
+# body and trailer, and no per-request task or pause of reading as streaming needs.
+BUFFERED_BODY = 1024 * 1024
 
 
 class S3Context:
@@ -79,7 +82,18 @@ class S3Application(Application):
             raise ValueError(f"region must be a non-empty str, got {region!r}")
         self.storage = Storage(root_directory, bucket_depth)
         self.s3 = S3Context(self.storage, Verifier(creds) if creds else None, domains, region)
-        super().__init__([(r"/.*", S3Handler, {"context": self.s3})], **settings)
+        self._handler_kwargs = {"context": self.s3}
+        super().__init__([(r"/.*", S3Handler, self._handler_kwargs)], **settings)
+
+    def find_handler(self, request: Any, **kwargs: Any) -> Any:
+        """Every request goes to the S3 handler; a large body, or one of unknown length, streams."""
+        headers = request.headers
+        length = headers.get("Content-Length")
+        if "Transfer-Encoding" in headers or (
+            length is not None and not (length.isdigit() and int(length) <= BUFFERED_BODY)
+        ):
+            return self.get_handler_delegate(request, S3StreamingHandler, self._handler_kwargs)
+        return self.get_handler_delegate(request, S3Handler, self._handler_kwargs)
 
     @property
     def authenticated(self) -> bool:

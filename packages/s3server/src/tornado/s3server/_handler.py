@@ -4,13 +4,16 @@ One catch-all handler reads the bucket from the Host header or the first path se
 the key from the rest of the *raw* path (decoded strictly as UTF-8), then dispatches on
 method and sub-resource (``?uploads``, ``?delete``, ``?list-type=2`` ...) to the functions
 in ``_buckets`` and ``_objects``.  Request bodies go through a :class:`BodyReceiver` created
-in :meth:`prepare`, fed from :meth:`data_received` when the framework streams the body,
-otherwise from ``request.body``.
+in :meth:`prepare`, fed from ``request.body`` for a small body (read whole by the framework
+before the handler runs) and from :meth:`data_received` by :class:`S3StreamingHandler`, which
+the application picks for a large body or one of unknown length.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import secrets
 import types
 from typing import TYPE_CHECKING, Any
@@ -40,8 +43,9 @@ _UNSUPPORTED = frozenset(
 )
 
 
-@stream_request_body
 class S3Handler(RequestHandler):
+    """Serves one S3 request whose body (if any) is small enough to be read whole first."""
+
     SUPPORTED_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
 
     bucket = ""
@@ -59,7 +63,7 @@ class S3Handler(RequestHandler):
         self._headers["x-amz-request-id"] = getattr(self, "_request_id", None) or self._new_request_id()
 
     def _new_request_id(self) -> str:
-        self._request_id = secrets.token_hex(8).upper()
+        self._request_id = _request_ids.next()
         return self._request_id
 
     def compute_etag(self) -> str | None:
@@ -107,7 +111,7 @@ class S3Handler(RequestHandler):
             )
         method = self.request.method
         if method == "PUT" and self.key and "X-Amz-Copy-Source" not in self.request.headers:
-            self.temp = _objects.start_put(self)
+            self.temp = _objects.start_put(self, buffered=not self._stream_request_body)
             self.receiver = BodyReceiver(
                 self.request.headers, self.temp, _objects.MAX_OBJECT_SIZE, self.signing
             )
@@ -217,6 +221,8 @@ class S3Handler(RequestHandler):
         return "/" + self.bucket + ("/" + self.key if self.key else "") if self.bucket else "/"
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if self.temp is not None:
+            self.temp.discard()  # before the answer: a refused body leaves nothing behind
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, S3Error):
             err = exc
@@ -252,3 +258,27 @@ class S3Handler(RequestHandler):
     def on_connection_close(self) -> None:
         if self.temp is not None:
             self.temp.discard()
+
+
+@stream_request_body
+class S3StreamingHandler(S3Handler):
+    """The same handler for a body too large to hold in memory: it goes to disk as it arrives."""
+
+
+class _RequestIds:
+    """S3 request ids: 16 upper-case hex digits, a random prefix per process and a counter."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.prefix = secrets.randbits(32) << 32
+        self.count = itertools.count()
+
+    def next(self) -> str:
+        return f"{self.prefix | (next(self.count) & 0xFFFFFFFF):016X}"
+
+
+_request_ids = _RequestIds()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_request_ids.reset)

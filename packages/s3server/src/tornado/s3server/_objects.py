@@ -59,17 +59,26 @@ def _object_fields(h: S3Handler) -> tuple[str, dict[str, str], dict[str, str]]:
     return ctype, meta, stored
 
 
-def start_put(h: S3Handler) -> TempFile:
-    """Checks made before a PutObject/UploadPart body is accepted; returns the file it goes to."""
-    h.s3.storage.bucket(h.bucket)
-    _names.check_key(h.key)
-    if h.has_arg("uploadId") or h.has_arg("partNumber"):
-        _part_number(h)
-        _upload(h)
-    length = h.request.headers.get("X-Amz-Decoded-Content-Length") or h.request.headers.get("Content-Length")
-    if length is not None and length.isdigit() and int(length) > MAX_OBJECT_SIZE:
-        raise S3Error("EntityTooLarge", MaxSizeAllowed=str(MAX_OBJECT_SIZE))
-    return h.s3.storage.new_temp()
+def start_put(h: S3Handler, buffered: bool = False) -> TempFile:
+    """Checks made before a PutObject/UploadPart body is accepted; returns the file it goes to.
+
+    The bucket is opened once here (NoSuchBucket comes first) and held until the object is
+    published; a ``buffered`` body (already in memory) creates its file only when complete.
+    """
+    temp = h.s3.storage.new_temp(h.bucket, buffered)
+    try:
+        _names.check_key(h.key)
+        if h.has_arg("uploadId") or h.has_arg("partNumber"):
+            _part_number(h)
+            _upload(h)
+        headers = h.request.headers
+        length = headers.get("X-Amz-Decoded-Content-Length") or headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > MAX_OBJECT_SIZE:
+            raise S3Error("EntityTooLarge", MaxSizeAllowed=str(MAX_OBJECT_SIZE))
+    except BaseException:
+        temp.discard()
+        raise
+    return temp
 
 
 def put_object(h: S3Handler) -> None:
@@ -80,6 +89,7 @@ def put_object(h: S3Handler) -> None:
     info = ObjectInfo(temp.size, temp.md5.hexdigest(), time.time(), ctype, meta, stored)
     temp.finish(info)
     h.s3.storage.publish(temp, h.bucket, h.key)
+    temp.discard()  # lets go of the bucket before the answer goes out
     h.set_header("ETag", f'"{info.etag}"')
     h.send_empty()
 
@@ -156,44 +166,53 @@ def _parse_range(value: str, size: int) -> tuple[int, int] | None:
 def get_object(h: S3Handler, head: bool) -> Any:
     _names.check_key(h.key)
     fd, info = h.s3.storage.open_object(h.bucket, h.key)
-    streaming = False  # the descriptor goes to _stream, which closes it; otherwise closed here
+    # The object's file is closed before the response is finished (or handed to _stream,
+    # which does the same): a client that has its answer finds no descriptor left open.
     try:
-        status = _check_conditions(h, info)
-        if status == 412:
-            raise S3Error("PreconditionFailed", Condition="If-Match")
-        _set_object_headers(h, info)
-        if status == 304:
-            for name in ("Content-Type", "Content-Length"):
-                h.clear_header(name)
-            h.set_status(304)
-            h.finish()
-            return None
-        if not head:
-            for arg, header in _RESPONSE_OVERRIDES.items():
-                value = h.arg(arg)
-                if value is not None:
-                    h.set_header(header, value)
-        start, end = 0, info.size - 1
-        rng = h.request.headers.get("Range")
-        if rng:
-            parsed = _parse_range(rng, info.size)
-            if parsed is not None:
-                start, end = parsed
-                h.set_status(206)
-                h.set_header("Content-Range", f"bytes {start}-{end}/{info.size}")
-        length = end - start + 1
-        h.set_header("Content-Length", str(length))
-        if head or length <= 0:
-            h.finish()
-            return None
-        if length <= SMALL_BODY:
-            h.finish(os.pread(fd, length, start))
-            return None
-        streaming = True
-        return _stream(h, fd, start, length)
+        span = _answer_headers(h, info, head)
+        if span is not None and span[1] > SMALL_BODY:
+            stream_fd, fd = fd, -1
+            return _stream(h, stream_fd, *span)
+        data = os.pread(fd, span[1], span[0]) if span is not None else None
     finally:
-        if not streaming:
+        if fd >= 0:
             os.close(fd)
+    if data is None:
+        h.finish()
+    else:
+        h.finish(data)
+    return None
+
+
+def _answer_headers(h: S3Handler, info: ObjectInfo, head: bool) -> tuple[int, int] | None:
+    """Status and headers of a GET/HEAD; the (start, length) of the body to send, if any."""
+    status = _check_conditions(h, info)
+    if status == 412:
+        raise S3Error("PreconditionFailed", Condition="If-Match")
+    _set_object_headers(h, info)
+    if status == 304:
+        for name in ("Content-Type", "Content-Length"):
+            h.clear_header(name)
+        h.set_status(304)
+        return None
+    if not head:
+        for arg, header in _RESPONSE_OVERRIDES.items():
+            value = h.arg(arg)
+            if value is not None:
+                h.set_header(header, value)
+    start, end = 0, info.size - 1
+    rng = h.request.headers.get("Range")
+    if rng:
+        parsed = _parse_range(rng, info.size)
+        if parsed is not None:
+            start, end = parsed
+            h.set_status(206)
+            h.set_header("Content-Range", f"bytes {start}-{end}/{info.size}")
+    length = end - start + 1
+    h.set_header("Content-Length", str(length))
+    if head or length <= 0:
+        return None
+    return start, length
 
 
 async def _stream(h: S3Handler, fd: int, start: int, length: int) -> None:
@@ -209,9 +228,9 @@ async def _stream(h: S3Handler, fd: int, start: int, length: int) -> None:
             offset += len(data)
             h.write(data)
             await h.flush()
-        h.finish()
     finally:
         os.close(fd)
+    h.finish()
 
 
 def delete_object(h: S3Handler) -> None:
@@ -317,6 +336,7 @@ def upload_part(h: S3Handler) -> None:
     temp = h.temp
     assert temp is not None
     info = h.s3.uploads.put_part(upload, number, temp)
+    temp.discard()  # lets go of the bucket before the answer goes out
     h.set_header("ETag", f'"{info.etag}"')
     h.send_empty()
     return None

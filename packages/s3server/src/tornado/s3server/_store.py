@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -29,14 +30,38 @@ from dataclasses import dataclass
 
 from . import _names
 from ._errors import S3Error
-from ._objfile import ObjectInfo, read_info, write_all
+from ._objfile import ObjectInfo, read_info, write_all, writev_all
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 BUCKET_META = ".bucket"
 INTERNAL = ".s3"
 _STALE_TMP = 24 * 3600
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _HEX2 = re.compile("[0-9a-f]{2}")
+
+
+class _TempNames:
+    """Names for temporary files: a random prefix per process and a counter (no syscall each).
+
+    A forked child draws a new prefix, so processes sharing a root never race for a name;
+    ``O_EXCL`` settles the rare clash with a file left by a process long gone.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.prefix = secrets.token_hex(6) + "-"
+        self.count = itertools.count()
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.count):x}"
+
+
+_temp_names = _TempNames()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_temp_names.reset)
 
 
 def _utf8(data: bytes) -> bool:
@@ -91,29 +116,61 @@ class Entry:
 
 
 class TempFile:
-    """A file in ``.s3/tmp`` that becomes an object (or a part) by :meth:`Storage.publish`."""
+    """A file in ``.s3/tmp`` that becomes an object (or a part) by :meth:`Storage.publish`.
 
-    def __init__(self, storage: Storage) -> None:
+    A streamed body is written as it arrives.  A body already whole in memory (``buffered``)
+    is only hashed as it is given; the file is created by :meth:`finish`, which writes body
+    and trailer with one ``writev``, so a body that fails a check never touches the disk.
+    When made for a bucket, the bucket stays open until :meth:`discard`, so that publishing
+    does not look it up again.
+    """
+
+    def __init__(
+        self, storage: Storage, bucket: Bucket | None = None, bucket_fd: int = -1, buffered: bool = False
+    ) -> None:
         self.storage = storage
-        self.name = secrets.token_hex(16)
-        self.fd = os.open(
-            self.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=storage.tmp_fd
-        )
+        self.bucket = bucket
+        self.bucket_fd = bucket_fd
+        self.name = ""
+        self.fd = -1
         self.md5 = hashlib.md5()
         self.size = 0
+        self._pieces: list[bytes | memoryview] | None = [] if buffered else None
+        if not buffered:
+            self._create()
+
+    def _create(self) -> None:
+        self.name, self.fd = self.storage.create_temp()
 
     def write(self, data: bytes | memoryview) -> None:
         self.md5.update(data)
-        write_all(self.fd, data)
         self.size += len(data)
+        pieces = self._pieces
+        if pieces is not None:
+            # Bytes are immutable: kept as they are; anything else is copied (it may change).
+            pieces.append(data if type(data) is bytes else bytes(data))
+            return
+        n = os.write(self.fd, data)
+        if n < len(data):
+            write_all(self.fd, memoryview(data)[n:])
 
     def finish(self, info: ObjectInfo) -> None:
         """Append the trailer; the file is complete and closed."""
-        write_all(self.fd, info.trailer())
+        trailer = info.trailer()
+        pieces = self._pieces
+        if pieces is not None:
+            self._pieces = None
+            self._create()
+            pieces.append(trailer)
+            writev_all(self.fd, pieces)
+        else:
+            write_all(self.fd, trailer)
         os.close(self.fd)
         self.fd = -1
 
     def discard(self) -> None:
+        """Remove the file unless it was published, and let go of the bucket; idempotent."""
+        self._pieces = None
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -123,6 +180,9 @@ class TempFile:
             except FileNotFoundError:
                 pass
             self.name = ""
+        if self.bucket_fd >= 0:
+            os.close(self.bucket_fd)
+            self.bucket_fd = -1
 
 
 class Storage:
@@ -335,32 +395,59 @@ class Storage:
         os.close(fd)
         return info
 
-    def new_temp(self) -> TempFile:
-        return TempFile(self)
+    def create_temp(self) -> tuple[str, int]:
+        """A new, empty file in ``.s3/tmp``: its name and a descriptor open for writing."""
+        while True:
+            name = _temp_names.next()
+            try:
+                return name, os.open(name, _TEMP_FLAGS, 0o644, dir_fd=self.tmp_fd)
+            except FileExistsError:
+                continue  # left by an earlier process of the same name prefix: take the next
+
+    def new_temp(self, bucket_name: str | None = None, buffered: bool = False) -> TempFile:
+        """A temp file for a body; for a PUT, ``bucket_name`` is checked (NoSuchBucket) and held."""
+        if bucket_name is None:
+            return TempFile(self, buffered=buffered)
+        fd = self._open_bucket(bucket_name)
+        try:
+            return TempFile(self, self._bucket_info(bucket_name, fd), fd, buffered)
+        except BaseException:
+            os.close(fd)
+            raise
 
     def publish(self, temp: TempFile, bucket_name: str, key: str) -> None:
         """Move a finished temp file into place as ``key``: readers see the old or the new object."""
+        bucket = temp.bucket
+        if bucket is not None and bucket.name == bucket_name and temp.bucket_fd >= 0:
+            try:
+                self._publish_in(temp, temp.bucket_fd, bucket, key, 1)
+                return
+            except FileNotFoundError:
+                pass  # the bucket held since the PUT began was deleted: look the name up again
         bfd = self._open_bucket(bucket_name)
         try:
-            bucket = self._bucket_info(bucket_name, bfd)
-            dirs, name = self._object_location(bucket, key)
-            for attempt in range(3):
-                dfd = self._walk_to(bfd, dirs, create=True)
-                try:
-                    os.rename(temp.name, name, src_dir_fd=self.tmp_fd, dst_dir_fd=dfd)
-                    temp.name = ""
-                    return
-                except FileNotFoundError:
-                    if attempt == 2:
-                        raise  # a directory on the way vanished (a concurrent delete): retry
-                except IsADirectoryError:
-                    raise S3Error(
-                        "InvalidRequest", "A directory that is not an object is in the way.", Key=key
-                    ) from None
-                finally:
-                    os.close(dfd)
+            self._publish_in(temp, bfd, self._bucket_info(bucket_name, bfd), key, 3)
         finally:
             os.close(bfd)
+
+    def _publish_in(self, temp: TempFile, bfd: int, bucket: Bucket, key: str, attempts: int) -> None:
+        dirs, name = self._object_location(bucket, key)
+        for attempt in range(attempts):
+            dfd = self._walk_to(bfd, dirs, create=True) if dirs else bfd
+            try:
+                os.rename(temp.name, name, src_dir_fd=self.tmp_fd, dst_dir_fd=dfd)
+                temp.name = ""
+                return
+            except FileNotFoundError:
+                if attempt == attempts - 1:
+                    raise  # a directory on the way vanished (a concurrent delete): retry
+            except IsADirectoryError:
+                raise S3Error(
+                    "InvalidRequest", "A directory that is not an object is in the way.", Key=key
+                ) from None
+            finally:
+                if dfd != bfd:
+                    os.close(dfd)
 
     def delete_object(self, bucket_name: str, key: str) -> None:
         """Remove ``key`` if present (S3 answers 204 either way) and any directories it emptied."""
