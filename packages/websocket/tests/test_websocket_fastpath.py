@@ -274,3 +274,22 @@ def test_write_after_the_connection_is_lost_raises() -> None:
         assert transport.writes == []
 
     run(body)
+
+
+# -- what an idle connection holds -------------------------------------------------------------
+
+
+def test_an_idle_connection_holds_no_input_buffer_or_keep_alive_state() -> None:
+    def body() -> None:
+        wsc, transport, owner = connected()
+        assert wsc.ws._buf == b"" and wsc._pinger is None
+        # A message through the full parser (two frames in one read, the second split) leaves
+        # no buffer behind once it is whole.
+        second = Raw.cframe(1, b"x" * 300)
+        wsc.data_received(Raw.cframe(1, b"a") + second[:10])
+        assert len(wsc.ws._buf) == 10
+        wsc.data_received(second[10:])
+        assert owner.got == ["a", "x" * 300]
+        assert type(wsc.ws._buf) is bytes and not wsc.ws._buf
+
+    run(body)

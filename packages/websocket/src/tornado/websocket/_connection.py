@@ -66,11 +66,7 @@ class WebSocketConnection(asyncio.Protocol):
         "_ready",
         "_lost",
         "_reported",
-        "_ping_interval",
-        "_ping_timeout",
-        "_ping_since",
-        "_next_ping",
-        "_ping_timer",
+        "_pinger",
         "_close_timer",
     )
 
@@ -102,17 +98,14 @@ class WebSocketConnection(asyncio.Protocol):
         self._ready: asyncio.Future[None] | None = None
         self._lost = False
         self._reported = False
-        self._ping_interval = ping_interval if ping_interval else None
-        self._ping_timeout = ping_timeout
-        self._ping_since: float | None = None
-        self._next_ping = 0.0
-        self._ping_timer: asyncio.TimerHandle | None = None
+        # Keep-alive state, only when pings are on (an idle socket without them holds none).
+        self._pinger: _Pinger | None = None
         self._close_timer: asyncio.TimerHandle | None = None
-        if self._ping_interval:
-            if self._ping_timeout is None:
-                self._ping_timeout = max(3 * self._ping_interval, 30.0)
-            self._next_ping = self._loop.time() + self._ping_interval
-            self._ping_timer = self._loop.call_at(self._next_ping, self._on_ping_timer)
+        if ping_interval:
+            if ping_timeout is None:
+                ping_timeout = max(3 * ping_interval, 30.0)
+            self._pinger = p = _Pinger(ping_interval, ping_timeout, self._loop.time() + ping_interval)
+            p.timer = self._loop.call_at(p.next_ping, self._on_ping_timer)
 
     # ----------------------------------------------------------------- asyncio.Protocol
 
@@ -146,10 +139,13 @@ class WebSocketConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
-        for t in (self._ping_timer, self._close_timer):
-            if t is not None:
-                t.cancel()
-        self._ping_timer = self._close_timer = None
+        pinger = self._pinger
+        if pinger is not None and pinger.timer is not None:
+            pinger.timer.cancel()
+            pinger.timer = None
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
         self._wake_writers()
         self._report_closed()
 
@@ -214,7 +210,8 @@ class WebSocketConnection(asyncio.Protocol):
                     self._send(ws.send_pong(ev.payload))  # type: ignore[union-attr]
                 self._call(owner._ws_ping, ev.payload)  # type: ignore[union-attr]
             elif t is Pong:
-                self._ping_since = None
+                if self._pinger is not None:
+                    self._pinger.since = None
                 self._call(owner._ws_pong, ev.payload)  # type: ignore[union-attr]
             elif t is Close:
                 self._on_close_frame(ev)  # type: ignore[arg-type]
@@ -380,21 +377,35 @@ class WebSocketConnection(asyncio.Protocol):
     # ------------------------------------------------------------------------ pings
 
     def _on_ping_timer(self) -> None:
-        self._ping_timer = None
+        p = self._pinger
+        assert p is not None
+        p.timer = None
         if self._lost or self.ws.close_sent:
             return
-        interval, timeout = self._ping_interval, self._ping_timeout
-        assert interval is not None and timeout is not None
+        interval, timeout = p.interval, p.timeout
         now = self._loop.time()
-        since = self._ping_since
+        since = p.since
         if since is not None and now >= since + timeout:
             gen_log.info("WebSocket peer did not answer a ping within %.1f s; closing", timeout)
             self._abort()
             return
-        if now >= self._next_ping:
+        if now >= p.next_ping:
             self._send(self.ws.send_ping(b""))
             if since is None:
-                self._ping_since = since = now
-            self._next_ping = now + interval
-        wake = self._next_ping if since is None else min(self._next_ping, since + timeout)
-        self._ping_timer = self._loop.call_at(wake, self._on_ping_timer)
+                p.since = since = now
+            p.next_ping = now + interval
+        wake = p.next_ping if since is None else min(p.next_ping, since + timeout)
+        p.timer = self._loop.call_at(wake, self._on_ping_timer)
+
+
+class _Pinger:
+    """Keep-alive state of a connection that sends pings: made only when pings are on."""
+
+    __slots__ = ("interval", "timeout", "since", "next_ping", "timer")
+
+    def __init__(self, interval: float, timeout: float, next_ping: float) -> None:
+        self.interval = interval
+        self.timeout = timeout
+        self.since: float | None = None  # when the oldest unanswered ping was sent
+        self.next_ping = next_ping
+        self.timer: asyncio.TimerHandle | None = None

@@ -180,7 +180,8 @@ class WebSocketHandler(RequestHandler):
 
     def get(self, *args: Any, **kwargs: Any) -> None:
         self.open_args = args
-        self.open_kwargs = kwargs
+        # The same values as path_kwargs: share that dict rather than hold a second one.
+        self.open_kwargs = self.path_kwargs if kwargs == getattr(self, "path_kwargs", None) else kwargs
         headers: Any = self.request.headers  # an HTTPHeaders (multi-valued) from tornado.httpserver
         try:
             key = check_request(self.request.method, headers)

@@ -174,7 +174,9 @@ class WebSocketProtocol:
         self.role = role
         self.max_message_size = max_message_size
         self._deflate = deflate
-        self._buf = bytearray()
+        # Unparsed input: a bytearray of its own once some is held, the shared b"" until then
+        # (an idle socket holds none).
+        self._buf: bytearray | bytes = b""
         # Messages parsed straight from receive_data's input (see _parse_simple), in order,
         # ahead of whatever is in _buf.
         # A list and a read position, made on first use: a socket that only listens has none.
@@ -223,12 +225,14 @@ class WebSocketProtocol:
             self._eof = True
         elif self._close_received or self._error is not None:
             return
-        elif self._buf or self._frag_opcode:
-            self._buf += data
+        elif self._buf:
+            self._buf += data  # type: ignore[operator]  # a bytearray once non-empty
+        elif self._frag_opcode:
+            self._buf = bytearray(data)
         else:
             rest = self._parse_simple(data)
             if rest:
-                self._buf += rest
+                self._buf = bytearray(rest)
 
     def take_message(self, data: bytes) -> str | bytes | None:
         """The message ``data`` carries when it is exactly one small, complete, rule-abiding data
@@ -349,7 +353,7 @@ class WebSocketProtocol:
                     return ev
         except ProtocolError as e:
             self._error = e
-            self._buf = bytearray()
+            self._buf = b""
             self._frag_parts = _NO_PARTS
             self._frag_size = 0
             raise
@@ -362,7 +366,7 @@ class WebSocketProtocol:
 
     def _parse_frame(self) -> Event | _Sentinel | None:
         """Parse one frame; None when it produced no event (a non-final fragment)."""
-        buf = self._buf
+        buf: bytearray = self._buf  # type: ignore[assignment]  # a bytearray once it holds 2 bytes
         have = len(buf)
         if have < 2 or self._close_received:
             return self._need_data()
@@ -431,7 +435,10 @@ class WebSocketProtocol:
             payload = _mask(buf[pos:end], bytes(buf[pos - 4 : pos]))
         else:
             payload = bytes(buf[pos:end])
-        del buf[:end]
+        if end == have:
+            self._buf = b""  # an idle socket keeps no buffer
+        else:
+            del buf[:end]
         if opcode >= 8:
             return self._control(opcode, payload)
         return self._data(opcode, bool(fin), bool(rsv1), payload)
@@ -455,7 +462,7 @@ class WebSocketProtocol:
             except UnicodeDecodeError:
                 raise ProtocolError(1007, "close reason is not valid UTF-8") from None
         self._close_received = True
-        self._buf = bytearray()
+        self._buf = b""
         return Close(code, reason)
 
     def _data(self, opcode: int, fin: bool, rsv1: bool, payload: bytes) -> Message | None:
