@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from tornado.httputil import HTTPHeaders, HTTPServerRequest
 from tornado.s3server import S3Application, S3Error, _app, _handler, _store
-from tornado.s3server._objfile import ObjectInfo, writev_all
+from tornado.s3server._objfile import ObjectInfo, read_info, writev_all
 from tornado.s3server._store import Storage
 
 
@@ -209,3 +209,34 @@ def test_writev_all_completes_short_writes(tmp_path: Path, monkeypatch: pytest.M
     finally:
         os.close(fd)
     assert (tmp_path / "f").read_bytes() == b"first piecesecondthird and last"
+
+
+@pytest.mark.parametrize("body_size", [0, 5, 5000, 100_000])
+@pytest.mark.parametrize("header_size", [0, 10_000])
+def test_object_files_read_back_whatever_their_trailer_size(
+    tmp_path: Path, body_size: int, header_size: int
+) -> None:
+    body = bytes(range(256)) * (body_size // 256) + b"z" * (body_size % 256)
+    info = ObjectInfo(len(body), hashlib.md5(body).hexdigest(), 2.5, "text/plain", {"a": "b"})
+    if header_size:
+        info.headers["Content-Disposition"] = "d" * header_size  # a trailer longer than one tail read
+    path = tmp_path / "obj"
+    path.write_bytes(body + info.trailer())
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert read_info(fd) == info
+        assert read_info(fd, os.fstat(fd)) == info
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("content", [b"", b"abc", b"plain file placed by hand" * 1000])
+def test_a_plain_file_is_its_own_body(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "plain"
+    path.write_bytes(content)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        info = read_info(fd)
+    finally:
+        os.close(fd)
+    assert (info.size, info.etag) == (len(content), hashlib.md5(content).hexdigest())

@@ -21,6 +21,7 @@ from typing import Any
 MAGIC = b"TS3\x01"
 _TAIL = struct.Struct(">I4s")
 MAX_TRAILER = 1 << 20
+_TAIL_READ = 4096
 # Headers S3 stores with an object and sends back on GET/HEAD.
 STORED_HEADERS = (
     "Cache-Control",
@@ -72,16 +73,24 @@ def _str_dict(value: Any) -> dict[str, str]:
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def read_info(fd: int) -> ObjectInfo:
-    """The metadata of the object file open on ``fd`` (which must be a regular file)."""
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        raise FileNotFoundError("not a regular file")
+def read_info(fd: int, st: os.stat_result | None = None) -> ObjectInfo:
+    """The metadata of the object file open on ``fd`` (a regular file; ``st`` its fstat, if known)."""
+    if st is None:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileNotFoundError("not a regular file")
     total = st.st_size
     if total >= _TAIL.size:
-        length, magic = _TAIL.unpack(os.pread(fd, _TAIL.size, total - _TAIL.size))
+        # One read usually brings the whole trailer along with its length and marker.
+        tail = os.pread(fd, min(total, _TAIL_READ), total - min(total, _TAIL_READ))
+        length, magic = (
+            _TAIL.unpack_from(tail, len(tail) - _TAIL.size) if len(tail) >= _TAIL.size else (0, b"")
+        )
         if magic == MAGIC and length <= MAX_TRAILER and length + _TAIL.size <= total:
-            raw = os.pread(fd, length, total - _TAIL.size - length)
+            if length + _TAIL.size <= len(tail):
+                raw = tail[len(tail) - _TAIL.size - length : len(tail) - _TAIL.size]
+            else:
+                raw = os.pread(fd, length, total - _TAIL.size - length)
             try:
                 doc = json.loads(raw)
             except ValueError:

@@ -79,12 +79,18 @@ def open_dir(name: str, dir_fd: int) -> int:
 
 def open_file(name: str, dir_fd: int) -> int:
     """Open a regular file (not a symlink, FIFO or device) below ``dir_fd`` for reading."""
+    return open_file_stat(name, dir_fd)[0]
+
+
+def open_file_stat(name: str, dir_fd: int) -> tuple[int, os.stat_result]:
+    """:func:`open_file`, with the file's status (so that callers need not ask again)."""
     fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise FileNotFoundError(errno.ENOENT, "not a regular file", name)
     os.set_blocking(fd, True)
-    return fd
+    return fd, st
 
 
 def ensure_dir(name: str, dir_fd: int) -> int:
@@ -370,11 +376,12 @@ class Storage:
             bucket = self._bucket_info(bucket_name, bfd)
             dirs, name = self._object_location(bucket, key)
             try:
-                dfd = self._walk_to(bfd, dirs, create=False)
+                dfd = self._walk_to(bfd, dirs, create=False) if dirs else bfd
                 try:
-                    fd = open_file(name, dfd)
+                    fd, st = open_file_stat(name, dfd)
                 finally:
-                    os.close(dfd)
+                    if dfd != bfd:
+                        os.close(dfd)
             except OSError as e:
                 if (
                     isinstance(e, (FileNotFoundError, NotADirectoryError, IsADirectoryError))
@@ -385,7 +392,7 @@ class Storage:
         finally:
             os.close(bfd)
         try:
-            return fd, read_info(fd)
+            return fd, read_info(fd, st)
         except BaseException:
             os.close(fd)
             raise
