@@ -50,3 +50,26 @@ def test_depths_0_to_8_are_accepted(tmp_path: Path) -> None:
     app = S3Application(str(tmp_path), access_key="AK", secret_key="SK")
     assert app.authenticated
     app.storage.close()
+
+
+def test_command_line_logging_keeps_its_format_and_skips_unused_fields() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import logging
+from tornado.s3server.__main__ import configure_logging
+configure_logging()
+seen = []
+logging.getLogger().handlers[0].addFilter(lambda r: seen.append(r) or True)
+logging.getLogger("tornado.access").info("%d %s %.2fms", 200, "GET /b/k (127.0.0.1)", 0.5)
+r = seen[0]
+print(r.funcName, r.threadName, r.processName, r.process)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["(unknown", "function)", "None", "None", "None"]
+    line = out.stderr.strip()
+    date, time, rest = line.split(" ", 2)
+    assert (
+        len(date) == 10 and len(time) == 12 and rest == "INFO tornado.access: 200 GET /b/k (127.0.0.1) 0.50ms"
+    )
