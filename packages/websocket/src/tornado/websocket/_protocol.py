@@ -113,9 +113,22 @@ class _MaskKeys:
 
 
 _KEYS = _MaskKeys()
-# Shared by every connection with no fragmented message in progress (an idle socket); never
-# appended to: a first fragment always starts a list of its own.
-_NO_PARTS: list[Any] = []
+
+
+class _Fragments:
+    """A fragmented message in progress: made at its first frame, dropped at its last."""
+
+    __slots__ = ("opcode", "compressed", "parts", "size", "wire", "utf8")
+
+    def __init__(self, opcode: int, compressed: bool) -> None:
+        self.opcode = opcode
+        self.compressed = compressed
+        self.parts: list[Any] = []
+        self.size = 0  # bytes of the message so far, after inflation
+        self.wire = 0  # bytes of the message so far, on the wire
+        self.utf8: Any = codecs.getincrementaldecoder("utf-8")() if opcode == 1 else None
+
+
 _CONTROL = frozenset((Opcode.CLOSE, Opcode.PING, Opcode.PONG))
 
 
@@ -150,12 +163,7 @@ class WebSocketProtocol:
         "_lost_reported",
         "_mask_out",
         "_expect_mask",
-        "_frag_opcode",
-        "_frag_compressed",
-        "_frag_parts",
-        "_frag_size",
-        "_frag_wire",
-        "_utf8",
+        "_frag",
     )
 
     def __init__(
@@ -190,12 +198,7 @@ class WebSocketProtocol:
         self._lost_reported = False
         self._mask_out = role is CLIENT
         self._expect_mask = role is SERVER
-        self._frag_opcode = 0  # opcode of the fragmented message in progress, 0 if none
-        self._frag_compressed = False
-        self._frag_parts: list[Any] = _NO_PARTS  # a list of its own once a message is fragmented
-        self._frag_size = 0  # bytes of the message so far, after inflation
-        self._frag_wire = 0  # bytes of the message so far, on the wire
-        self._utf8: Any = None
+        self._frag: _Fragments | None = None  # the fragmented message in progress, if any
 
     # -- state -------------------------------------------------------------------------
 
@@ -215,7 +218,8 @@ class WebSocketProtocol:
     @property
     def buffered(self) -> int:
         """Bytes held: unparsed input plus the parts of a fragmented message (for memory checks)."""
-        return len(self._buf) + self._frag_size + self._ready_bytes
+        frag = self._frag
+        return len(self._buf) + (frag.size if frag is not None else 0) + self._ready_bytes
 
     # -- input -------------------------------------------------------------------------
 
@@ -227,7 +231,7 @@ class WebSocketProtocol:
             return
         elif self._buf:
             self._buf += data  # type: ignore[operator]  # a bytearray once non-empty
-        elif self._frag_opcode:
+        elif self._frag is not None:
             self._buf = bytearray(data)
         else:
             rest = self._parse_simple(data)
@@ -257,7 +261,7 @@ class WebSocketProtocol:
             (b0 != 0x81 and b0 != 0x82)
             or self._buf
             or self._ready
-            or self._frag_opcode
+            or self._frag is not None
             or self._error is not None
             or self._close_received
             or self._eof
@@ -354,8 +358,7 @@ class WebSocketProtocol:
         except ProtocolError as e:
             self._error = e
             self._buf = b""
-            self._frag_parts = _NO_PARTS
-            self._frag_size = 0
+            self._frag = None
             raise
 
     def _need_data(self) -> _Sentinel | Close:
@@ -408,12 +411,12 @@ class WebSocketProtocol:
                 raise ProtocolError(1002, "RSV1 set on a control frame")
         else:
             if opcode == 0:
-                if not self._frag_opcode:
+                if self._frag is None:
                     raise ProtocolError(1002, "continuation frame without a message to continue")
                 if rsv1:
                     raise ProtocolError(1002, "RSV1 set on a continuation frame")
             elif opcode in (1, 2):
-                if self._frag_opcode:
+                if self._frag is not None:
                     raise ProtocolError(1002, "new data frame while a fragmented message is incomplete")
                 if rsv1 and self._deflate is None:
                     raise ProtocolError(1002, "RSV1 set without a negotiated extension")
@@ -421,10 +424,11 @@ class WebSocketProtocol:
                 raise ProtocolError(1002, f"reserved opcode {opcode:#x}")
             limit = self.max_message_size
             if limit is not None:
-                compressed = rsv1 if opcode else self._frag_compressed
+                frag = self._frag
+                compressed = rsv1 if opcode or frag is None else frag.compressed
                 # Deflate can expand incompressible data a little; allow for it on the wire.
                 wire_limit = limit + (limit >> 6) + 64 if compressed else limit
-                if self._frag_wire + length > wire_limit:
+                if (frag.wire if frag is not None else 0) + length > wire_limit:
                     raise ProtocolError(1009, "message too big")
         if masked:
             pos += 4
@@ -475,40 +479,34 @@ class WebSocketProtocol:
                     return Message(payload.decode("utf-8"))
                 except UnicodeDecodeError:
                     raise ProtocolError(1007, "text message is not valid UTF-8") from None
-            self._frag_opcode = opcode
-            self._frag_compressed = rsv1
-            self._frag_size = 0
-            self._frag_wire = 0
-            self._frag_parts = []
-            self._utf8 = codecs.getincrementaldecoder("utf-8")() if opcode == 1 else None
-        self._frag_wire += len(payload)
-        if self._frag_compressed:
+            self._frag = frag = _Fragments(opcode, rsv1)
+        else:
+            frag = self._frag
+            assert frag is not None  # _parse_frame refused a continuation without a message
+        frag.wire += len(payload)
+        if frag.compressed:
             assert self._deflate is not None
-            remaining = None if limit is None else limit - self._frag_size
+            remaining = None if limit is None else limit - frag.size
             payload = self._deflate.decompress(payload, fin, remaining)
-        self._frag_size += len(payload)
-        if limit is not None and self._frag_size > limit:
+        frag.size += len(payload)
+        if limit is not None and frag.size > limit:
             raise ProtocolError(1009, "message too big")
-        if self._utf8 is not None:
+        utf8 = frag.utf8
+        if utf8 is not None:
             try:
-                part: Any = self._utf8.decode(payload, fin)
+                part: Any = utf8.decode(payload, fin)
             except UnicodeDecodeError:
                 raise ProtocolError(1007, "text message is not valid UTF-8") from None
         else:
             part = payload
         if part:
-            self._frag_parts.append(part)
+            frag.parts.append(part)
         if not fin:
             return None
-        parts = self._frag_parts
-        self._frag_parts = _NO_PARTS
-        self._frag_opcode = 0
-        self._frag_size = 0
-        self._frag_wire = 0
-        if self._utf8 is not None:
-            self._utf8 = None
-            return Message("".join(parts))
-        return Message(b"".join(parts))
+        self._frag = None
+        if utf8 is not None:
+            return Message("".join(frag.parts))
+        return Message(b"".join(frag.parts))
 
     # -- output ------------------------------------------------------------------------
 
