@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -35,10 +33,12 @@ import loadgen
 from scenarios import BENCH
 
 ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT / "deploy"))
+import nginx_run  # noqa: E402  (deploy/ is not a package: nginx started as the tests start it)
+
 RESULTS = BENCH / "results"
 FRONTEND = BENCH / "servers" / "blog_frontend.py"
 LAUNCHER = ROOT / "deploy" / "frontends.py"
-NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 BLOG = ROOT / "demos" / "blog"
 ENTRIES = 10
 
@@ -93,30 +93,6 @@ def sync_database(python: Path) -> None:
     subprocess.run(command, check=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def free_run(count: int) -> int:
-    for _ in range(200):
-        base = free_port()
-        held: list[socket.socket] = []
-        try:
-            for p in range(base, base + count):
-                s = socket.socket()
-                held.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no run of free ports")
-
-
 def seed(db: Path) -> None:
     """The demo's schema and ten entries of a few paragraphs each, as the blog stores them."""
     conn = sqlite3.connect(db)
@@ -136,33 +112,16 @@ def seed(db: Path) -> None:
     conn.close()
 
 
-def nginx_conf(prefix: Path, ports: list[int], listen: int) -> Path:
-    text = NGINX_CONF.read_text()
-    head, rest = text.split("upstream frontends {", 1)
-    _, tail = rest.split("}", 1)
-    servers = "".join(f"\n        server 127.0.0.1:{p} max_fails=1 fail_timeout=1s;" for p in ports)
-    text = head + "upstream frontends {" + servers + "\n    }" + tail
-    text = text.replace("listen 8080;", f"listen 127.0.0.1:{listen} backlog=4096;")
-    text = text.replace("access_log access.log;", "access_log off;")
-    conf = prefix / "nginx.conf"
-    conf.write_text(text)
-    return conf
-
-
 class Stack:
     """nginx + deploy/frontends.py running N frontends of one framework."""
 
     def __init__(self, name: str, python: Path, frontends: int, db: Path, workdir: Path) -> None:
         self.name = name
         self.prefix = workdir / f"{name}-{frontends}"
-        self.prefix.mkdir()
-        self.prefix.chmod(0o755)
-        shutil.copytree(BLOG / "static", self.prefix / "www" / "static")
-        for p in [self.prefix / "www", *(self.prefix / "www").rglob("*")]:
-            p.chmod(0o755 if p.is_dir() else 0o644)
-        base = free_run(frontends)
+        nginx_run.prepare_prefix(self.prefix, BLOG / "static")
+        base = nginx_run.free_run(frontends)
         self.ports = list(range(base, base + frontends))
-        self.port = free_port()
+        self.port = nginx_run.free_port()
         log = open(self.prefix / "frontends.log", "wb")  # noqa: SIM115 -- for the children's lifetime
         self.launcher = subprocess.Popen(
             [sys.executable, str(LAUNCHER), f"--count={frontends}", f"--base-port={base}", "--",
@@ -171,13 +130,8 @@ class Stack:
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         log.close()
-        conf = nginx_conf(self.prefix, self.ports, self.port)
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.nginx = subprocess.Popen(
-            [nginx, "-p", f"{self.prefix}/", "-c", str(conf), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
+        conf = nginx_run.config(self.ports, f"127.0.0.1:{self.port} backlog=4096", access_log=False)
+        self.nginx = nginx_run.Nginx(nginx_run.binary() or "nginx", self.prefix, conf).start([self.port])
         self.url = f"http://127.0.0.1:{self.port}/"
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -204,14 +158,14 @@ class Stack:
         return b"Entry 9 &lt;&amp;&gt;" in body
 
     def stop(self) -> None:
-        for proc, sig in ((self.nginx, signal.SIGQUIT), (self.launcher, signal.SIGTERM)):
-            if proc.poll() is None:
-                proc.send_signal(sig)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        self.nginx.stop()
+        if self.launcher.poll() is None:
+            self.launcher.send_signal(signal.SIGTERM)
+            try:
+                self.launcher.wait(30)
+            except subprocess.TimeoutExpired:
+                self.launcher.kill()
+                self.launcher.wait()
 
 
 def main() -> None:
@@ -227,7 +181,7 @@ def main() -> None:
     rounds = a.rounds or (1 if a.quick else 3)
     counts = [int(x) for x in a.frontends.split(",") if x]
     envs.ensure_tools()
-    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+    if nginx_run.binary() is None:
         sys.exit("nginx not found: apt-get install nginx")
     pys = {name: envs.ensure_venv(venv) for name, venv in STACKS}
     sync_database(pys["tornado6"])

@@ -1,15 +1,17 @@
-"""Shared fixtures for the root-level integration tests: free ports, demo servers, a browser.
+"""Shared fixtures for the root-level integration tests: free ports, demo servers, a browser,
+nginx with deploy/nginx.conf.
 
 Test files here are imported with ``--import-mode=importlib`` and cannot import each other,
-so every helper they share lives in this file.
+so every helper they share lives in this file (or, for nginx and ports, in deploy/nginx_run.py,
+which bench/blog_bench.py uses too, handed to the tests by the ``net`` and ``nginx`` fixtures).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -38,11 +40,59 @@ CHROMIUM_ARGS = [
 STARTUP_TIMEOUT = 20.0
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _load_nginx_run() -> Any:
+    # By path: deploy/ is not a package and is not on sys.path.
+    spec = importlib.util.spec_from_file_location("deploy_nginx_run", REPO_ROOT / "deploy" / "nginx_run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+nginx_run = _load_nginx_run()
+free_port: Callable[[], int] = nginx_run.free_port
+
+
+@pytest.fixture(scope="session")
+def net() -> Any:
+    """Loopback helpers: ``free_port()``, ``free_run(count)`` (consecutive free ports, for
+    frontends.py's --base-port), ``accepting(port)`` and ``wait_for(predicate, what, timeout)``."""
+    return nginx_run
+
+
+class NginxFactory:
+    """Starts nginx with deploy/nginx.conf (see deploy/nginx_run.py); stops what is left at
+    the end of the session."""
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+        self.started: list[Any] = []
+        self.config = nginx_run.config
+        self.prepare_prefix = nginx_run.prepare_prefix
+
+    def start(self, prefix: Path, conf_text: str, wait_ports: list[int], timeout: float = 20.0) -> Any:
+        """Run nginx from ``prefix`` with ``conf_text`` until every port of ``wait_ports``
+        accepts; the returned handle's ``stop()`` ends it gracefully."""
+        server = nginx_run.Nginx(self.executable, prefix, conf_text)
+        self.started.append(server)
+        return server.start(wait_ports, timeout)
+
+
+@pytest.fixture(scope="session")
+def nginx() -> Iterator[NginxFactory]:
+    """Debian's nginx for tests of deploy/nginx.conf; skips when absent unless CI=true."""
+    executable = nginx_run.binary()
+    if executable is None:
+        reason = "nginx not found (install Debian's nginx package)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    factory = NginxFactory(executable)
+    try:
+        yield factory
+    finally:
+        for server in factory.started:
+            server.stop()
 
 
 @dataclass

@@ -12,13 +12,11 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -26,7 +24,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CHAT = REPO / "demos" / "chat" / "chatdemo.py"
-CONF = REPO / "deploy" / "nginx.conf"
 LAUNCHER = REPO / "deploy" / "frontends.py"
 REDIS_URL = os.environ.get("TORNADO_TEST_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-for-the-pinned-chat"
@@ -39,62 +36,23 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def free_run(count: int) -> int:
-    for _ in range(200):
-        base = free_port()
-        held: list[socket.socket] = []
-        try:
-            for p in range(base, base + count):
-                s = socket.socket()
-                held.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no run of free ports")
-
-
-def accepting(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
-def pinned_conf(frontends: list[int], balanced: int, pinned: list[int]) -> str:
-    """deploy/nginx.conf with its upstream filled in, plus a server block per frontend."""
-    text = CONF.read_text()
-    head, rest = text.split("upstream frontends {", 1)
-    _, tail = rest.split("}", 1)
-    upstreams = (
-        "upstream frontends {" + "".join(f"\n        server 127.0.0.1:{p};" for p in frontends) + "\n    }"
+def pinned_conf(text: str, frontends: list[int], balanced: int, pinned: list[int]) -> str:
+    """The configuration ``text`` (balanced server on ``balanced``) plus, per frontend, an
+    upstream of that frontend alone and a server block on its ``pinned`` port passing to it."""
+    upstreams = "".join(
+        f"\n    upstream frontend{i} {{\n        server 127.0.0.1:{p};\n    }}\n"
+        for i, p in enumerate(frontends)
     )
-    for i, p in enumerate(frontends):
-        upstreams += f"\n    upstream frontend{i} {{\n        server 127.0.0.1:{p};\n    }}"
-    text = head + upstreams + tail
-    start = text.index("    server {\n        listen 8080;")
+    types = text.index("    # The few types")
+    text = text[:types] + upstreams.lstrip("\n") + "\n" + text[types:]
+    listen = f"listen 127.0.0.1:{balanced};"
+    start = text.index("    server {\n        " + listen)
     end = text.rindex("}")  # the end of the http block
     server = text[start:end]
-    blocks = [server.replace("listen 8080;", f"listen 127.0.0.1:{balanced};")]
+    blocks = [server]
     for i, port in enumerate(pinned):
         blocks.append(
-            server.replace("listen 8080;", f"listen 127.0.0.1:{port};").replace(
+            server.replace(listen, f"listen 127.0.0.1:{port};").replace(
                 "proxy_pass http://frontends;", f"proxy_pass http://frontend{i};"
             )
         )
@@ -115,7 +73,7 @@ class Stack:
 
 
 @pytest.fixture
-def pinned_stack() -> Iterator[Stack]:
+def pinned_stack(nginx: Any, net: Any) -> Iterator[Stack]:
     try:
         import redis
     except ImportError:
@@ -125,19 +83,14 @@ def pinned_stack() -> Iterator[Stack]:
         client.ping()
     except (redis.exceptions.ConnectionError, OSError) as e:
         _unavailable(f"Redis not reachable at {REDIS_URL}: {e}")
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if nginx is None:
-        _unavailable("nginx not found (install Debian's nginx package)")
     room = "chat-pinned-" + uuid.uuid4().hex[:10]
     prefix = Path(tempfile.mkdtemp(prefix="tornado-pinned-"))
-    prefix.chmod(0o755)
-    base = free_run(2)
+    nginx.prepare_prefix(prefix, CHAT.parent / "static")  # nginx serves /static/
+    base = net.free_run(2)
     frontends = [base, base + 1]
-    proxy, pinned = free_port(), [free_port(), free_port()]
-    (prefix / "nginx.conf").write_text(pinned_conf(frontends, proxy, pinned))
-    shutil.copytree(CHAT.parent / "static", prefix / "www" / "static")  # nginx serves /static/
-    for path in [prefix / "www", *(prefix / "www").rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)  # for nginx's unprivileged workers
+    proxy, pinned = net.free_port(), [net.free_port(), net.free_port()]
+    conf = pinned_conf(nginx.config(frontends, f"127.0.0.1:{proxy}"), frontends, proxy, pinned)
+    server = None
     processes: list[tuple[subprocess.Popen[bytes], signal.Signals]] = []
     log = prefix / "frontends.log"
     try:
@@ -149,16 +102,12 @@ def pinned_stack() -> Iterator[Stack]:
                 stdout=out, stderr=subprocess.STDOUT, cwd=prefix,
             )  # fmt: skip
         processes.append((launcher, signal.SIGTERM))
-        wait_for(lambda: all(accepting(p) for p in frontends), "the chat frontends", 60)
-        proxy_process = subprocess.Popen(
-            [nginx, "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        processes.append((proxy_process, signal.SIGQUIT))
-        wait_for(lambda: all(accepting(p) for p in [proxy, *pinned]), "nginx")
+        net.wait_for(lambda: all(net.accepting(p) for p in frontends), "the chat frontends", 60)
+        server = nginx.start(prefix, conf, [proxy, *pinned])
         yield Stack(proxy, pinned, frontends, log)
     finally:
+        if server is not None:
+            server.stop()
         for process, sig in reversed(processes):
             if process.poll() is None:
                 process.send_signal(sig)
@@ -208,7 +157,7 @@ def shows(page: Any, texts: list[str]) -> None:
 
 @pytest.mark.parametrize("websocket", [True, False], ids=["websocket", "long-poll"])
 def test_pages_on_two_frontends_share_the_room_and_a_restart_loses_nothing(
-    browser: Any, pinned_stack: Stack, websocket: bool
+    browser: Any, pinned_stack: Stack, websocket: bool, net: Any
 ) -> None:
     stack = pinned_stack
     alice = open_page(browser, stack.pinned[0], "alice", websocket)  # frontend 0 only
@@ -224,12 +173,14 @@ def test_pages_on_two_frontends_share_the_room_and_a_restart_loses_nothing(
         # Frontend 0 (alice's) drains and exits; bob talks while it is gone.
         old = stack.pid(0)
         os.kill(old, signal.SIGTERM)
-        wait_for(lambda: not accepting(stack.frontends[0]), "frontend 0 to stop accepting")
+        net.wait_for(lambda: not net.accepting(stack.frontends[0]), "frontend 0 to stop accepting")
         missed = [f"while frontend 0 restarts #{i}" for i in range(3)]
         for text in missed:
             post(bob, text)
         # The launcher starts it again; alice's page reconnects with its cursor.
-        wait_for(lambda: stack.pid(0) != old and accepting(stack.frontends[0]), "frontend 0 to be back", 60)
+        net.wait_for(
+            lambda: stack.pid(0) != old and net.accepting(stack.frontends[0]), "frontend 0 to be back", 60
+        )
         shows(alice, missed)
         post(alice, "after the restart")
         conversation = ["hello from frontend 0", "hello back from frontend 1", *missed, "after the restart"]

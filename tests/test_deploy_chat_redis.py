@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
@@ -27,7 +26,6 @@ import pytest
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
 CHAT = REPO / "demos" / "chat"
-CONF = REPO / "deploy" / "nginx.conf"
 LAUNCHER = REPO / "deploy" / "frontends.py"
 REDIS_URL = os.environ.get("TORNADO_TEST_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-for-the-chat-room"
@@ -175,44 +173,6 @@ def test_unreachable_redis_is_a_clear_error() -> None:
 # ------------------------------------------------------- three processes behind nginx
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def free_run(count: int) -> int:
-    for _ in range(200):
-        base = free_port()
-        held: list[socket.socket] = []
-        try:
-            for p in range(base, base + count):
-                s = socket.socket()
-                held.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no run of free ports")
-
-
-def accepting(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
 class Client:
     """Cookie-keeping HTTP client for one port (nginx or a frontend)."""
 
@@ -269,24 +229,14 @@ class Client:
 
 
 @pytest.fixture
-def chat_stack(room: str) -> Iterator[tuple[int, list[int]]]:
+def chat_stack(room: str, nginx: Any, net: Any) -> Iterator[tuple[int, list[int]]]:
     """nginx on a port in front of COUNT chat processes sharing ``room``; yields the ports."""
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if nginx is None:
-        _unavailable("nginx not found (install Debian's nginx package)")
     prefix = Path(tempfile.mkdtemp(prefix="tornado-chat-"))
-    prefix.chmod(0o755)
-    base, port = free_run(COUNT), free_port()
-    text = CONF.read_text()
-    head, rest = text.split("upstream frontends {", 1)
-    _, tail = rest.split("}", 1)
-    servers = "".join(f"\n        server 127.0.0.1:{base + i};" for i in range(COUNT))
-    (prefix / "nginx.conf").write_text(
-        (head + "upstream frontends {" + servers + "\n    }" + tail).replace(
-            "listen 8080;", f"listen 127.0.0.1:{port};"
-        )
-    )
+    nginx.prepare_prefix(prefix)
+    base, port = net.free_run(COUNT), net.free_port()
+    conf = nginx.config(range(base, base + COUNT), f"127.0.0.1:{port}")
     processes: list[tuple[subprocess.Popen[bytes], signal.Signals]] = []
+    server = None
     try:
         with open(prefix / "frontends.log", "wb") as log:
             launcher = subprocess.Popen(
@@ -296,16 +246,14 @@ def chat_stack(room: str) -> Iterator[tuple[int, list[int]]]:
                 stdout=log, stderr=subprocess.STDOUT, cwd=prefix,
             )  # fmt: skip
         processes.append((launcher, signal.SIGTERM))
-        wait_for(lambda: all(accepting(p) for p in range(base, base + COUNT)), "the chat processes", 60)
-        proxy = subprocess.Popen(
-            [nginx, "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
+        net.wait_for(
+            lambda: all(net.accepting(p) for p in range(base, base + COUNT)), "the chat processes", 60
         )
-        processes.append((proxy, signal.SIGQUIT))
-        wait_for(lambda: accepting(port), "nginx")
+        server = nginx.start(prefix, conf, [port])
         yield port, list(range(base, base + COUNT))
     finally:
+        if server is not None:
+            server.stop()
         for process, sig in reversed(processes):
             if process.poll() is None:
                 process.send_signal(sig)
@@ -317,7 +265,7 @@ def chat_stack(room: str) -> Iterator[tuple[int, list[int]]]:
         shutil.rmtree(prefix, ignore_errors=True)
 
 
-def test_processes_behind_nginx_form_one_room(chat_stack: tuple[int, list[int]]) -> None:
+def test_processes_behind_nginx_form_one_room(chat_stack: tuple[int, list[int]], net: Any) -> None:
     proxy_port, frontends = chat_stack
     alice = Client(proxy_port)
     alice.login("alice")  # one cookie secret: the login holds on every process
@@ -330,7 +278,7 @@ def test_processes_behind_nginx_form_one_room(chat_stack: tuple[int, list[int]])
     threads = [threading.Thread(target=poll, args=(i,)) for i in range(COUNT)]
     for t in threads:
         t.start()
-    wait_for(lambda: all(r.waiters() >= 1 for r in readers), "a long poll waiting on every process")
+    net.wait_for(lambda: all(r.waiters() >= 1 for r in readers), "a long poll waiting on every process")
     posted = alice.post("hello, every process")
     for t in threads:
         t.join(WAIT)
@@ -345,7 +293,7 @@ def test_processes_behind_nginx_form_one_room(chat_stack: tuple[int, list[int]])
 
 
 def test_a_websocket_through_nginx_hears_a_message_posted_on_another_process(
-    chat_stack: tuple[int, list[int]],
+    chat_stack: tuple[int, list[int]], net: Any
 ) -> None:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
@@ -361,7 +309,10 @@ def test_a_websocket_through_nginx_hears_a_message_posted_on_another_process(
         try:
             others = [Client(p, bob.cookies) for p in frontends]
             await asyncio.get_running_loop().run_in_executor(
-                None, wait_for, lambda: sum(c.sockets() for c in others) == 1, "the socket to be listening"
+                None,
+                net.wait_for,
+                lambda: sum(c.sockets() for c in others) == 1,
+                "the socket to be listening",
             )
             posted = await asyncio.get_running_loop().run_in_executor(
                 None, others[-1].post, "over the socket"
@@ -387,13 +338,14 @@ class RedisServer:
     """A redis-server of the test's own on a free port (never the machine's), stopped and
     started again on the same port, with nothing kept on disk."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, net: Any) -> None:
+        self.net = net
         binary = shutil.which("redis-server")
         if binary is None:
             _unavailable("redis-server not found (install Debian's redis-server package)")
         self.binary = str(binary)
         self.workdir = workdir
-        self.port = free_port()
+        self.port = net.free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -406,7 +358,7 @@ class RedisServer:
              "--appendonly", "no", "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        wait_for(lambda: accepting(self.port), "redis-server")
+        self.net.wait_for(lambda: self.net.accepting(self.port), "redis-server")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -416,9 +368,9 @@ class RedisServer:
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+def own_redis(tmp_path: Path, net: Any) -> Iterator[RedisServer]:
     pytest.importorskip("redis")
-    server = RedisServer(tmp_path)
+    server = RedisServer(tmp_path, net)
     server.start()
     try:
         yield server
@@ -426,23 +378,23 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-def start_chat(port: int, redis_url: str, log_path: Path) -> subprocess.Popen[bytes]:
+def start_chat(net: Any, port: int, redis_url: str, log_path: Path) -> subprocess.Popen[bytes]:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, str(CHAT / "chatdemo.py"), f"--port={port}", f"--cookie_secret={SECRET}",
              "--debug_endpoints=true", f"--redis_url={redis_url}", "--redis_room=outage"],
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    wait_for(lambda: accepting(port) or process.poll() is not None, "the chat process")
+    net.wait_for(lambda: net.accepting(port) or process.poll() is not None, "the chat process")
     assert process.poll() is None, log_path.read_text()
     return process
 
 
 def test_redis_outage_answers_503_ends_long_polls_and_the_room_recovers(
-    own_redis: RedisServer, tmp_path: Path
+    own_redis: RedisServer, tmp_path: Path, net: Any
 ) -> None:
-    ports = [free_port(), free_port()]
-    processes = [start_chat(p, own_redis.url, tmp_path / f"chat-{p}.log") for p in ports]
+    ports = [net.free_port(), net.free_port()]
+    processes = [start_chat(net, p, own_redis.url, tmp_path / f"chat-{p}.log") for p in ports]
     try:
         alice = Client(ports[0])
         alice.login("alice")
@@ -453,7 +405,7 @@ def test_redis_outage_answers_503_ends_long_polls_and_the_room_recovers(
         ended: dict[str, Any] = {}
         waiting = threading.Thread(target=lambda: ended.update(messages=b.updates(cursor=first["id"])))
         waiting.start()
-        wait_for(lambda: b.waiters() == 1, "the long poll to wait")
+        net.wait_for(lambda: b.waiters() == 1, "the long poll to wait")
         own_redis.stop()
         waiting.join(WAIT)
         assert not waiting.is_alive(), "the waiting long poll did not end when Redis went away"
@@ -473,7 +425,7 @@ def test_redis_outage_answers_503_ends_long_polls_and_the_room_recovers(
         got: dict[str, Any] = {}
         again = threading.Thread(target=lambda: got.update(messages=b.updates(cursor=first["id"])))
         again.start()
-        wait_for(lambda: b.waiters() == 1, "the new long poll to wait")
+        net.wait_for(lambda: b.waiters() == 1, "the new long poll to wait")
         assert again.is_alive()
 
         own_redis.start()
@@ -486,17 +438,17 @@ def test_redis_outage_answers_503_ends_long_polls_and_the_room_recovers(
                 got["posted"] = json.loads(data)
             return status == 200
 
-        wait_for(posted, "posting to work again once Redis is back")
+        net.wait_for(posted, "posting to work again once Redis is back")
         again.join(WAIT)
         assert not again.is_alive(), "the long poll did not get the message posted after recovery"
         assert [m["id"] for m in got["messages"]] == [got["posted"]["id"]]  # exactly once
         # The other process hears live messages again, too, once its subscription is back (until
         # then a poll without a cursor is ended, empty, by the recovery).
-        wait_for(a.subscribed, "process A's subscription to come back")
+        net.wait_for(a.subscribed, "process A's subscription to come back")
         live: dict[str, Any] = {}
         third = threading.Thread(target=lambda: live.update(messages=a.updates()))
         third.start()
-        wait_for(lambda: a.waiters() == 1, "a long poll on process A")
+        net.wait_for(lambda: a.waiters() == 1, "a long poll on process A")
         b.post("live again")
         third.join(WAIT)
         assert [m["body"] for m in live["messages"]] == ["live again"]

@@ -47,15 +47,9 @@ def request(
     return resp.status, data
 
 
-def wait_for(predicate: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def test_chat_answers_long_polls_closes_sockets_and_exits_on_sigterm(start_demo: Callable[..., Any]) -> None:
+def test_chat_answers_long_polls_closes_sockets_and_exits_on_sigterm(
+    start_demo: Callable[..., Any], net: Any
+) -> None:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
@@ -90,7 +84,7 @@ def test_chat_answers_long_polls_closes_sockets_and_exits_on_sigterm(start_demo:
         ws = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie}, request_timeout=WAIT))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(
-            None, wait_for, lambda: listening() == {"waiters": 1, "sockets": 1}, "listeners"
+            None, net.wait_for, lambda: listening() == {"waiters": 1, "sockets": 1}, "listeners"
         )
         chat.process.send_signal(signal.SIGTERM)
         while await asyncio.wait_for(ws.read_message(), WAIT) is not None:
@@ -131,7 +125,7 @@ def _closed_by_server(sock: socket.socket) -> bool:
 
 
 def test_blog_drains_on_sigterm_bounded_by_drain_timeout(
-    start_demo: Callable[..., Any], tmp_path: Any
+    start_demo: Callable[..., Any], tmp_path: Any, net: Any
 ) -> None:
     import pytest
 
@@ -154,7 +148,7 @@ def test_blog_drains_on_sigterm_bounded_by_drain_timeout(
             s.settimeout(2)
             return s.connect_ex(("127.0.0.1", blog.port)) != 0
 
-    wait_for(refusing, "the blog to stop accepting")
+    net.wait_for(refusing, "the blog to stop accepting")
     assert idle.sock is not None and _closed_by_server(idle.sock)  # idle keep-alive closed
     assert _closed_by_server(stuck)  # cut off once drain_timeout has passed
     blog.process.wait(WAIT)

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -55,29 +54,6 @@ asyncio.run(main())
 """
 
 
-def free_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports on 127.0.0.1."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + count > 65535:
-            continue
-        try:
-            held = []
-            for p in range(base, base + count):
-                s = socket.socket()
-                held.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no run of free ports")
-
-
 def who(port: int, path: str = "/", timeout: float = 5.0) -> dict[str, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -87,20 +63,6 @@ def who(port: int, path: str = "/", timeout: float = 5.0) -> dict[str, Any]:
         return json.loads(resp.read())
     finally:
         conn.close()
-
-
-def accepting(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def pids(base: int, count: int) -> list[int]:
@@ -124,13 +86,13 @@ class Launched:
 
 
 @pytest.fixture
-def launch(tmp_path: Path) -> Iterator[Callable[..., Launched]]:
+def launch(tmp_path: Path, net: Any) -> Iterator[Callable[..., Launched]]:
     started: list[subprocess.Popen[bytes]] = []
     app = tmp_path / "app.py"
     app.write_text(APP)
 
     def start(count: int = 3, *flags: str, command: list[str] | None = None, wait: bool = True) -> Launched:
-        base = free_run(count)
+        base = net.free_run(count)
         log = tmp_path / f"launcher-{base}.log"
         with open(log, "wb") as out:
             process = subprocess.Popen(
@@ -150,7 +112,7 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Launched]]:
         started.append(process)
         launched = Launched(process, base, count, log)
         if wait:
-            wait_for(lambda: all(accepting(p) for p in range(base, base + count)), "every frontend")
+            net.wait_for(lambda: all(net.accepting(p) for p in range(base, base + count)), "every frontend")
         return launched
 
     yield start
@@ -164,7 +126,9 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Launched]]:
                 process.wait()
 
 
-def test_starts_frontends_on_consecutive_ports_and_stops_them_all(launch: Callable[..., Launched]) -> None:
+def test_starts_frontends_on_consecutive_ports_and_stops_them_all(
+    launch: Callable[..., Launched], net: Any
+) -> None:
     launched = launch(3)
     answers = [who(p) for p in range(launched.base, launched.base + 3)]
     assert [a["port"] for a in answers] == [launched.base, launched.base + 1, launched.base + 2]
@@ -174,10 +138,10 @@ def test_starts_frontends_on_consecutive_ports_and_stops_them_all(launch: Callab
     launched.process.send_signal(signal.SIGTERM)
     assert launched.process.wait(WAIT) == 0
     assert not any(pid_alive(pid) for pid in children)
-    assert not any(accepting(p) for p in range(launched.base, launched.base + 3))
+    assert not any(net.accepting(p) for p in range(launched.base, launched.base + 3))
 
 
-def test_a_frontend_that_dies_is_restarted_on_its_port(launch: Callable[..., Launched]) -> None:
+def test_a_frontend_that_dies_is_restarted_on_its_port(launch: Callable[..., Launched], net: Any) -> None:
     launched = launch(2)
     before = pids(launched.base, 2)
     os.kill(before[1], signal.SIGKILL)
@@ -188,13 +152,14 @@ def test_a_frontend_that_dies_is_restarted_on_its_port(launch: Callable[..., Lau
         except (OSError, AssertionError):
             return False
 
-    wait_for(replaced, "frontend 1 to come back")
+    net.wait_for(replaced, "frontend 1 to come back")
     assert who(launched.base)["pid"] == before[0]  # the other one untouched
     assert "exited with -9" in launched.log()
 
 
 def test_sighup_restarts_one_frontend_at_a_time_and_finishes_requests_in_flight(
     launch: Callable[..., Launched],
+    net: Any,
 ) -> None:
     launched = launch(3)
     before = pids(launched.base, 3)
@@ -211,7 +176,7 @@ def test_sighup_restarts_one_frontend_at_a_time_and_finishes_requests_in_flight(
     deadline = time.monotonic() + 60
     while "rolling restart done" not in launched.log():
         assert time.monotonic() < deadline, launched.log()
-        fewest_up = min(fewest_up, sum(accepting(p) for p in range(launched.base, launched.base + 3)))
+        fewest_up = min(fewest_up, sum(net.accepting(p) for p in range(launched.base, launched.base + 3)))
         time.sleep(0.02)
     t.join(WAIT)
     after = pids(launched.base, 3)
@@ -222,7 +187,7 @@ def test_sighup_restarts_one_frontend_at_a_time_and_finishes_requests_in_flight(
 
 
 def test_reuse_port_runs_every_frontend_on_one_port_and_restarts_them_in_turn(
-    launch: Callable[..., Launched], tmp_path: Path
+    launch: Callable[..., Launched], tmp_path: Path, net: Any
 ) -> None:
     app = str(tmp_path / "app.py")
     launched = launch(
@@ -230,10 +195,10 @@ def test_reuse_port_runs_every_frontend_on_one_port_and_restarts_them_in_turn(
     )
     port = launched.base
     # Each frontend is waited for on its own (the shared port accepts once any one listens).
-    wait_for(
+    net.wait_for(
         lambda: all(f"frontend {i} ready on port {port}" in launched.log() for i in range(3)), "all ready"
     )
-    assert not accepting(port + 1)  # one port, not consecutive ones
+    assert not net.accepting(port + 1)  # one port, not consecutive ones
 
     def spread() -> dict[int, int]:
         seen: dict[int, int] = {}
@@ -246,13 +211,15 @@ def test_reuse_port_runs_every_frontend_on_one_port_and_restarts_them_in_turn(
     before = spread()
     assert sorted(before) == [0, 1, 2]
     launched.process.send_signal(signal.SIGHUP)
-    wait_for(lambda: "rolling restart done" in launched.log(), "the rolling restart", 60)
+    net.wait_for(lambda: "rolling restart done" in launched.log(), "the rolling restart", 60)
     after = spread()
     assert sorted(after) == [0, 1, 2]
     assert not set(before.values()) & set(after.values())
 
 
-def test_the_blog_shares_one_port_with_reuse_port(launch: Callable[..., Launched], tmp_path: Path) -> None:
+def test_the_blog_shares_one_port_with_reuse_port(
+    launch: Callable[..., Launched], tmp_path: Path, net: Any
+) -> None:
     pytest.importorskip("markdown")
     pytest.importorskip("nh3")
     blog = REPO / "demos" / "blog" / "blog.py"
@@ -268,16 +235,18 @@ def test_the_blog_shares_one_port_with_reuse_port(launch: Callable[..., Launched
         wait=False,
     )  # fmt: skip
     port = launched.base
-    wait_for(
+    net.wait_for(
         lambda: all(f"frontend {i} ready on port {port}" in launched.log() for i in range(2)), "both ready"
     )
     seen = {who(port, "/debug/whoami")["pid"] for _ in range(60)}
     assert len(seen) == 2, launched.log()
 
 
-def test_a_crash_looping_frontend_is_restarted_ever_more_slowly(launch: Callable[..., Launched]) -> None:
+def test_a_crash_looping_frontend_is_restarted_ever_more_slowly(
+    launch: Callable[..., Launched], net: Any
+) -> None:
     launched = launch(1, command=[sys.executable, "-c", "import sys; sys.exit(3)", "{port}"], wait=False)
-    wait_for(lambda: launched.log().count("exited with 3") >= 4, "four crashes", timeout=60)
+    net.wait_for(lambda: launched.log().count("exited with 3") >= 4, "four crashes", timeout=60)
     delays = [float(d) for d in re.findall(r"exited with 3; restarting in ([0-9.]+)s", launched.log())]
     assert delays[:4] == sorted(delays[:4]) and delays[0] < delays[3], delays
     assert delays[1] == 2 * delays[0]

@@ -35,76 +35,24 @@ COUNT = 4
 WAIT = 20.0
 
 
-def nginx_binary() -> str:
-    path = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if path is None:
-        reason = "nginx not found (install Debian's nginx package)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def free_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports on 127.0.0.1."""
-    for _ in range(200):
-        base = free_port()
-        held: list[socket.socket] = []
-        try:
-            for p in range(base, base + count):
-                s = socket.socket()
-                held.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no run of free ports")
-
-
-def accepting(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
-def templated_config(base: int, port: int, tls_port: int, prefix: Path) -> str:
-    """deploy/nginx.conf with this test's ports, plus a TLS listener to show X-Scheme."""
-    text = CONF.read_text()
-    for i in range(COUNT):
-        old = f"server 127.0.0.1:{8000 + i} "
-        assert text.count(old) == 1, old
-        text = text.replace(old, f"server 127.0.0.1:{base + i} ")
-    old = "listen 8080;"
-    assert text.count(old) == 1
-    tls = (
-        f"listen 127.0.0.1:{port};\n        listen 127.0.0.1:{tls_port} ssl;\n"
-        f"        ssl_certificate {prefix}/cert.pem;\n        ssl_certificate_key {prefix}/key.pem;"
-    )
-    return text.replace(old, tls)
+def frontend_connections(ports: list[int]) -> set[tuple[int, int]]:
+    """Established TCP connections to ``ports`` on 127.0.0.1 as (frontend port, peer port)."""
+    found: set[tuple[int, int]] = set()
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, state = fields[1], fields[2], fields[3]
+            port = int(local.rsplit(":", 1)[1], 16)
+            if state == "01" and port in ports:
+                found.add((port, int(remote.rsplit(":", 1)[1], 16)))
+    return found
 
 
 class Stack:
     def __init__(self, prefix: Path, base: int, port: int, tls_port: int) -> None:
         self.prefix, self.base, self.port, self.tls_port = prefix, base, port, tls_port
         self.launcher: subprocess.Popen[bytes] | None = None
-        self.nginx: subprocess.Popen[bytes] | None = None
 
     @property
     def frontend_ports(self) -> list[int]:
@@ -134,8 +82,7 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    nginx = nginx_binary()
+def stack(nginx: Any, net: Any) -> Iterator[Stack]:
     if shutil.which("openssl") is None:
         pytest.fail("openssl not found") if os.environ.get("CI") == "true" else pytest.skip(
             "openssl not found"
@@ -144,18 +91,21 @@ def stack() -> Iterator[Stack]:
     # read the static files.
     prefix = Path(tempfile.mkdtemp(prefix="tornado-deploy-"))
     prefix.chmod(0o755)
-    stack = Stack(prefix, free_run(COUNT), free_port(), free_port())
+    stack = Stack(prefix, net.free_run(COUNT), net.free_port(), net.free_port())
+    server = None
     try:
-        shutil.copytree(STATIC, prefix / "www" / "static")
-        for p in [prefix / "www", *(prefix / "www").rglob("*")]:
-            p.chmod(0o755 if p.is_dir() else 0o644)
+        nginx.prepare_prefix(prefix, STATIC)
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
              "-keyout", str(prefix / "key.pem"), "-out", str(prefix / "cert.pem")],
             check=True, capture_output=True, timeout=60,
         )  # fmt: skip
-        conf = prefix / "nginx.conf"
-        conf.write_text(templated_config(stack.base, stack.port, stack.tls_port, prefix))
+        # The shipped configuration with this test's ports, plus a TLS listener to show X-Scheme.
+        conf = nginx.config(
+            stack.frontend_ports,
+            [f"127.0.0.1:{stack.port}", f"127.0.0.1:{stack.tls_port} ssl"],
+            [f"ssl_certificate {prefix}/cert.pem;", f"ssl_certificate_key {prefix}/key.pem;"],
+        )
         db = [f"--sqlite={prefix / 'blog.db'}"]
         subprocess.run(
             [sys.executable, str(BLOG), f"--create_author={AUTHOR}", "--author_name=Ops", *db],
@@ -169,31 +119,30 @@ def stack() -> Iterator[Stack]:
                  "--debug_endpoints=true", f"--cookie_secret={SECRET}", "--drain_timeout=10", *db],
                 stdout=log, stderr=subprocess.STDOUT, cwd=prefix,
             )  # fmt: skip
-        wait_for(lambda: all(accepting(p) for p in stack.frontend_ports), "the frontends", timeout=60)
-        with open(prefix / "nginx.out", "wb") as out:
-            stack.nginx = subprocess.Popen(
-                [nginx, "-p", f"{prefix}/", "-c", str(conf), "-g", "daemon off;"],
-                stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        wait_for(lambda: accepting(stack.port), "nginx")
+        net.wait_for(lambda: all(net.accepting(p) for p in stack.frontend_ports), "the frontends", 60)
+        server = nginx.start(prefix, conf, [stack.port, stack.tls_port])
         yield stack
     finally:
-        for process, sig in ((stack.nginx, signal.SIGQUIT), (stack.launcher, signal.SIGTERM)):
-            if process is not None and process.poll() is None:
-                process.send_signal(sig)
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        if server is not None:
+            server.stop()
+        launcher = stack.launcher
+        if launcher is not None and launcher.poll() is None:
+            launcher.send_signal(signal.SIGTERM)
+            try:
+                launcher.wait(30)
+            except subprocess.TimeoutExpired:
+                launcher.kill()
+                launcher.wait()
         shutil.rmtree(prefix, ignore_errors=True)
 
 
-def test_shipped_config_passes_nginx_t() -> None:
-    nginx = nginx_binary()
+def test_shipped_config_passes_nginx_t(nginx: Any) -> None:
     with tempfile.TemporaryDirectory() as prefix:
         out = subprocess.run(
-            [nginx, "-t", "-p", f"{prefix}/", "-c", str(CONF)], capture_output=True, text=True, timeout=60
+            [nginx.executable, "-t", "-p", f"{prefix}/", "-c", str(CONF)],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert out.returncode == 0, out.stderr
     assert "test is successful" in out.stderr
@@ -202,6 +151,18 @@ def test_shipped_config_passes_nginx_t() -> None:
 def test_requests_reach_every_frontend(stack: Stack) -> None:
     seen = {stack.who()["port"] for _ in range(8 * COUNT)}
     assert seen == set(stack.frontend_ports)
+
+
+def test_nginx_keeps_its_connections_to_the_frontends_alive(stack: Stack) -> None:
+    """Upstream keep-alive: connections nginx opened for earlier requests are still open
+    after more requests (with "Connection: close" each would have ended with its response)."""
+    for _ in range(4 * COUNT):
+        stack.who()
+    before = frontend_connections(stack.frontend_ports)
+    assert before, "no idle connection from nginx to a frontend after the requests"
+    for _ in range(4 * COUNT):
+        stack.who()
+    assert before & frontend_connections(stack.frontend_ports), "no connection outlived a request"
 
 
 def test_xheaders_give_the_handler_the_client_ip_and_scheme(stack: Stack) -> None:
@@ -315,14 +276,14 @@ def _wrk_in_background(
     return t, result
 
 
-def test_rolling_restart_under_load_loses_nothing(stack: Stack, wrk: Callable[..., int]) -> None:
+def test_rolling_restart_under_load_loses_nothing(stack: Stack, wrk: Callable[..., int], net: Any) -> None:
     before = stack.frontend_pids()
     assert stack.launcher is not None
     done_marks = stack.launcher_log().count("rolling restart done")
     t, result = _wrk_in_background(wrk, f"http://127.0.0.1:{stack.port}/", seconds=35)
     time.sleep(1.0)
     stack.launcher.send_signal(signal.SIGHUP)
-    wait_for(
+    net.wait_for(
         lambda: stack.launcher_log().count("rolling restart done") > done_marks, "the rolling restart", 60
     )
     assert t.is_alive(), "the load should outlast the rolling restart"
@@ -334,7 +295,7 @@ def test_rolling_restart_under_load_loses_nothing(stack: Stack, wrk: Callable[..
     assert not set(before) & set(after), (before, after)
 
 
-def test_sigkill_of_a_frontend_costs_no_request(stack: Stack, wrk: Callable[..., int]) -> None:
+def test_sigkill_of_a_frontend_costs_no_request(stack: Stack, wrk: Callable[..., int], net: Any) -> None:
     victim_port = stack.base + 2
     victim = stack.who(victim_port)["pid"]
     t, result = _wrk_in_background(wrk, f"http://127.0.0.1:{stack.port}/", seconds=6)
@@ -351,7 +312,7 @@ def test_sigkill_of_a_frontend_costs_no_request(stack: Stack, wrk: Callable[...,
         except (OSError, AssertionError):
             return False
 
-    wait_for(replaced, "the launcher to restart the killed frontend", 60)
+    net.wait_for(replaced, "the launcher to restart the killed frontend", 60)
     assert "exited with -9" in stack.launcher_log()
 
 
