@@ -1,8 +1,9 @@
 """parse_qs_bytes decodes forms and query strings by urllib's parse_qsl rules, on bytes.
 
-Its bulk decoding (every escape in one codec call, then slicing by length) must give the
-same pairs as parse_qsl field by field, including malformed escapes, escapes next to a
-field boundary, backslashes and raw non-ASCII bytes.
+Its bulk decoding (the fields joined with NUL, every escape decoded in one codec call, then
+split on NUL) must give the same pairs as parse_qsl field by field, including malformed
+escapes, escapes next to a field boundary, backslashes, raw non-ASCII bytes and NULs of the
+form's own (raw or ``%00``), which must not be taken for the joining NUL.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def test_same_pairs_as_parse_qsl(data: bytes, keep_blank: bool, strict: bool) ->
         (b"n%C3%A9=%E2%82%AC", {"n\u00e9": [b"\xe2\x82\xac"]}),
         (b"back=%5C%5Cx41&raw=\\x41", {"back": [b"\\\\x41"], "raw": [b"\\x41"]}),
         (b"a=1&a=2&&b", {"a": [b"1", b"2"]}),
+        (b"a=x%00y&b=%2B", {"a": [b"x\x00y"], "b": [b"+"]}),  # a decoded NUL is data
+        (b"a=x\x00y&b=+", {"a": [b"x\x00y"], "b": [b" "]}),  # so is a raw one
+        (b"n%00m=1&z=2", {"n\x00m": [b"1"], "z": [b"2"]}),
+        (b"a%3D=1&a%3D=2&b=3", {"a=": [b"1", b"2"], "b": [b"3"]}),
     ],
 )
 def test_examples(data: bytes, expected: dict[str, list[bytes]]) -> None:

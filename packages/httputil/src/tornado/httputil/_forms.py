@@ -6,6 +6,8 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, AnyStr, Union
+from codecs import escape_decode as _escape_decode  # type: ignore[attr-defined]
+from itertools import repeat
 from urllib.parse import unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from ._headers import HTTPHeaders, HTTPInputError
@@ -119,29 +121,40 @@ def parse_qs_bytes(
         data = bytes(qs)
     else:
         raise TypeError(f"parse_qs_bytes expects str or bytes, got {type(qs).__name__}")
-    result: dict[str, list[bytes]] = {}
     if not data:
-        return result
+        return {}
     if max_fields is not None and data.count(b"&") >= max_fields:
         raise HTTPInputError(f"more than {max_fields} fields in a query string or form body")
-    if _decode_fields(data, keep_blank_values, strict_parsing, result):
-        return result
-    # A malformed escape: parse_qsl keeps it as is, so this form takes the per-field path.
-    for name, value in _split_fields(data, keep_blank_values, strict_parsing):
-        key = _unquote(name).decode("utf-8", "replace")
-        values = result.get(key)
-        if values is None:
-            result[key] = [_unquote(value)]
-        else:
-            values.append(_unquote(value))
+    names, values = _split_fields(data, keep_blank_values, strict_parsing)
+    keys = _decode_names(_unquote_all(names))
+    decoded = _unquote_all(values)
+    result = dict(zip(keys, [[v] for v in decoded]))
+    if len(result) != len(keys):  # a repeated name: its values gather in order
+        result = {}
+        for key, value in zip(keys, decoded):
+            got = result.get(key)
+            if got is None:
+                result[key] = [value]
+            else:
+                got.append(value)
     return result
 
 
-def _split_fields(data: bytes, keep_blank_values: bool, strict_parsing: bool) -> list[tuple[bytes, bytes]]:
-    """``name=value`` fields as raw pairs, dropping what parse_qsl drops."""
-    out = []
-    for field in data.split(b"&"):
-        name, eq, value = field.partition(b"=")
+def _split_fields(
+    data: bytes, keep_blank_values: bool, strict_parsing: bool
+) -> tuple[Sequence[bytes], Sequence[bytes]]:
+    """The raw names and values of the ``name=value`` fields that parse_qsl keeps.
+
+    A form where every field has an ``=`` (and, unless blanks are kept, a value) is split by
+    a few C calls; only a form with a field to drop or refuse goes through the rules below.
+    """
+    fields = data.split(b"&")
+    names, eqs, values = zip(*map(bytes.partition, fields, repeat(b"=")))
+    if b"" not in eqs and (keep_blank_values or b"" not in values):
+        return names, values
+    kept_names: list[bytes] = []
+    kept_values: list[bytes] = []
+    for field, name, eq, value in zip(fields, names, eqs, values):
         if not eq:
             if strict_parsing:
                 raise ValueError(f"bad query field: {field!r}")
@@ -149,58 +162,42 @@ def _split_fields(data: bytes, keep_blank_values: bool, strict_parsing: bool) ->
                 continue
         elif not value and not keep_blank_values:
             continue
-        out.append((name, value))
-    return out
+        kept_names.append(name)
+        kept_values.append(value)
+    return kept_names, kept_values
 
 
-# Raw "&" and "=" become characters no escape can produce (a %XX escape or a raw byte decodes
-# to at most U+00FF), so the fields can be split after decoding.
-_AMP, _EQ = "\u0100", "\u0101"
+def _unquote_all(parts: Sequence[bytes]) -> list[bytes]:
+    """``+`` and ``%XX`` decoded in every part, as ``unquote_to_bytes`` would, in bulk.
 
-
-def _decode_fields(
-    data: bytes, keep_blank_values: bool, strict_parsing: bool, result: dict[str, list[bytes]]
-) -> bool:
-    """Add the fields to ``result``, ``+`` and ``%XX`` decoded; False when an escape is malformed.
-
-    Every escape of the string is decoded in one C call: ``%`` becomes ``\\x`` for the
-    ``unicode_escape`` codec (raw backslashes doubled first), and the separators become
-    ``\\u0100`` and ``\\u0101``, which nothing else can decode to.  Splitting the decoded
-    text then costs a few C calls per field.
+    The parts are joined with NUL and the escapes become ``\\xXX`` (raw backslashes doubled
+    first) for one ``escape_decode`` over the whole form.  When an escape is malformed
+    (parse_qsl keeps it as is) or a part decodes to a NUL of its own, the NUL count tells,
+    and each part is decoded alone.
     """
-    text = (
-        data.replace(b"\\", b"\\\\")
-        .replace(b"%", b"\\x")
-        .replace(b"+", b" ")
-        .replace(b"&", b"\\u0100")
-        .replace(b"=", b"\\u0101")
-    )
-    try:
-        decoded = text.decode("unicode_escape")
-    except UnicodeDecodeError:
-        return False
-    get = result.get
-    for field in decoded.split(_AMP):
-        name, eq, value = field.partition(_EQ)
-        if not eq:
-            if strict_parsing:
-                raise ValueError(f"bad query field: {field.encode('latin-1')!r}")
-            if not keep_blank_values or not field:
-                continue
-        elif not value:
-            if not keep_blank_values:
-                continue
-        elif _EQ in value:
-            value = value.replace(_EQ, "=")
-        # Decoded text holds one character per byte: an ASCII name is already the key.
-        if not name.isascii():
-            name = name.encode("latin-1").decode("utf-8", "replace")
-        values = get(name)
-        if values is None:
-            result[name] = [value.encode("latin-1")]
-        else:
-            values.append(value.encode("latin-1"))
-    return True
+    blob = b"\x00".join(parts)
+    if b"%" not in blob:
+        if b"+" not in blob:
+            return list(parts)
+        decoded = blob.replace(b"+", b" ")
+    else:
+        if b"\\" in blob:
+            blob = blob.replace(b"\\", b"\\\\")
+        try:
+            decoded = _escape_decode(blob.replace(b"%", b"\\x").replace(b"+", b" "))[0]
+        except ValueError:
+            return [_unquote(part) for part in parts]
+    if decoded.count(b"\x00") != len(parts) - 1:
+        return [_unquote(part) for part in parts]
+    return decoded.split(b"\x00")
+
+
+def _decode_names(names: list[bytes]) -> list[str]:
+    """Names as text (UTF-8, errors replaced), decoded together when NUL cannot confuse it."""
+    joined = b"\x00".join(names)
+    if joined.count(b"\x00") != len(names) - 1:
+        return [name.decode("utf-8", "replace") for name in names]
+    return joined.decode("utf-8", "replace").split("\x00")
 
 
 def _unquote(part: bytes) -> bytes:

@@ -213,10 +213,11 @@ class HTTPServerRequest:
     def arguments(self) -> dict[str, list[bytes]]:
         """Query and body arguments together (query values first)."""
         if self._arguments is None:
-            merged = {k: list(v) for k, v in self.query_arguments.items()}
+            query = self.query_arguments
+            merged = dict(zip(query, map(list, query.values())))  # own lists, copied in C
             body = self.body_arguments
             if not merged:
-                merged = {k: list(v) for k, v in body.items()}
+                merged = dict(zip(body, map(list, body.values())))
             else:
                 for k, v in body.items():
                     merged.setdefault(k, []).extend(v)
