@@ -9,6 +9,11 @@ The hand-off is the pool's own rather than ``run_in_executor``: a query is often
 than the round trip, so results finished while the loop was busy go back in one batch, with
 one wake-up of the loop, straight into the awaiting futures (no intermediate
 ``concurrent.futures.Future`` chained to each).
+
+An SQLite read of a few rows takes tens of microseconds, less than the hand-off itself (a
+thread wake-up, the GIL passed back and forth, the loop woken), so ``inline_reads`` runs
+``query`` and ``get`` SELECTs on the event loop thread instead, in a read-only session that
+never waits for a lock; anything that session cannot do at once goes to the pool as usual.
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ import asyncio
 import functools
 import logging
 import queue
+import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from ._backends import is_sqlite_target, sqlite_path
+from ._backends import SQLiteBackend, is_sqlite_target, sqlite_path
 from ._connection import Connection
-from ._row import Row
+from ._row import Row, make_rows
 
 T = TypeVar("T")
 
@@ -31,6 +38,8 @@ app_log = logging.getLogger("tornado.application")
 
 # A call for a pool thread: the loop to answer on, the future to resolve, what to run.
 _Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[Connection], Any]]
+# Statements tried inline: those that read (a WITH that writes fails in the read-only session).
+_READ = re.compile(r"\s*(?:select|with)\b", re.I)
 
 
 class AsyncConnection:
@@ -40,15 +49,33 @@ class AsyncConnection:
     and so the number of database sessions. An in-memory SQLite database exists only inside
     its session, so for ``":memory:"`` a single worker is used and every query sees the same
     data. Call the methods from a running event loop (an ``async def`` handler, or the IOLoop).
+
+    ``inline_reads`` (SQLite database files only): ``query`` and ``get`` of a SELECT run on
+    the calling thread in a read-only session with a busy timeout of 0, and the awaitable is
+    already resolved; a statement that fails there (it writes, the database is locked, an
+    error) is run in the pool, which waits for locks and reports errors as without the
+    option. Worth it for reads of a few indexed rows; a slow SELECT would hold up the event
+    loop for its whole duration.
     """
 
-    def __init__(self, host: str, *args: Any, max_workers: int = 4, **kwargs: Any) -> None:
+    def __init__(
+        self, host: str, *args: Any, max_workers: int = 4, inline_reads: bool = False, **kwargs: Any
+    ) -> None:
         if isinstance(max_workers, bool) or not isinstance(max_workers, int):
             raise TypeError(f"max_workers must be an int, not {type(max_workers).__name__}")
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
-        if isinstance(host, str) and is_sqlite_target(host) and sqlite_path(host) == ":memory:":
+        if not isinstance(inline_reads, bool):
+            raise TypeError(f"inline_reads must be a bool, not {type(inline_reads).__name__}")
+        sqlite = isinstance(host, str) and is_sqlite_target(host)
+        if sqlite and sqlite_path(host) == ":memory:":
+            if inline_reads:
+                raise ValueError(
+                    "inline_reads needs an SQLite database file: ':memory:' lives in one session"
+                )
             max_workers = 1
+        if inline_reads and not sqlite:
+            raise ValueError(f"inline_reads is for SQLite database files, not the MySQL host {host!r}")
         # Build one Connection now so that bad settings fail here, not in a worker thread.
         first = Connection(host, *args, **kwargs)
         self._factory: Callable[[], Connection] = functools.partial(Connection, host, *args, **kwargs)
@@ -62,6 +89,11 @@ class AsyncConnection:
         self._done: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
         self._closed = False
         self.max_workers = max_workers
+        self.inline_reads = inline_reads
+        # Per calling thread (each event loop's), a read-only session for inline reads.
+        self._reader_backend = SQLiteBackend(sqlite_path(host), 0.0) if inline_reads else None
+        self._readers = threading.local()
+        self._all_readers: list[sqlite3.Connection] = []
 
     def _connection(self) -> Connection:
         """The calling worker thread's own Connection, created on first use."""
@@ -141,16 +173,57 @@ class AsyncConnection:
             else:
                 future.set_exception(value)
 
+    def _read_inline(self, query: str, parameters: tuple[Any, ...]) -> list[Row] | None:
+        """The rows of a SELECT read on this thread, or None: then it goes to the pool."""
+        backend = self._reader_backend
+        if backend is None or self._closed or not isinstance(query, str) or not _READ.match(query):
+            return None
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # run() says why
+        reader: sqlite3.Connection | None = getattr(self._readers, "db", None)
+        try:
+            if reader is None:
+                reader = self._readers.db = backend.connect_reader()
+                with self._lock:
+                    self._all_readers.append(reader)
+            sql, args = backend.prepare(query, parameters)
+            cursor = reader.execute(sql, args)
+            try:
+                return make_rows(cursor.description, cursor.fetchall())
+            finally:
+                cursor.close()
+        except (sqlite3.Error, ValueError, TypeError):
+            return None  # the pool runs it again: it waits for locks and reports errors
+
+    def _resolved(self, value: T, callback: Callable[[T], Any] | None) -> asyncio.Future[T]:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("AsyncConnection methods must be called from a running event loop") from None
+        future: asyncio.Future[T] = loop.create_future()
+        future.set_result(value)
+        if callback is not None:
+            future.add_done_callback(functools.partial(_deliver, callback))
+        return future
+
     def query(
         self, query: str, *parameters: Any, callback: Callable[[list[Row]], Any] | None = None
     ) -> asyncio.Future[list[Row]]:
-        """``Connection.query`` in a worker thread."""
+        """``Connection.query`` in a worker thread (inline with ``inline_reads``)."""
+        rows = self._read_inline(query, parameters)
+        if rows is not None:
+            return self._resolved(rows, callback)
         return self.run(lambda c: c.query(query, *parameters), callback)
 
     def get(
         self, query: str, *parameters: Any, callback: Callable[[Row | None], Any] | None = None
     ) -> asyncio.Future[Row | None]:
-        """``Connection.get`` in a worker thread."""
+        """``Connection.get`` in a worker thread (inline with ``inline_reads``)."""
+        rows = self._read_inline(query, parameters)
+        if rows is not None and len(rows) <= 1:  # more rows: the pool raises get()'s error
+            return self._resolved(rows[0] if rows else None, callback)
         return self.run(lambda c: c.get(query, *parameters), callback)
 
     def execute(
@@ -196,8 +269,11 @@ class AsyncConnection:
             thread.join()
         with self._lock:
             conns, self._all, self._spare = self._all, [], []
+            readers, self._all_readers = self._all_readers, []
         for conn in conns:
             conn.close()
+        for reader in readers:
+            reader.close()
 
     def __enter__(self) -> AsyncConnection:
         return self

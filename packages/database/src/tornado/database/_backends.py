@@ -11,6 +11,7 @@ import decimal
 import os
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ._errors import Error, OperationalError, ProgrammingError, translate
@@ -100,6 +101,19 @@ class SQLiteBackend(Backend):
 
     def prepare(self, sql: str, args: Sequence[Any]) -> tuple[str, Any]:
         return to_qmark(sql), tuple(_sqlite_value(a) for a in args)
+
+    def connect_reader(self) -> sqlite3.Connection:
+        """A read-only session that never waits for a lock (busy timeout 0): a statement
+        that would write, or wait, fails at once instead (see AsyncConnection's inline_reads)."""
+        uri = Path(os.path.abspath(self.path)).as_uri() + "?mode=ro"
+        return sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=0,
+            isolation_level=None,
+            detect_types=sqlite3.PARSE_DECLTYPES,
+            check_same_thread=False,
+        )
 
     def translate(self, exc: BaseException, sql: str | None) -> Error:
         error = translate(exc, sql)
