@@ -230,7 +230,7 @@ class WebSocketProtocol:
         elif self._close_received or self._error is not None:
             return
         elif self._buf:
-            self._buf += data  # type: ignore[operator]  # a bytearray once non-empty
+            self._buf += data  # a bytearray once non-empty
         elif self._frag is not None:
             self._buf = bytearray(data)
         else:
@@ -479,10 +479,11 @@ class WebSocketProtocol:
                     return Message(payload.decode("utf-8"))
                 except UnicodeDecodeError:
                     raise ProtocolError(1007, "text message is not valid UTF-8") from None
-            self._frag = frag = _Fragments(opcode, rsv1)
+            frag: _Fragments | None = _Fragments(opcode, rsv1)
+            self._frag = frag
         else:
             frag = self._frag
-            assert frag is not None  # _parse_frame refused a continuation without a message
+        assert frag is not None  # _parse_frame refused a continuation without a message
         frag.wire += len(payload)
         if frag.compressed:
             assert self._deflate is not None
