@@ -19,25 +19,22 @@ from ._lifespan import Lifespan
 from ._scope import connection_addresses, http_scope
 
 
-class _Message(HTTPMessageDelegate):
-    """One request on a server connection, fed to its Exchange as it arrives."""
+class _Message(Exchange, HTTPMessageDelegate):
+    """One request on a server connection: the exchange itself is the message delegate."""
 
-    __slots__ = ("container", "request_conn", "addresses", "exchange")
-
-    def __init__(
-        self, container: ASGIContainer, request_conn: HTTPConnection, addresses: tuple[Any, Any]
-    ) -> None:
+    def __init__(self, container: ASGIContainer, request_conn: Any, addresses: tuple[Any, Any]) -> None:
+        self.conn = request_conn
         self.container = container
-        self.request_conn = request_conn
         self.addresses = addresses
-        self.exchange: Exchange | None = None
+        self.loop = container._loop()
+        self._set_close_callback = set_close = request_conn.set_close_callback
+        set_close(self.connection_lost)
 
     def headers_received(self, start_line: Any, headers: HTTPHeaders) -> None:
-        conn: Any = self.request_conn
         container = self.container
-        ctx = conn.context
+        ctx = self.conn.context
         client, server = self.addresses
-        scope = http_scope(
+        self.scope = http_scope(
             start_line.method,
             start_line.path,
             start_line.version,
@@ -49,20 +46,16 @@ class _Message(HTTPMessageDelegate):
             container.root_path,
             container._state_for_requests,
         )
-        exchange = self.exchange = Exchange(conn, None, scope, container._loop(), conn.set_close_callback)
-        exchange.run(container.app)
+        self.task = self.loop.create_task(self._main(container.app))
 
     def data_received(self, chunk: bytes) -> Any:
-        exchange = self.exchange
-        return exchange.feed(chunk) if exchange is not None else None
+        return self.feed(chunk)
 
     def finish(self) -> None:
-        if self.exchange is not None:
-            self.exchange.end()
+        self.end()
 
     def on_connection_close(self) -> None:
-        if self.exchange is not None:
-            self.exchange.connection_lost()
+        self.connection_lost()
 
 
 class ASGIContainer(HTTPServerConnectionDelegate):
@@ -73,15 +66,28 @@ class ASGIContainer(HTTPServerConnectionDelegate):
     root_path="/api")})`` (the scope's ``path`` stays the full path, ``root_path`` is the
     prefix, as ASGI servers do it).  Run ``await container.startup()`` before serving and
     ``await container.shutdown()`` after, for applications that use the lifespan protocol.
+
+    Responses get ``Server: <server_header>`` and ``Date`` headers unless the application
+    sends its own (``server_header=None``, ``date_header=False`` leave them out).
     """
 
-    def __init__(self, asgi_app: ASGIApp, root_path: str = "") -> None:
+    def __init__(
+        self,
+        asgi_app: ASGIApp,
+        root_path: str = "",
+        server_header: str | None = "TornadoServer/1.0",
+        date_header: bool = True,
+    ) -> None:
         if not callable(asgi_app):
             raise TypeError(f"ASGIContainer needs an ASGI application callable, got {asgi_app!r}")
         if not isinstance(root_path, str) or (root_path and not root_path.startswith("/")):
             raise ValueError(f"root_path must be '' or a path starting with '/', got {root_path!r}")
+        if server_header is not None and not isinstance(server_header, str):
+            raise TypeError(f"server_header must be a str or None, got {server_header!r}")
         self.app = asgi_app
         self.root_path = root_path.rstrip("/")
+        self.server_header = server_header
+        self.date_header = bool(date_header)
         self.state: dict[str, Any] = {}
         self._lifespan = Lifespan(asgi_app, self.state)
         self._state_for_requests: dict[str, Any] | None = None
@@ -134,8 +140,9 @@ class ASGIContainer(HTTPServerConnectionDelegate):
             self.root_path,
             self._state_for_requests,
         )
-        exchange = Exchange(
-            conn, request, scope, asyncio.get_running_loop(), getattr(conn, "set_close_callback", None)
-        )
+        exchange = Exchange(conn, asyncio.get_running_loop(), getattr(conn, "set_close_callback", None))
+        exchange.request = request
+        exchange.scope = scope
+        exchange.container = self
         exchange.set_body(request.body)
         return exchange.run(self.app)

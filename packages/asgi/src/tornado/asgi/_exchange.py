@@ -7,8 +7,10 @@ out as the application sends it, a whole response in one write when the first bo
 is also the last.
 
 This is the per-request path of ASGIContainer, so it keeps its steps few: per-request state
-starts from class-level defaults, and the application's failures are handled inside the one
-task that runs it (no done-callback, which would cost another turn of the loop).
+starts from class-level defaults, the response headers are turned into text only once the
+response is complete or starts streaming (and only the values: names come from a cache),
+and the application's failures are handled inside the one task that runs it (no
+done-callback, which would cost another turn of the loop).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from email.utils import formatdate
 from typing import Any
 
 app_log = logging.getLogger("tornado.application")
@@ -25,10 +29,44 @@ Message = dict[str, Any]
 ASGIApp = Callable[
     [dict[str, Any], Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Any
 ]
+RawHeaders = Iterable[tuple[bytes, bytes]]
 
 _ERROR_BODY = b"<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
 _ERROR_HEADERS = [("Content-Type", "text/html; charset=UTF-8")]
-_DISCONNECT: Message = {"type": "http.disconnect"}
+
+# Response header names as text, by the bytes the application sends (a few dozen in practice).
+# Names the server treats specially map to one lower-case spelling, found by ``in _SPECIAL``.
+_NAMES: dict[bytes, str] = {}
+_NAMES_MAX = 512
+_SERVER = "server"
+_DATE = "date"
+_CONTENT_LENGTH = "content-length"
+_SPECIAL = frozenset((_SERVER, _DATE, _CONTENT_LENGTH))
+
+_date_cache: list[Any] = [0, ""]
+
+
+def http_date() -> str:
+    """The Date header value for now, formatted at most once per second."""
+    now = int(time.time())
+    cache = _date_cache
+    if now != cache[0]:
+        cache[1] = formatdate(now, usegmt=True)
+        cache[0] = now
+    return cache[1]
+
+
+def _name(raw: bytes) -> str:
+    if type(raw) is not bytes:
+        raise TypeError(f"ASGI header names must be bytes, got {type(raw).__name__}")
+    name = raw.decode("latin-1")
+    low = name.lower()
+    if low in _SPECIAL:
+        name = {_SERVER: _SERVER, _DATE: _DATE, _CONTENT_LENGTH: _CONTENT_LENGTH}[low]
+    if len(_NAMES) >= _NAMES_MAX:
+        _NAMES.clear()
+    _NAMES[raw] = name
+    return name
 
 
 class ClientDisconnected(OSError):
@@ -36,7 +74,11 @@ class ClientDisconnected(OSError):
 
 
 class Exchange:
-    """Runs ``app(scope, receive, send)`` for one request and answers on ``conn``."""
+    """Runs ``app(scope, receive, send)`` for one request and answers on ``conn``.
+
+    ``container.server_header`` (text or None) and ``container.date_header`` say which
+    default response headers are added when the application did not send them.
+    """
 
     # Per-request state: class-level defaults, an instance attribute only once it changes.
     _body: collections.deque[bytes] | None = None
@@ -47,22 +89,21 @@ class Exchange:
     _disconnect_waiter: asyncio.Future[None] | None = None
     disconnected = False
     status = 0
-    headers: list[tuple[str, str]] | None = None
+    raw_headers: RawHeaders | None = None
     started = False
     complete = False
     task: asyncio.Task[None] | None = None
+    scope: dict[str, Any]
+    request: Any = None  # passed back on write_response/finish; None for a delegate's connection
+    container: Any  # what _text_headers reads server_header and date_header from
 
     def __init__(
         self,
         conn: Any,
-        request: Any,
-        scope: dict[str, Any],
         loop: asyncio.AbstractEventLoop,
         set_close_callback: Callable[[Callable[[], Any] | None], None] | None,
     ) -> None:
         self.conn = conn
-        self.request = request  # passed back on write_response/finish; None for a delegate's connection
-        self.scope = scope
         self.loop = loop
         self._set_close_callback = set_close_callback
         if set_close_callback is not None:
@@ -115,7 +156,7 @@ class Exchange:
     async def receive(self) -> Message:
         while True:
             if self.disconnected:
-                return _DISCONNECT.copy()
+                return {"type": "http.disconnect"}
             body = self._body
             if body:
                 chunk = (
@@ -138,7 +179,7 @@ class Exchange:
                 self._delivered_end = True
                 return {"type": "http.request", "body": b"", "more_body": False}
             if self.complete:
-                return _DISCONNECT.copy()
+                return {"type": "http.disconnect"}
             # The whole body was delivered: the next event is the client going away.
             waiter = self._disconnect_waiter
             if waiter is None or waiter.done():
@@ -152,34 +193,49 @@ class Exchange:
                 raise RuntimeError("ASGI application sent http.response.body after the response was complete")
             if self.disconnected:
                 raise ClientDisconnected("the client closed the connection")
-            headers = self.headers
-            if headers is None:
+            raw = self.raw_headers
+            if raw is None:
                 raise RuntimeError("ASGI application sent http.response.body before http.response.start")
             body = message.get("body", b"")
             more = message.get("more_body", False)
             conn = self.conn
-            if not self.started:
-                self.started = True
+            try:
+                if not self.started:
+                    if not more:
+                        status = self.status
+                        headers = self._text_headers(
+                            raw,
+                            len(body)
+                            if status != 204 and status != 304 and self.scope["method"] != "HEAD"
+                            else -1,
+                        )
+                        self.started = True
+                        self._completed()
+                        conn.write_response(status, headers, body, None, self.request)
+                        return
+                    headers = self._text_headers(raw)
+                    self.started = True
+                    waiter = conn.write_headers(self.status, headers, body, None)
+                elif body:
+                    waiter = conn.write(body)
+                else:
+                    waiter = None
                 if not more:
                     self._completed()
-                    conn.write_response(self.status, headers, body, None, self.request)
+                    conn.finish(self.request)
                     return
-                waiter = conn.write_headers(self.status, headers, body, None)
-            elif body:
-                waiter = conn.write(body)
-            else:
-                waiter = None
-            if not more:
-                self._completed()
-                conn.finish(self.request)
-                return
-            if waiter is None:
-                waiter = conn.flush()
+                if waiter is None:
+                    waiter = conn.flush()
+            except Exception:
+                if self.started:  # the response cannot be framed as given: cut it off
+                    self.complete = True
+                    conn.close()
+                raise
             if waiter is not None:
                 await waiter
             return
         if kind == "http.response.start":
-            if self.headers is not None:
+            if self.raw_headers is not None:
                 raise RuntimeError("ASGI application sent http.response.start twice")
             if self.disconnected:
                 raise ClientDisconnected("the client closed the connection")
@@ -187,9 +243,44 @@ class Exchange:
             if type(status) is not int or not 100 <= status <= 999:
                 raise ValueError(f"ASGI http.response.start status must be an int, got {status!r}")
             self.status = status
-            self.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", ())]
+            self.raw_headers = message.get("headers", ())
             return
         raise ValueError(f"ASGI message type {kind!r} is not valid for an http connection")
+
+    def _text_headers(self, raw: RawHeaders, body_length: int = -1) -> list[tuple[str, str]]:
+        """The application's (bytes, bytes) headers as the connection takes them, with the
+        server's defaults (Server, Date) first unless the application sent its own.
+
+        ``body_length`` is the size of a whole response about to be written: a Content-Length
+        saying the same is left out, and the connection writes its own without checking it.
+        """
+        names = _NAMES
+        special = _SPECIAL
+        config = self.container
+        server = config.server_header
+        date = config.date_header
+        out: list[tuple[str, str]] = []
+        if date:
+            out.append((_DATE, http_date()))
+        if server is not None:
+            out.append((_SERVER, server))
+        for k, v in raw:
+            name = names.get(k)
+            if name is None:
+                name = _name(k)
+            if name in special:
+                if name is _CONTENT_LENGTH:
+                    if body_length >= 0 and v.isdigit() and int(v) == body_length:
+                        continue
+                elif name is _SERVER:
+                    if server is not None:
+                        server = None
+                        del out[1 if date else 0]
+                elif date:
+                    date = False
+                    del out[0]
+            out.append((name, v.decode("latin-1")))
+        return out
 
     def _completed(self) -> None:
         self.complete = True
@@ -244,8 +335,13 @@ class Exchange:
             self.started = True
             self.status = 500
             try:
-                conn.write_response(500, _ERROR_HEADERS, _ERROR_BODY, None, self.request)
+                conn.write_response(
+                    500, self._text_headers(_ERROR_HEADERS_RAW), _ERROR_BODY, None, self.request
+                )
             except Exception:
                 conn.close()
         else:
             conn.close()
+
+
+_ERROR_HEADERS_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in _ERROR_HEADERS]

@@ -11,10 +11,39 @@ ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 
 Scope = dict[str, Any]
 
+# Header names as ASGI wants them (lower-case bytes), by the server's normalized text name.
+# The parser hands out one normalized name per field, so this stays as small as the set of
+# names clients send; it is bounded all the same.
+_LOWER: dict[str, bytes] = {}
+_LOWER_MAX = 1024
+_VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
+
+
+def _lower(name: str) -> bytes:
+    low = name.lower().encode("latin-1")
+    if len(_LOWER) >= _LOWER_MAX:
+        _LOWER.clear()
+    _LOWER[name] = low
+    return low
+
 
 def asgi_headers(headers: HTTPHeaders) -> list[tuple[bytes, bytes]]:
     """Request headers as ASGI wants them: lower-case names, bytes, in arrival order."""
-    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.get_all()]
+    lower = _LOWER
+    out: list[tuple[bytes, bytes]] = []
+    # HTTPHeaders keeps {name: [values]}; walking it directly skips get_all's generator.
+    fields = headers._dict.items() if type(headers) is HTTPHeaders else _grouped(headers)
+    for name, values in fields:
+        low = lower.get(name)
+        if low is None:
+            low = _lower(name)
+        for value in values:
+            out.append((low, value.encode("latin-1")))
+    return out
+
+
+def _grouped(headers: Any) -> list[tuple[str, list[str]]]:
+    return [(name, [value]) for name, value in headers.get_all()]
 
 
 def _peer(address: Any) -> tuple[str, int] | None:
@@ -44,14 +73,18 @@ def http_scope(
     state: dict[str, Any] | None,
 ) -> Scope:
     path, _, query = target.partition("?")
-    if client is not None and client[0] != remote_ip:
-        client = (remote_ip, client[1])  # X-Real-Ip / X-Forwarded-For applied by the server
-    elif client is None and remote_ip:
+    if client is not None:
+        if client[0] != remote_ip:
+            client = (remote_ip, client[1])  # X-Real-Ip / X-Forwarded-For applied by the server
+    elif remote_ip:
         client = (remote_ip, 0)
+    http_version = _VERSIONS.get(version)
+    if http_version is None:
+        http_version = version[5:] if version.startswith("HTTP/") else version
     scope: Scope = {
         "type": "http",
         "asgi": ASGI_VERSION,
-        "http_version": version[5:] if version.startswith("HTTP/") else version,
+        "http_version": http_version,
         "method": method,
         "scheme": protocol,
         "path": unquote(path) if "%" in path else path,
@@ -63,5 +96,5 @@ def http_scope(
         "server": server,
     }
     if state is not None:
-        scope["state"] = dict(state)
+        scope["state"] = state.copy()
     return scope
