@@ -7,8 +7,10 @@
 moto is the Python S3 emulator people run in their tests (``moto.server``, werkzeug).  Each
 server runs alone on core 0 (no keys: both accept unsigned requests), wrk on core 1 with 64
 connections.  Before measuring, each server must answer the GET with the exact 64 KiB body
-and accept the PUT; each row is the median of alternating rounds.  Results are printed and
-written to bench/results/s3.md.
+and accept the PUT; each row is the median of alternating rounds.  Each row also shows the
+server's CPU time per request (user + system, from /proc): on a shared machine a server
+rarely gets its whole core, and CPU per request does not depend on how much it was given.
+Results are printed and written to bench/results/s3.md.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import envs
@@ -114,6 +117,26 @@ def prepare(name: str, port: int) -> None:
         sys.exit(f"{name}: GetObject answered {status} with {len(got)} bytes, not the object")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url: str, pid: int, connections: int, duration: float, script: Path | None) -> Run:
+    """A discarded 1 s warm-up, then the measured run and the server's CPU time during it."""
+    loadgen.run_wrk(url, connections, 1.0, script, latency=False)
+    before = cpu_seconds(pid)
+    result = loadgen.parse(loadgen.run_wrk(url, connections, duration, script))
+    return Run(result, (cpu_seconds(pid) - before) / max(result.requests, 1))
+
+
+@dataclass
+class Run:
+    wrk: loadgen.WrkResult
+    cpu_per_request: float  # seconds
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--duration", type=float)
@@ -132,7 +155,8 @@ def main() -> None:
     rounds = a.rounds or (1 if a.quick else 3)
     envs.ensure_tools()
     pys = {name: envs.ensure_venv(f"s3-{name}") for name in ("ours", "moto")}
-    results: dict[tuple[str, str], list[loadgen.WrkResult]] = {}
+    results: dict[tuple[str, str], list[Run]] = {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(dir=a.storage) as tmp:
         lua = Path(tmp) / "put.lua"
         lua.write_text(PUT_LUA)
@@ -145,46 +169,57 @@ def main() -> None:
                 prepare(name, servers[name][1])
             for _ in range(rounds):
                 for op, script in (("GET", None), ("PUT", lua)):
-                    for name, (_, port) in servers.items():
+                    for name, (proc, port) in servers.items():
                         url = f"http://127.0.0.1:{port}/{BUCKET}/{KEY}"
-                        r = loadgen.measure(url, a.connections, duration, 1.0, script)
-                        results.setdefault((name, op), []).append(r)
-                        envs.log(f"{name} {op}: {r.requests_per_s:,.0f} req/s, errors {r.errors_text()}")
+                        run = measure(url, proc.pid, a.connections, duration, script)
+                        results.setdefault((name, op), []).append(run)
+                        r = run.wrk
+                        envs.log(
+                            f"{name} {op}: {r.requests_per_s:,.0f} req/s, "
+                            f"{run.cpu_per_request * 1e6:,.0f} us CPU/req, errors {r.errors_text()}"
+                        )
         finally:
             for proc, _ in servers.values():
                 proc.terminate()
                 proc.wait(10)
-    text = report(results, a, duration, rounds)
+    text = report(results, a, duration, rounds, (load_before, os.getloadavg()[0]))
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "s3.md").write_text(text)
 
 
 def report(
-    results: dict[tuple[str, str], list[loadgen.WrkResult]],
+    results: dict[tuple[str, str], list[Run]],
     a: argparse.Namespace,
     duration: float,
     rounds: int,
+    load: tuple[float, float],
 ) -> str:
     out = [
         f"## S3 servers: GET and PUT of a {SIZE // 1024} KiB object, wrk -c{a.connections} "
         f"-d{duration:g}s, median of {rounds} (ours on {a.loop}, root in {a.storage or tempfile.gettempdir()})",
         "",
-        "| server | op | requests/s | MiB/s | p50 | p99 | errors | vs moto |",
-        "|---|---|---:|---:|---:|---:|---|---:|",
+        f"Load average {load[0]:.1f} at the start, {load[1]:.1f} at the end.",
+        "",
+        "| server | op | requests/s | MiB/s | p50 | p99 | errors | vs moto | server CPU/req | CPU vs moto |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for op in ("GET", "PUT"):
         base = results.get(("moto", op))
-        base_rps = statistics.median(r.requests_per_s for r in base) if base else 0.0
+        base_rps = statistics.median(r.wrk.requests_per_s for r in base) if base else 0.0
+        base_cpu = statistics.median(r.cpu_per_request for r in base) if base else 0.0
         for name in ("ours", "moto"):
             runs = results.get((name, op))
             if not runs:
                 continue
-            med = sorted(runs, key=lambda r: r.requests_per_s)[len(runs) // 2]
+            med = sorted(runs, key=lambda r: r.wrk.requests_per_s)[len(runs) // 2].wrk
+            cpu = statistics.median(r.cpu_per_request for r in runs)
             ratio = f"{med.requests_per_s / base_rps:.2f}x" if base_rps else "-"
+            cpu_ratio = f"{base_cpu / cpu:.2f}x" if base_cpu and cpu else "-"
             out.append(
                 f"| {name} | {op} | {med.requests_per_s:,.0f} | {med.requests_per_s * SIZE / 2**20:,.0f} | "
-                f"{med.p50_ms:.2f} ms | {med.p99_ms:.2f} ms | {med.errors_text()} | {ratio} |"
+                f"{med.p50_ms:.2f} ms | {med.p99_ms:.2f} ms | {med.errors_text()} | {ratio} | "
+                f"{cpu * 1e6:,.0f} us | {cpu_ratio} |"
             )
     return "\n".join(out) + "\n"
 
