@@ -11,41 +11,59 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import unquote
 
 from tornado.httputil import HTTPConnection, HTTPHeaders, HTTPMessageDelegate, HTTPServerConnectionDelegate
 
 from ._exchange import ASGIApp, Exchange
 from ._lifespan import Lifespan
-from ._scope import connection_addresses, http_scope
+from ._scope import ASGI_VERSION, HTTP_VERSIONS, asgi_headers, connection_addresses, http_scope, scope_version
+
+# What start_request keeps per server connection: client and server (host, port), and the loop.
+_Where = tuple[Any, Any, asyncio.AbstractEventLoop]
 
 
 class _Message(Exchange, HTTPMessageDelegate):
     """One request on a server connection: the exchange itself is the message delegate."""
 
-    def __init__(self, container: ASGIContainer, request_conn: Any, addresses: tuple[Any, Any]) -> None:
+    def __init__(self, container: ASGIContainer, request_conn: Any, where: _Where) -> None:
         self.conn = request_conn
         self.container = container
-        self.addresses = addresses
-        self.loop = container._loop()
+        self.where = where
+        self.loop = where[2]
         self._set_close_callback = set_close = request_conn.set_close_callback
         set_close(self.connection_lost)
 
     def headers_received(self, start_line: Any, headers: HTTPHeaders) -> None:
+        # http_scope() inlined: this runs for every request.
         container = self.container
         ctx = self.conn.context
-        client, server = self.addresses
-        self.scope = http_scope(
-            start_line.method,
-            start_line.path,
-            start_line.version,
-            headers,
-            ctx.remote_ip,
-            ctx.protocol,
-            client,
-            server,
-            container.root_path,
-            container._state_for_requests,
-        )
+        client, server, _ = self.where
+        remote_ip = ctx.remote_ip
+        if client is not None:
+            if client[0] != remote_ip:
+                client = (remote_ip, client[1])  # X-Real-Ip / X-Forwarded-For applied by the server
+        elif remote_ip:
+            client = (remote_ip, 0)
+        path, _, query = start_line.path.partition("?")
+        version = start_line.version
+        scope = self.scope = {
+            "type": "http",
+            "asgi": ASGI_VERSION,
+            "http_version": HTTP_VERSIONS.get(version) or scope_version(version),
+            "method": start_line.method,
+            "scheme": ctx.protocol,
+            "path": unquote(path) if "%" in path else path,
+            "raw_path": path.encode("latin-1"),
+            "query_string": query.encode("latin-1"),
+            "root_path": container.root_path,
+            "headers": asgi_headers(headers),
+            "client": client,
+            "server": server,
+        }
+        state = container._state_for_requests
+        if state is not None:
+            scope["state"] = state.copy()
         self.task = self.loop.create_task(self._main(container.app))
 
     def data_received(self, chunk: bytes) -> Any:
@@ -91,15 +109,8 @@ class ASGIContainer(HTTPServerConnectionDelegate):
         self.state: dict[str, Any] = {}
         self._lifespan = Lifespan(asgi_app, self.state)
         self._state_for_requests: dict[str, Any] | None = None
-        # (client, server) address of each open server connection, looked up once per connection.
-        self._addresses: dict[object, tuple[Any, Any]] = {}
-        self._event_loop: asyncio.AbstractEventLoop | None = None
-
-    def _loop(self) -> asyncio.AbstractEventLoop:
-        loop = self._event_loop
-        if loop is None or loop.is_closed():
-            loop = self._event_loop = asyncio.get_running_loop()
-        return loop
+        # (client address, server address, loop) of each open server connection, found once.
+        self._connections: dict[object, _Where] = {}
 
     # ------------------------------------------------------------------ lifespan
 
@@ -116,13 +127,14 @@ class ASGIContainer(HTTPServerConnectionDelegate):
     # -------------------------------------------------------------------- serving
 
     def start_request(self, server_conn: object, request_conn: HTTPConnection) -> HTTPMessageDelegate:
-        addresses = self._addresses.get(server_conn)
-        if addresses is None:
-            addresses = self._addresses[server_conn] = connection_addresses(request_conn)
-        return _Message(self, request_conn, addresses)
+        where = self._connections.get(server_conn)
+        if where is None:
+            client, server = connection_addresses(request_conn)
+            where = self._connections[server_conn] = (client, server, asyncio.get_running_loop())
+        return _Message(self, request_conn, where)
 
     def on_close(self, server_conn: object) -> None:
-        self._addresses.pop(server_conn, None)
+        self._connections.pop(server_conn, None)
 
     def __call__(self, request: Any) -> asyncio.Future[Any]:
         """Serve a whole request (an HTTPServerRequest, e.g. from FallbackHandler)."""

@@ -16,7 +16,12 @@ Scope = dict[str, Any]
 # names clients send; it is bounded all the same.
 _LOWER: dict[str, bytes] = {}
 _LOWER_MAX = 1024
-_VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
+HTTP_VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
+
+
+def scope_version(version: str) -> str:
+    """``http_version`` of the scope: "1.1" for "HTTP/1.1"."""
+    return version[5:] if version.startswith("HTTP/") else version
 
 
 def _lower(name: str) -> bytes:
@@ -78,9 +83,7 @@ def http_scope(
             client = (remote_ip, client[1])  # X-Real-Ip / X-Forwarded-For applied by the server
     elif remote_ip:
         client = (remote_ip, 0)
-    http_version = _VERSIONS.get(version)
-    if http_version is None:
-        http_version = version[5:] if version.startswith("HTTP/") else version
+    http_version = HTTP_VERSIONS.get(version) or scope_version(version)
     scope: Scope = {
         "type": "http",
         "asgi": ASGI_VERSION,
