@@ -25,8 +25,7 @@ from tornado.options import options  # noqa: E402
 
 
 async def main() -> None:
-    args, kwargs = blog.connect_args()
-    db = tornado.database.AsyncConnection(*args, max_workers=options.db_workers, **kwargs)  # type: ignore[arg-type]
+    db = blog.async_database()
     server = tornado.httpserver.HTTPServer(blog.make_application(db), xheaders=True)
     server.listen(options.port, "127.0.0.1")
     print(f"blog frontend on {options.port}: tornado {getattr(tornado, 'version', '(ours)')}", flush=True)

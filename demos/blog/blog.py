@@ -52,6 +52,12 @@ define("mysql_user", default="blog", help="the MySQL user")
 define("mysql_password", default="", help="the MySQL password")
 define("db_workers", default=4, type=int, help="database sessions (threads) per frontend")
 define(
+    "sqlite_inline_reads",
+    default=True,
+    type=bool,
+    help="run SQLite SELECTs on the event loop (microseconds) instead of handing each to a thread",
+)
+define(
     "cookie_secret",
     default="demo-only-blog-secret-change-me-8c3f1a",
     help="signs the session cookie; every frontend of one site needs the same one",
@@ -95,6 +101,19 @@ def open_database() -> tornado.database.Connection:
         where = options.mysql_host or options.sqlite
         sys.exit(f"blog: cannot use the database at {where}: {e}")
     return db
+
+
+def async_database() -> tornado.database.AsyncConnection:
+    """The handlers' sessions: ``db_workers`` threads, and SQLite reads inline (a read of a
+    few indexed rows costs less than handing it to a thread and back)."""
+    args, kwargs = connect_args()
+    inline = options.sqlite_inline_reads and not options.mysql_host
+    return tornado.database.AsyncConnection(
+        *args,  # type: ignore[arg-type]
+        max_workers=options.db_workers,
+        inline_reads=inline,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def make_application(
@@ -153,8 +172,7 @@ def create_author_from_stdin() -> None:
 
 async def serve() -> None:
     open_database().close()
-    args, kwargs = connect_args()
-    db = tornado.database.AsyncConnection(*args, max_workers=options.db_workers, **kwargs)  # type: ignore[arg-type]
+    db = async_database()
     google_client: tuple[str, str] | None = None
     if options.local_providers:
         import oauth

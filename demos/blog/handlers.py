@@ -14,7 +14,13 @@ AUTHOR_COOKIE = "blog_author"
 
 
 class BaseHandler(tornado.web.RequestHandler):
-    """Loads the signed-in author (if any) before every request."""
+    """Loads the signed-in author (if any) before every request.
+
+    The ``_xsrf`` cookie is set by the pages with a form (``xsrf_form_html``: sign-in,
+    compose, sign-out), not on every page view: a reader's pages carry no Set-Cookie.
+    """
+
+    SETS_XSRF_COOKIE = False
 
     @property
     def store(self) -> Store:

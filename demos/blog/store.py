@@ -78,8 +78,9 @@ class Store:
     # ------------------------------------------------------------------ entries
 
     async def latest(self, limit: int) -> list[Row]:
+        """The newest entries, with what lists and the feed show (not their Markdown source)."""
         return await self.db.query(
-            "SELECT entries.*, authors.name AS author_name FROM entries"
+            "SELECT slug, title, html, published, updated, authors.name AS author_name FROM entries"
             " LEFT JOIN authors ON authors.email = entries.author_email"
             " ORDER BY published DESC LIMIT %s",
             limit,

@@ -30,11 +30,11 @@ class Entry(tornado.web.UIModule):
         if not self.handler.settings.get("compiled_template_cache", True):
             return self._render(entry, permalink)
         key = (
-            entry.slug,
-            entry.title,
-            entry.html,
+            entry["slug"],
+            entry["title"],
+            entry["html"],
             entry.get("author_name"),
-            entry.published,
+            entry["published"],
             permalink,
             bool(self.current_user),
         )
