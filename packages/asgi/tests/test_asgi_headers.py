@@ -130,3 +130,30 @@ def test_header_names_keep_their_bytes_and_bad_headers_never_reach_the_wire(serv
     # A value that would inject a header line is never written: the connection is cut.
     reply = exchange(wire, server.port, b"GET /inject HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert b"x-b" not in reply and b" 200 " not in reply
+
+
+def test_scope_client_follows_xheaders_and_connections_are_forgotten(serve: Any, wire: Any) -> None:
+    scopes: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        scopes.append(scope)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    container = ASGIContainer(app)
+    server = serve(container)
+    server.server.xheaders = True
+    with wire.connect(server.port) as s:
+        s.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\nX-Real-Ip: 10.1.2.3\r\n\r\n")
+        wire.read_until(s, b"ok")
+        s.sendall(b"GET /b?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        wire.read_to_eof(s)
+        port = s.getsockname()[1]
+    assert tuple(scopes[0]["client"]) == ("10.1.2.3", port)
+    assert tuple(scopes[1]["client"]) == ("127.0.0.1", port)
+    assert (scopes[1]["path"], scopes[1]["query_string"]) == ("/b", b"q=1")
+
+    async def open_connections() -> int:
+        return len(container._connections)
+
+    assert server.call(open_connections()) == 0
