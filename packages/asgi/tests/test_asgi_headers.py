@@ -157,3 +157,15 @@ def test_scope_client_follows_xheaders_and_connections_are_forgotten(serve: Any,
         return len(container._connections)
 
     assert server.call(open_connections()) == 0
+
+
+def test_repeated_header_names_are_each_sent(serve: Any, wire: Any) -> None:
+    cookies = [(b"set-cookie", b"a=1"), (b"content-length", b"5"), (b"set-cookie", b"b=2")]
+    server = serve(ASGIContainer(app_sending(cookies)))
+    _, fields, body = head_of(exchange(wire, server.port, GET_CLOSE))
+    assert [v for n, v in fields if n == b"set-cookie"] == [b"a=1", b"b=2"]
+    assert [n for n, _ in fields][:2] == [b"date", b"server"]
+    assert [v for n, v in fields if n == b"content-length"] == [b"5"] and body == b"hello"
+    server2 = serve(ASGIContainer(app_sending([(b"server", b"one"), (b"server", b"two")])))
+    _, fields, _ = head_of(exchange(wire, server2.port, GET_CLOSE))
+    assert [v for n, v in fields if n == b"server"] == [b"one", b"two"]

@@ -247,23 +247,26 @@ class Exchange:
             return
         raise ValueError(f"ASGI message type {kind!r} is not valid for an http connection")
 
-    def _text_headers(self, raw: RawHeaders, body_length: int = -1) -> list[tuple[str, str]]:
+    def _text_headers(self, raw: RawHeaders, body_length: int = -1) -> dict[str, str] | list[tuple[str, str]]:
         """The application's (bytes, bytes) headers as the connection takes them, with the
         server's defaults (Server, Date) first unless the application sent its own.
 
-        ``body_length`` is the size of a whole response about to be written: a Content-Length
-        saying the same is left out, and the connection writes its own without checking it.
+        A dict when every name comes once (the connection walks a plain dict without the
+        abstract-class checks a list costs it), else a list of pairs.  ``body_length`` is the
+        size of a whole response about to be written: a Content-Length saying the same is
+        left out, and the connection writes its own without checking it.
         """
         names = _NAMES
         special = _SPECIAL
         config = self.container
         server = config.server_header
         date = config.date_header
-        out: list[tuple[str, str]] = []
+        out: dict[str, str] = {}
         if date:
-            out.append((_DATE, http_date()))
+            out[_DATE] = http_date()
         if server is not None:
-            out.append((_SERVER, server))
+            out[_SERVER] = server
+        count = len(out)
         for k, v in raw:
             name = names.get(k)
             if name is None:
@@ -275,11 +278,37 @@ class Exchange:
                 elif name is _SERVER:
                     if server is not None:
                         server = None
-                        del out[1 if date else 0]
+                        del out[_SERVER]
+                        count -= 1
                 elif date:
                     date = False
-                    del out[0]
+                    del out[_DATE]
+                    count -= 1
+            out[name] = v.decode("latin-1")
+            count += 1
+        if len(out) != count:  # a name given more than once (Set-Cookie): keep each line
+            return self._header_list(raw, body_length)
+        return out
+
+    def _header_list(self, raw: RawHeaders, body_length: int) -> list[tuple[str, str]]:
+        config = self.container
+        server = config.server_header
+        date = config.date_header
+        out: list[tuple[str, str]] = []
+        for k, v in raw:
+            name = _NAMES.get(k) or _name(k)
+            if name is _CONTENT_LENGTH:
+                if body_length >= 0 and v.isdigit() and int(v) == body_length:
+                    continue
+            elif name is _SERVER:
+                server = None
+            elif name is _DATE:
+                date = False
             out.append((name, v.decode("latin-1")))
+        if server is not None:
+            out.insert(0, (_SERVER, server))
+        if date:
+            out.insert(0, (_DATE, http_date()))
         return out
 
     def _completed(self) -> None:
