@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -153,9 +154,13 @@ def _convert_date(raw: bytes) -> Any:
 
 # Columns declared DATETIME / TIMESTAMP / DATE read back as datetime objects, as on MySQL.
 # These replace the stdlib defaults for "timestamp" and "date" (deprecated since 3.12).
-sqlite3.register_converter("DATETIME", _convert_datetime)
-sqlite3.register_converter("TIMESTAMP", _convert_datetime)
-sqlite3.register_converter("DATE", _convert_date)
+# The same rows are read again and again (a home page), so parsed values are kept: they are
+# immutable, and a hit in the C-level cache skips a Python call per column of every row.
+_cached_datetime = functools.lru_cache(maxsize=4096)(_convert_datetime)
+_cached_date = functools.lru_cache(maxsize=4096)(_convert_date)
+sqlite3.register_converter("DATETIME", _cached_datetime)
+sqlite3.register_converter("TIMESTAMP", _cached_datetime)
+sqlite3.register_converter("DATE", _cached_date)
 
 
 def parse_mysql_host(host: str) -> dict[str, Any]:
