@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import platform
 import socket
 import subprocess
 import sys
@@ -176,3 +177,58 @@ def test_an_upload_cut_off_midway_is_never_visible(
     status, listing = request(port, "GET", "/big")
     assert status == 200 and b"<Key>new</Key>" not in listing
     assert proc.poll() is None
+
+
+def minor_faults(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[7])
+
+
+def read_response(sock: socket.socket) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 response with a Content-Length: its head and its body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(1 << 20)
+        assert chunk, "connection closed"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line[15:]) for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:")
+    )
+    while len(body) < length:
+        chunk = sock.recv(1 << 20)
+        assert chunk, "connection closed"
+        body += chunk
+    return head, body
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="tunes glibc's allocator")
+def test_64_kib_puts_and_gets_do_not_fault_their_buffers_in_again(
+    server: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    proc, port = server
+    body = bytes(range(256)) * 256
+    put = b"PUT /big/k64 HTTP/1.1\r\nHost: s3\r\nContent-Length: 65536\r\n\r\n" + body
+    get = b"GET /big/k64 HTTP/1.1\r\nHost: s3\r\n\r\n"
+    # Requests from many connections at once, as under load: their buffers are alive together.
+    conns = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(32)]
+
+    def round_trip() -> None:
+        for message, expected in ((put, b""), (get, body)):
+            for sock in conns:
+                sock.sendall(message)
+            for sock in conns:
+                head, answer = read_response(sock)
+                assert head.startswith(b"HTTP/1.1 200") and answer == expected
+
+    try:
+        for _ in range(10):
+            round_trip()
+        before = minor_faults(proc.pid)
+        for _ in range(30):
+            round_trip()
+        per_request = (minor_faults(proc.pid) - before) / (30 * 2 * len(conns))
+    finally:
+        for sock in conns:
+            sock.close()
+    # With glibc's default trimming it is about a dozen per request (each 64 KiB buffer's pages).
+    assert per_request < 2, f"{per_request:.1f} page faults per request"

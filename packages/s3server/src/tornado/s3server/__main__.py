@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
+import platform
 import sys
 
 from ._app import start
@@ -23,6 +25,28 @@ def configure_logging() -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+
+
+_M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters
+_M_TOP_PAD = -2
+
+
+def tune_malloc() -> bool:
+    """Keep freed heap memory for the next request instead of handing it back to the kernel.
+
+    Every request allocates and frees buffers of about 64 KiB (the read, the body, the
+    answer).  With glibc's defaults the top of the heap is trimmed after them and the next
+    request faults the pages in again, zero-filled: about a dozen page faults per 64 KiB PUT
+    or GET.  Keeping up to 8 MiB spare (grown 1 MiB at a time) ends that.  Only glibc has
+    these settings; elsewhere nothing changes and this returns False.
+    """
+    if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_TRIM_THRESHOLD, 8 << 20)) and bool(mallopt(_M_TOP_PAD, 1 << 20))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.access_key is None) != (args.secret_key is None):
         parser.error("--access-key and --secret-key must be given together")
     configure_logging()
+    tune_malloc()
     try:
         start(
             args.port,
