@@ -114,6 +114,24 @@ def test_request_parses_form_body_into_body_arguments_and_files():
     assert (f.filename, f.body, f.content_type) == ("n.txt", b"file body", "text/plain")
 
 
+def test_arguments_follow_assignments_to_their_sources():
+    r = HTTPServerRequest("POST", "/p?q=1", headers=HTTPHeaders({"Content-Type": "application/x-www-form-urlencoded"}), body=b"a=2")
+    assert r.arguments == {"q": [b"1"], "a": [b"2"]}
+    r.arguments["q"].append(b"mine")  # the merged dict is kept, changes and all
+    assert r.arguments["q"] == [b"1", b"mine"] and r.query_arguments["q"] == [b"1"]
+    r.body_arguments = {"b": [b"3"]}  # a new source: merged again on the next read
+    assert r.arguments == {"q": [b"1"], "b": [b"3"]}
+    r.query_arguments = {}
+    assert r.arguments == {"b": [b"3"]}
+    r.arguments = {"set": [b"by hand"]}
+    assert r.arguments == {"set": [b"by hand"]}
+    with pytest.raises(AttributeError, match="no attribute 'argumnets'"):
+        getattr(r, "argumnets")  # noqa: B009
+    assert getattr(r, "missing", None) is None
+    setattr(r, "custom", 5)  # noqa: B010  (requests still take attributes of the application's own)
+    assert getattr(r, "custom") == 5  # noqa: B009
+
+
 def test_parse_helpers_are_the_documented_functions():
     args: dict[str, list[bytes]] = {}
     files: dict[str, list[HTTPFile]] = {}

@@ -150,7 +150,7 @@ def _split_fields(
     """
     fields = data.split(b"&")
     names, eqs, values = zip(*map(bytes.partition, fields, repeat(b"=")))
-    if b"" not in eqs and (keep_blank_values or b"" not in values):
+    if all(eqs) and (keep_blank_values or all(values)):
         return names, values
     kept_names: list[bytes] = []
     kept_values: list[bytes] = []
@@ -172,8 +172,8 @@ def _unquote_all(parts: Sequence[bytes]) -> list[bytes]:
 
     The parts are joined with NUL and the escapes become ``\\xXX`` (raw backslashes doubled
     first) for one ``escape_decode`` over the whole form.  When an escape is malformed
-    (parse_qsl keeps it as is) or a part decodes to a NUL of its own, the NUL count tells,
-    and each part is decoded alone.
+    (parse_qsl keeps it as is) or a part decodes to a NUL of its own, the number of pieces
+    tells, and each part is decoded alone.
     """
     blob = b"\x00".join(parts)
     if b"%" not in blob:
@@ -187,17 +187,14 @@ def _unquote_all(parts: Sequence[bytes]) -> list[bytes]:
             decoded = _escape_decode(blob.replace(b"%", b"\\x").replace(b"+", b" "))[0]
         except ValueError:
             return [_unquote(part) for part in parts]
-    if decoded.count(b"\x00") != len(parts) - 1:
-        return [_unquote(part) for part in parts]
-    return decoded.split(b"\x00")
+    split = decoded.split(b"\x00")
+    return split if len(split) == len(parts) else [_unquote(part) for part in parts]
 
 
 def _decode_names(names: list[bytes]) -> list[str]:
     """Names as text (UTF-8, errors replaced), decoded together when NUL cannot confuse it."""
-    joined = b"\x00".join(names)
-    if joined.count(b"\x00") != len(names) - 1:
-        return [name.decode("utf-8", "replace") for name in names]
-    return joined.decode("utf-8", "replace").split("\x00")
+    split = b"\x00".join(names).decode("utf-8", "replace").split("\x00")
+    return split if len(split) == len(names) else [name.decode("utf-8", "replace") for name in names]
 
 
 def _unquote(part: bytes) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from http.cookies import CookieError, Morsel, SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._cookies import parse_cookie
 from ._errors import HTTPInputError
@@ -57,7 +57,7 @@ class HTTPServerRequest:
         "_query_arguments",
         "_body_arguments",
         "_files",
-        "_arguments",
+        "arguments",
         "_cookies",
         "__dict__",
     )
@@ -107,7 +107,6 @@ class HTTPServerRequest:
         self._query_arguments: dict[str, list[bytes]] | None = None
         self._body_arguments: dict[str, list[bytes]] | None = None
         self._files: dict[str, list[HTTPFile]] | None = files
-        self._arguments: dict[str, list[bytes]] | None = None
         self._cookies: SimpleCookie | None = None
 
     @classmethod
@@ -146,7 +145,6 @@ class HTTPServerRequest:
         self._query_arguments = None
         self._body_arguments = None
         self._files = None
-        self._arguments = None
         self._cookies = None
         return self
 
@@ -173,7 +171,7 @@ class HTTPServerRequest:
     @query_arguments.setter
     def query_arguments(self, value: dict[str, list[bytes]]) -> None:
         self._query_arguments = value
-        self._arguments = None
+        self._forget_arguments()
 
     def _parse_body(self) -> None:
         args: dict[str, list[bytes]] = {}
@@ -197,7 +195,7 @@ class HTTPServerRequest:
     @body_arguments.setter
     def body_arguments(self, value: dict[str, list[bytes]]) -> None:
         self._body_arguments = value
-        self._arguments = None
+        self._forget_arguments()
 
     @property
     def files(self) -> dict[str, list[HTTPFile]]:
@@ -209,10 +207,17 @@ class HTTPServerRequest:
     def files(self, value: dict[str, list[HTTPFile]]) -> None:
         self._files = value
 
-    @property
-    def arguments(self) -> dict[str, list[bytes]]:
-        """Query and body arguments together (query values first)."""
-        if self._arguments is None:
+    # ``arguments`` is a plain slot, filled on first read by __getattr__ (an unset slot raises
+    # AttributeError, which is what calls it): a handler reads it once per get_argument, and a
+    # slot read costs a fraction of a property call.  Setting it stores the dict as given;
+    # setting query_arguments or body_arguments empties it, to be merged again on next read.
+    arguments: dict[str, list[bytes]]
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any attribute name
+
+        def __getattr__(self, name: str) -> Any:
+            if name != "arguments":
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             query = self.query_arguments
             merged = dict(zip(query, map(list, query.values())))  # own lists, copied in C
             body = self.body_arguments
@@ -221,12 +226,14 @@ class HTTPServerRequest:
             else:
                 for k, v in body.items():
                     merged.setdefault(k, []).extend(v)
-            self._arguments = merged
-        return self._arguments
+            self.arguments = merged
+            return merged
 
-    @arguments.setter
-    def arguments(self, value: dict[str, list[bytes]]) -> None:
-        self._arguments = value
+    def _forget_arguments(self) -> None:
+        try:
+            del self.arguments
+        except AttributeError:
+            pass
 
     @property
     def cookies(self) -> SimpleCookie:
