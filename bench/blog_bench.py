@@ -11,14 +11,17 @@ with deploy/nginx.conf (ports templated in).  The same application runs on our p
 on Tornado 6 (with our tornado.database installed into Tornado 6's package, since Tornado 6
 has none), behind the same nginx configuration.  wrk, pinned to core 1, measures each stack
 in alternation; each row is its median round.  nginx and the frontends are not pinned: with
-2 frontends on a 2-core machine they share the cores with wrk.  Results are printed and
-written to bench/results/blog.md.
+2 frontends on a 2-core machine they share the cores with wrk.  Besides requests/s (which
+other load on the machine moves), each row gives the CPU time the frontends and nginx spent
+per request in the measured run (user + system, from /proc): steadier, and it tells where the
+time goes.  Results are printed and written to bench/results/blog.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import signal
 import sqlite3
 import statistics
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import envs
@@ -41,6 +45,7 @@ FRONTEND = BENCH / "servers" / "blog_frontend.py"
 LAUNCHER = ROOT / "deploy" / "frontends.py"
 BLOG = ROOT / "demos" / "blog"
 ENTRIES = 10
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _ours_reqs() -> list[str]:
@@ -112,6 +117,39 @@ def seed(db: Path) -> None:
     conn.close()
 
 
+@dataclass
+class Row:
+    """One measured run: wrk's figures and CPU microseconds per request by process group."""
+
+    wrk: loadgen.WrkResult
+    cpu_us: dict[str, float]
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc)."""
+    found: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(x) for x in f.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes ``pids`` have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
 class Stack:
     """nginx + deploy/frontends.py running N frontends of one framework."""
 
@@ -157,6 +195,24 @@ class Stack:
                 return False
         return b"Entry 9 &lt;&amp;&gt;" in body
 
+    def processes(self) -> dict[str, list[int]]:
+        """The frontends (the launcher's children) and nginx's workers."""
+        assert self.nginx.process is not None
+        return {"frontends": children(self.launcher.pid), "nginx": children(self.nginx.process.pid)}
+
+    def measure(self, connections: int, duration: float, warmup: float) -> Row:
+        """One wrk run after a warm-up, with the CPU time per request of each process group."""
+        if warmup > 0:
+            loadgen.run_wrk(self.url, connections, warmup, latency=False)
+        groups = self.processes()
+        before = {name: cpu_seconds(pids) for name, pids in groups.items()}
+        result = loadgen.parse(loadgen.run_wrk(self.url, connections, duration))
+        per_request = {
+            name: (cpu_seconds(pids) - before[name]) / max(1, result.requests) * 1e6
+            for name, pids in groups.items()
+        }
+        return Row(result, per_request)
+
     def stop(self) -> None:
         self.nginx.stop()
         if self.launcher.poll() is None:
@@ -185,7 +241,7 @@ def main() -> None:
         sys.exit("nginx not found: apt-get install nginx")
     pys = {name: envs.ensure_venv(venv) for name, venv in STACKS}
     sync_database(pys["tornado6"])
-    rows: dict[tuple[str, int], list[loadgen.WrkResult]] = {}
+    rows: dict[tuple[str, int], list[Row]] = {}
     with tempfile.TemporaryDirectory(prefix="blog-bench-") as tmp:
         work = Path(tmp)
         work.chmod(0o755)
@@ -198,10 +254,12 @@ def main() -> None:
                     s.wait_ready()
                 for r in range(rounds):
                     for s in stacks:
-                        res = loadgen.measure(s.url, a.connections, duration, a.warmup)
-                        rows.setdefault((s.name, n), []).append(res)
+                        row = s.measure(a.connections, duration, a.warmup)
+                        rows.setdefault((s.name, n), []).append(row)
+                        res = row.wrk
                         envs.log(
-                            f"round {r + 1} {s.name} x{n}: {res.requests_per_s:.0f} req/s, errors {res.errors_text()}"
+                            f"round {r + 1} {s.name} x{n}: {res.requests_per_s:.0f} req/s, errors {res.errors_text()},"
+                            f" CPU us/request: frontends {row.cpu_us['frontends']:.0f}, nginx {row.cpu_us['nginx']:.0f}"
                         )
             finally:
                 for s in stacks:
@@ -213,7 +271,7 @@ def main() -> None:
 
 
 def report(
-    rows: dict[tuple[str, int], list[loadgen.WrkResult]],
+    rows: dict[tuple[str, int], list[Row]],
     counts: list[int],
     duration: float,
     rounds: int,
@@ -222,21 +280,26 @@ def report(
     out = [
         f"Blog home page (10 entries, Entry UI module) through nginx: wrk -c{conns}, {duration:g} s x {rounds} rounds",
         "",
-        "| stack | frontends | req/s | p50 ms | p99 ms | errors | vs tornado6 |",
-        "|---|---|---|---|---|---|---|",
+        "| stack | frontends | req/s | p50 ms | p99 ms | errors | vs tornado6 "
+        "| frontend CPU us/req | nginx CPU us/req | CPU vs tornado6 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n in counts:
         base = rows.get(("tornado6", n))
-        base_rps = statistics.median(r.requests_per_s for r in base) if base else None
+        base_rps = statistics.median(r.wrk.requests_per_s for r in base) if base else None
+        base_cpu = statistics.median(r.cpu_us["frontends"] for r in base) if base else None
         for name, _ in STACKS:
             results = rows.get((name, n))
             if not results:
                 continue
-            mid = sorted(results, key=lambda r: r.requests_per_s)[len(results) // 2]
+            mid = sorted(results, key=lambda r: r.wrk.requests_per_s)[len(results) // 2].wrk
             ratio = f"{mid.requests_per_s / base_rps:.2f}" if base_rps else "-"
+            cpu = statistics.median(r.cpu_us["frontends"] for r in results)
+            nginx = statistics.median(r.cpu_us["nginx"] for r in results)
+            cpu_ratio = f"{base_cpu / cpu:.2f}" if base_cpu and cpu else "-"
             out.append(
                 f"| {name} | {n} | {mid.requests_per_s:.0f} | {mid.p50_ms:.2f} | {mid.p99_ms:.2f} "
-                f"| {sum(r.errors for r in results)} | {ratio} |"
+                f"| {sum(r.wrk.errors for r in results)} | {ratio} | {cpu:.0f} | {nginx:.0f} | {cpu_ratio} |"
             )
     return "\n".join(out) + "\n"
 
