@@ -57,6 +57,39 @@ def test_the_http_connection_is_freed_after_the_upgrade() -> None:
     assert seen[2] == ("closed", True)
 
 
+def test_open_sockets_share_one_empty_response_state() -> None:
+    """After the upgrade no socket keeps a response header dict or output buffer of its own,
+    and a header set then fails instead of being silently dropped."""
+    handlers: list[Any] = []
+    errors: list[str] = []
+
+    class Keeper(WebSocketHandler):
+        def open(self, *args: Any, **kwargs: Any) -> None:
+            handlers.append(self)
+
+        def on_message(self, message: str | bytes) -> None:
+            try:
+                self.set_header("X-Late", "1")
+            except TypeError as e:
+                errors.append(type(e).__name__)
+            self.write_message(message)
+
+    async def main() -> None:
+        async with serve(Application([(r"/ws", Keeper)])) as port:
+            clients = [await RawClient.connect(port) for _ in range(2)]
+            for c in clients:
+                c.send_message("x")
+                assert await c.message() == "x"
+            for c in clients:
+                await c.close()
+
+    run(main())
+    a, b = handlers
+    assert a._headers is b._headers and not a._headers
+    assert a._write_buffer is b._write_buffer and not a._write_buffer
+    assert errors == ["TypeError", "TypeError"]
+
+
 def test_input_is_not_read_while_a_slow_handler_is_busy() -> None:
     """A client that floods a busy handler with small messages is held at the socket: the
     server stops reading at about 1 MiB, then takes every message, in order."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from types import MappingProxyType
 from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,8 @@ from ._errors import HandshakeError, WebSocketClosedError
 from ._handshake import check_request, parse_tokens, server_response_headers
 from ._protocol import DEFAULT_MAX_MESSAGE_SIZE, SERVER, WebSocketProtocol
 
+_NO_HEADERS: Any = MappingProxyType({})  # read-only: a header set after the upgrade fails loudly
+_NO_OUTPUT: Any = ()
 gen_log = logging.getLogger("tornado.general")
 app_log = logging.getLogger("tornado.application")
 
@@ -267,8 +270,10 @@ class WebSocketHandler(RequestHandler):
         The HTTP connection object (its parser, buffers and timers) is replaced in the request
         by a small stand-in, so that it can be freed while the WebSocket stays open.
         """
-        self._headers = {}
-        self._write_buffer = []
+        # Shared empty stand-ins, not a fresh dict and list per socket: the response is sent,
+        # and the HTTP output methods are refused from here on.
+        self._headers = _NO_HEADERS
+        self._write_buffer = _NO_OUTPUT
         request: Any = self.request
         old = request.connection
         upgraded = _UpgradedConnection(getattr(old, "context", None), self.ws_connection)
