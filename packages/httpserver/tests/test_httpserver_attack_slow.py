@@ -164,7 +164,7 @@ def test_400_in_the_middle_of_a_body_reaches_the_client(serve: Any, hello: Any, 
 
 
 def test_draining_is_bounded_in_bytes(serve: Any, hello: Any) -> None:
-    from tornado.httpserver._connection import LINGER_BYTES
+    from tornado.httpserver._timers import LINGER_BYTES
 
     st = serve(hello, max_body_size=10)
     s = socket.create_connection(("127.0.0.1", st.port), timeout=10)
@@ -181,9 +181,9 @@ def test_draining_is_bounded_in_bytes(serve: Any, hello: Any) -> None:
 
 
 def test_draining_is_bounded_in_time(serve: Any, hello: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tornado.httpserver import _connection
+    from tornado.httpserver import _timers
 
-    monkeypatch.setattr(_connection, "LINGER_TIME", 0.2)
+    monkeypatch.setattr(_timers, "LINGER_TIME", 0.2)
     st = serve(hello, max_body_size=10)
     s = socket.create_connection(("127.0.0.1", st.port), timeout=10)
     try:

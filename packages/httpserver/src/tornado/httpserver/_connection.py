@@ -48,6 +48,7 @@ from ._gzip import GZIP_CODINGS, GzipBody
 from ._limits import fields_over_limit
 from ._owner import ConnectionOwner
 from ._respond import NONE, Responder
+from ._timers import _BODY, _HANDLING, _HEAD, _IDLE, ConnectionTimers
 from ._xheaders import apply_xheaders
 
 app_log = logging.getLogger("tornado.application")
@@ -55,20 +56,7 @@ gen_log = logging.getLogger("tornado.general")
 
 __all__ = ["HTTP1ServerConnection"]
 
-# What the connection is waiting for; decides which timeout applies.
-_IDLE = 0  # between requests, nothing buffered
-_HEAD = 1  # part of a request head has arrived
-_BODY = 2  # reading a request body
-_HANDLING = 3  # the application has the request; no timeout
-
 _MAX_PAUSED_BUFFER = 256 * 1024
-
-# Lingering close (as nginx does it): after refusing a request whose input is still coming,
-# we half-close and read and discard for at most this long / this many bytes before closing.
-# Closing a socket with unread input makes the kernel send a reset, and a client still
-# sending then loses the response it has not read yet: it sees "connection reset", not 413.
-LINGER_TIME = 5.0
-LINGER_BYTES = 1024 * 1024
 
 # Bytes asked of each recv() on asyncio's own socket transport (uvloop reads into a buffer it
 # reuses).  asyncio asks for 256 KiB: every read allocates a bytes object that size, above
@@ -80,7 +68,7 @@ LINGER_BYTES = 1024 * 1024
 READ_SIZE = 64 * 1024
 
 
-class HTTP1ServerConnection(Responder, asyncio.Protocol):
+class HTTP1ServerConnection(Responder, ConnectionTimers, asyncio.Protocol):
     """Serves the requests of one client connection, in order.
 
     It is ``request.connection``.  Besides the raw 1.0-style ``request.write``, it offers the
@@ -403,36 +391,6 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
         self.request = None
         self._linger()
 
-    def _linger(self) -> None:
-        """Send what is queued, half-close, and drain the peer's input for a bounded time.
-
-        For a connection closed while the request is not read in full: the client may still
-        be sending, and only after it has stopped can we close without a reset that would
-        destroy the response in its receive buffer.
-        """
-        transport = self.transport
-        if transport is None or transport.is_closing() or self._linger_left >= 0:
-            return
-        self._flush()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._linger_left = LINGER_BYTES
-        self._linger_timer = self._loop.call_later(LINGER_TIME, self._end_linger)
-        if self._reading_paused:
-            self._reading_paused = False
-            transport.resume_reading()
-        if transport.can_write_eof():
-            transport.write_eof()  # FIN after the response: the client knows it is all
-
-    def _end_linger(self) -> None:
-        self._linger_left = -1
-        if self._linger_timer is not None:
-            self._linger_timer.cancel()
-            self._linger_timer = None
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.close()
-
     def _callback_failed(self, req: HTTPServerRequest) -> None:
         app_log.error("Uncaught exception in request callback for %s %s", req.method, req.uri, exc_info=True)
         if self._closed or req is not self.request:
@@ -453,46 +411,6 @@ class HTTP1ServerConnection(Responder, asyncio.Protocol):
             raise exc
         except Exception:
             self._callback_failed(req)
-
-    # --------------------------------------------------------------------- timeouts
-
-    def _set_phase(self, phase: int) -> None:
-        """Enter ``phase`` at ``self._now``; arm the timer if this deadline comes sooner."""
-        self._phase = phase
-        self._since = now = self._now
-        t = self._timeouts[phase]
-        if t is not None and (self._timer is None or now + t < self._timer_when):
-            self._arm_timer()
-
-    def _deadline(self) -> float | None:
-        t = self._timeouts[self._phase]
-        return None if t is None else self._since + t
-
-    def _arm_timer(self) -> None:
-        deadline = self._deadline()
-        if deadline is None:
-            return
-        if self._timer is not None:
-            if self._timer_when <= deadline:
-                return  # fires early, then re-arms for the real deadline
-            self._timer.cancel()
-        self._timer_when = deadline
-        self._timer = self._loop.call_at(deadline, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        if self._closed:
-            return
-        deadline = self._deadline()
-        if deadline is None:
-            return
-        if self._loop.time() >= deadline:
-            what = ("idle connection", "request head", "request body")[self._phase]
-            gen_log.info("Closing connection from %s: timed out waiting for %s", self.remote_ip, what)
-            self._flush()
-            self.close()
-            return
-        self._arm_timer()
 
     # ------------------------------------------------------------------- lifecycle
 
