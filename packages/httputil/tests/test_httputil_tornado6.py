@@ -115,7 +115,12 @@ def test_request_parses_form_body_into_body_arguments_and_files():
 
 
 def test_arguments_follow_assignments_to_their_sources():
-    r = HTTPServerRequest("POST", "/p?q=1", headers=HTTPHeaders({"Content-Type": "application/x-www-form-urlencoded"}), body=b"a=2")
+    r = HTTPServerRequest(
+        "POST",
+        "/p?q=1",
+        headers=HTTPHeaders({"Content-Type": "application/x-www-form-urlencoded"}),
+        body=b"a=2",
+    )
     assert r.arguments == {"q": [b"1"], "a": [b"2"]}
     r.arguments["q"].append(b"mine")  # the merged dict is kept, changes and all
     assert r.arguments["q"] == [b"1", b"mine"] and r.query_arguments["q"] == [b"1"]

@@ -62,7 +62,9 @@ class Replacing(RequestHandler):
         first = self.get_argument("a")
         self.request.arguments["a"].append(b"later")
         self.request.arguments["b"] = [b"new \x02 value"]
-        self.write(json.dumps([first, self.get_argument("a"), self.get_argument("b"), self.get_argument("c")]))
+        self.write(
+            json.dumps([first, self.get_argument("a"), self.get_argument("b"), self.get_argument("c")])
+        )
 
 
 def test_values_changed_after_the_first_read_are_read_afresh(serve: Any) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from codecs import escape_decode as _escape_decode
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, AnyStr, Union
-from codecs import escape_decode as _escape_decode  # type: ignore[attr-defined]
 from itertools import repeat
+from typing import Any, AnyStr, Union
 from urllib.parse import unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from ._headers import HTTPHeaders, HTTPInputError
@@ -128,10 +128,10 @@ def parse_qs_bytes(
     names, values = _split_fields(data, keep_blank_values, strict_parsing)
     keys = _decode_names(_unquote_all(names))
     decoded = _unquote_all(values)
-    result = dict(zip(keys, [[v] for v in decoded]))
+    result = dict(zip(keys, [[v] for v in decoded], strict=True))
     if len(result) != len(keys):  # a repeated name: its values gather in order
         result = {}
-        for key, value in zip(keys, decoded):
+        for key, value in zip(keys, decoded, strict=True):
             got = result.get(key)
             if got is None:
                 result[key] = [value]
@@ -149,12 +149,12 @@ def _split_fields(
     a few C calls; only a form with a field to drop or refuse goes through the rules below.
     """
     fields = data.split(b"&")
-    names, eqs, values = zip(*map(bytes.partition, fields, repeat(b"=")))
+    names, eqs, values = zip(*map(bytes.partition, fields, repeat(b"=")), strict=True)
     if all(eqs) and (keep_blank_values or all(values)):
         return names, values
     kept_names: list[bytes] = []
     kept_values: list[bytes] = []
-    for field, name, eq, value in zip(fields, names, eqs, values):
+    for field, name, eq, value in zip(fields, names, eqs, values, strict=True):
         if not eq:
             if strict_parsing:
                 raise ValueError(f"bad query field: {field!r}")

@@ -219,10 +219,10 @@ class HTTPServerRequest:
             if name != "arguments":
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             query = self.query_arguments
-            merged = dict(zip(query, map(list, query.values())))  # own lists, copied in C
+            merged = dict(zip(query, map(list, query.values()), strict=True))  # own lists, copied in C
             body = self.body_arguments
             if not merged:
-                merged = dict(zip(body, map(list, body.values())))
+                merged = dict(zip(body, map(list, body.values()), strict=True))
             else:
                 for k, v in body.items():
                     merged.setdefault(k, []).extend(v)

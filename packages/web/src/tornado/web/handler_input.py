@@ -12,8 +12,8 @@ import http.cookies
 import re
 import secrets
 import time
-from operator import itemgetter
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import tornado.locale
@@ -119,7 +119,7 @@ class RequestInput:
         texts = text.split("\x0b")
         if len(texts) != len(lasts):  # a value holds the joining character itself
             return {}
-        return dict(zip(arguments, zip(lasts, texts)))
+        return dict(zip(arguments, zip(lasts, texts, strict=True), strict=True))
 
     def _get_arguments(self, name: str, source: Mapping[str, Sequence[Any]], strip: bool) -> list[str]:
         if not isinstance(name, str):

@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from types import MappingProxyType
 from collections.abc import Awaitable
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
