@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from tornado.s3server import S3Error
 from tornado.s3server._store import Storage
 
 
@@ -41,5 +42,22 @@ def test_a_symlinked_bucket_file_is_never_followed(tmp_path: Path) -> None:
         os.symlink(outside, meta)
         for _ in range(2):
             assert store.bucket("docs").depth == 0  # read as a hand-made (flat) bucket, not depth 5
+    finally:
+        store.close()
+
+
+def test_an_invalid_bucket_name_is_refused_whatever_is_cached(tmp_path: Path) -> None:
+    store = Storage(str(tmp_path))
+    try:
+        store.create_bucket("photos")
+        assert store.bucket("photos").depth == 0
+        (tmp_path / "Photos").mkdir()  # a directory whose name is not a bucket name
+        for bad in ("Photos", "ph", "../photos"):
+            try:
+                store.bucket(bad)
+            except S3Error as e:
+                assert e.code == "InvalidBucketName", bad
+            else:
+                raise AssertionError(f"{bad!r} was accepted")
     finally:
         store.close()

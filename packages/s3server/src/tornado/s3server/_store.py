@@ -234,7 +234,8 @@ class Storage:
     # ------------------------------------------------------------------ buckets
 
     def _open_bucket(self, name: str) -> int:
-        _names.check_bucket_name(name)
+        if name not in self._bucket_cache:  # a name in the cache was checked when it was read
+            _names.check_bucket_name(name)
         try:
             return open_dir(name, self.root_fd)
         except (FileNotFoundError, NotADirectoryError, OSError) as e:
