@@ -216,21 +216,25 @@ def _answer_headers(h: S3Handler, info: ObjectInfo, head: bool) -> tuple[int, in
 
 
 async def _stream(h: S3Handler, fd: int, start: int, length: int) -> None:
+    """Send the body in slices, each once the previous has drained; the file is closed before
+    the last slice goes out, so a client that has the whole body finds no descriptor open."""
+    offset, end = start, start + length
+    conn = h.request.connection
     try:
-        offset, end = start, start + length
-        conn = h.request.connection
-        while offset < end:
+        while True:
             if conn is not None and getattr(conn, "closed", False):
                 return
             data = os.pread(fd, min(READ_SIZE, end - offset), offset)
             if not data:
                 raise S3Error("InternalError", "The object file is shorter than recorded.")
             offset += len(data)
+            if offset >= end:
+                break
             h.write(data)
             await h.flush()
     finally:
         os.close(fd)
-    h.finish()
+    h.finish(data)
 
 
 def delete_object(h: S3Handler) -> None:
