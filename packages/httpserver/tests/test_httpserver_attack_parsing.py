@@ -60,6 +60,13 @@ def _form(n: int) -> bytes:
     )
 
 
+def _raw_form(body: bytes) -> bytes:
+    return (
+        b"POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
+
+
 def _multipart(n: int) -> bytes:
     body = b'--XX\r\nContent-Disposition: form-data; name="f"\r\n\r\nv\r\n' * n + b"--XX--\r\n"
     return (
@@ -92,6 +99,24 @@ def test_field_floods_get_400_at_once(
     c2 = client_factory(st.port)
     c2.send(make(3))
     assert c2.response()[0].status_code == 200
+
+
+@pytest.mark.parametrize(
+    "setting,request_bytes",
+    [
+        ("max_body_arguments", _raw_form(b"&&&&")),  # 4 bytes, 5 (empty) fields
+        ("max_query_arguments", b"GET /?&&&& HTTP/1.1\r\nHost: h\r\n\r\n"),  # 4 separators
+    ],
+)
+def test_the_shortest_flood_over_a_limit_is_refused(
+    serve: Any, client_factory: Any, setting: str, request_bytes: bytes
+) -> None:
+    """Forms and queries no longer than their limit are not scanned: the edge still holds."""
+    st, calls = _count_calls(serve, **{setting: 4})
+    c = client_factory(st.port)
+    c.send(request_bytes)
+    assert c.read_raw().startswith(b"HTTP/1.1 400 ")
+    assert calls == []
 
 
 @pytest.mark.parametrize("make", [_query, _form, _multipart])

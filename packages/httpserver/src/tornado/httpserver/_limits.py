@@ -17,17 +17,21 @@ def fields_over_limit(req: HTTPServerRequest, owner: ConnectionOwner) -> str | N
     Counted with ``bytes.count`` before the application can parse anything, so an
     oversized form costs a scan of its bytes, not a parse of every field.
     """
-    if req.query and req.query.count("&") >= owner.max_query_arguments:
+    # A field takes at least one byte, so a query or body no longer than its limit is within
+    # it: only a longer one is scanned (a typical form then costs no scan at all).
+    query = req.query
+    if len(query) >= owner.max_query_arguments and query.count("&") >= owner.max_query_arguments:
         return f"more than {owner.max_query_arguments} query arguments"
-    if req.body:
+    body = req.body
+    if body:
         ctype = req.headers.get("Content-Type")
         if ctype is not None:
-            n = count_body_fields(ctype, req.body)
             if ctype[:9].lower() == "multipart":
-                if n > owner.max_multipart_parts:
-                    return f"more than {owner.max_multipart_parts} multipart parts"
-            elif n > owner.max_body_arguments:
-                return f"more than {owner.max_body_arguments} body arguments"
+                limit, what = owner.max_multipart_parts, "multipart parts"
+            else:
+                limit, what = owner.max_body_arguments, "body arguments"
+            if len(body) >= limit and count_body_fields(ctype, body) > limit:
+                return f"more than {limit} {what}"
     return None
 
 
