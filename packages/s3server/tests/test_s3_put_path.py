@@ -73,6 +73,8 @@ def test_only_large_or_unsized_bodies_stream(tmp_path: Path) -> None:
         assert handler_for(app, "PUT", {"Content-Length": str(limit)}) is _handler.S3Handler
         assert handler_for(app, "PUT", {"Content-Length": str(limit + 1)}) is _handler.S3StreamingHandler
         assert handler_for(app, "PUT", {"Transfer-Encoding": "chunked"}) is _handler.S3StreamingHandler
+        for odd in ("\u00b2", "1e3", " 5"):  # not a plain decimal length: never parsed here
+            assert handler_for(app, "PUT", {"Content-Length": odd}) is _handler.S3StreamingHandler
     finally:
         app.storage.close()
 

@@ -90,7 +90,8 @@ class S3Application(Application):
         headers = request.headers
         length = headers.get("Content-Length")
         if "Transfer-Encoding" in headers or (
-            length is not None and not (length.isdigit() and int(length) <= BUFFERED_BODY)
+            length is not None
+            and not (length.isascii() and length.isdigit() and int(length) <= BUFFERED_BODY)
         ):
             return self.get_handler_delegate(request, S3StreamingHandler, self._handler_kwargs)
         return self.get_handler_delegate(request, S3Handler, self._handler_kwargs)
