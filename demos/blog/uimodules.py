@@ -11,16 +11,21 @@ CACHE_SIZE = 512  # rendered entries kept per process
 
 
 class Entry(tornado.web.UIModule):
-    """One entry; its HTML is kept per content, so a busy home page renders each entry once.
+    """One entry; its HTML is kept with the content it was rendered from, so a busy home page
+    renders each entry once.
 
-    The cache key is everything the template reads (slug, title, body, author, date, whether
-    the title links and whether the reader may edit), not a version number: an edit made on
-    any frontend changes the key there and everywhere, so no frontend can show a stale entry
-    and nothing has to be told to forget one.  Off when compiled templates are not cached
-    (``debug``), so template edits show at once.
+    A cached copy is used only while everything the template reads (title, body, author,
+    date) is equal to what it was rendered from, compared on each use, not a version number:
+    an edit made on any frontend changes the content there and everywhere, so no frontend can
+    show a stale entry and nothing has to be told to forget one.  Copies are kept per slug,
+    title link and reader kind (the Edit link), so comparing costs a string comparison instead
+    of hashing the body.  Off when compiled templates are not cached (``debug``), so template
+    edits show at once.
     """
 
-    _rendered: collections.OrderedDict[tuple[Any, ...], str] = collections.OrderedDict()
+    _rendered: collections.OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = (
+        collections.OrderedDict()
+    )
 
     def embedded_css(self) -> str:
         return ".entry { margin-bottom: 2em; }"
@@ -29,23 +34,18 @@ class Entry(tornado.web.UIModule):
         """``permalink``: the title links to the entry's own page (lists, not the entry page)."""
         if not self.handler.settings.get("compiled_template_cache", True):
             return self._render(entry, permalink)
-        key = (
-            entry["slug"],
-            entry["title"],
-            entry["html"],
-            entry.get("author_name"),
-            entry["published"],
-            permalink,
-            bool(self.current_user),
-        )
+        slot = (entry["slug"], permalink, bool(self.current_user))
+        content = (entry["title"], entry["html"], entry.get("author_name"), entry["published"])
         cache = Entry._rendered
-        html = cache.get(key)
-        if html is None:
-            html = cache[key] = self._render(entry, permalink)
-            if len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(key)
+        kept = cache.get(slot)
+        if kept is not None and kept[0] == content:
+            cache.move_to_end(slot)
+            return kept[1]
+        html = self._render(entry, permalink)
+        cache[slot] = (content, html)
+        cache.move_to_end(slot)
+        if len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
         return html
 
     def _render(self, entry: Any, permalink: bool) -> str:
