@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import copy
 import datetime
+import email.utils
+import math
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tornado.httputil import (
     HTTPHeaders,
     HTTPInputError,
@@ -120,6 +124,16 @@ def test_format_timestamp_all_input_types() -> None:
     assert format_timestamp(aware) == expected
     with pytest.raises(TypeError):
         format_timestamp("yesterday")  # type: ignore[arg-type]
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.one_of(st.integers(-(10**10), 10**11), st.floats(-1e10, 1e11, allow_nan=False)))
+def test_format_timestamp_of_numbers_is_email_utils_formatdate(ts: float) -> None:
+    """The fast path for numbers (and its one-second cache) writes what the stdlib writes."""
+    expected = email.utils.formatdate(math.floor(ts), usegmt=True)
+    assert format_timestamp(ts) == expected
+    assert format_timestamp(ts) == expected  # from the cache
+    assert format_timestamp(math.floor(ts) + 0.999) == expected
 
 
 def test_parse_http_date_round_trip() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import email.utils
+import math
 import numbers
 import time
 from typing import Union
@@ -13,12 +14,35 @@ __all__ = ["format_timestamp", "parse_http_date"]
 
 Timestamp = Union[float, int, tuple, time.struct_time, datetime.datetime]
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The last whole second formatted, and its text: cookies and Expires headers of one second
+# repeat it (a 1-entry cache; replacing the tuple is atomic, so threads may share it).
+_last: tuple[int | None, str] = (None, "")
+
 
 def format_timestamp(ts: Timestamp) -> str:
     """Format a POSIX timestamp, UTC time tuple or datetime as ``Sun, 06 Nov 1994 08:49:37 GMT``.
 
     Naive datetimes are taken as UTC, as HTTP dates always are.
     """
+    global _last
+    if type(ts) is float or type(ts) is int:  # the common case: seconds, often this second's
+        whole = math.floor(ts)
+        last = _last
+        if last[0] == whole:
+            return last[1]
+        try:
+            t = time.gmtime(whole)
+        except (OverflowError, OSError, ValueError):
+            pass  # out of gmtime's range: the general path below decides
+        else:
+            text = (
+                f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:04d} "
+                f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+            )
+            _last = (whole, text)
+            return text
     if isinstance(ts, bool):
         raise TypeError("format_timestamp does not accept bool")
     if isinstance(ts, numbers.Real):

@@ -6,7 +6,6 @@ import asyncio
 import datetime
 import functools
 import hashlib
-import http.cookies
 import logging
 import re
 import time
@@ -96,7 +95,7 @@ class RequestHandler(RequestInput, ErrorResponses):
     _finished = False
     _auto_finish = True
     _transforms: list[Any] | None = None
-    _new_cookie: dict[str, http.cookies.Morsel[str]] | None = None
+    _new_cookie: dict[str, str] | None = None  # name -> Set-Cookie value
     _active_modules: dict[str, UIModule] | None = None
     _close_callback_set = False
     _close_reported = False
@@ -253,7 +252,7 @@ class RequestHandler(RequestInput, ErrorResponses):
         if self._extra_headers:
             headers.extend(self._extra_headers)
         if self._new_cookie:
-            headers.extend(("Set-Cookie", m.OutputString()) for m in self._new_cookie.values())
+            headers.extend(("Set-Cookie", v) for v in self._new_cookie.values())
         return headers
 
     # -- URLs ----------------------------------------------------------------------------------

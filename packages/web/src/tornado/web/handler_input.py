@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import hmac
-import http.cookies
 import re
 import secrets
 import time
@@ -21,7 +20,7 @@ from tornado import escape
 from tornado.escape import SafeHTML, utf8
 from tornado.web import signing
 from tornado.web._types import Request
-from tornado.web.cookies import make_morsel
+from tornado.web.cookies import format_cookie
 from tornado.web.errors import HTTPError, MissingArgumentError
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ class RequestInput:
 
     application: Application
     request: Request
-    _new_cookie: dict[str, http.cookies.Morsel[str]] | None = None
+    _new_cookie: dict[str, str] | None = None  # name -> Set-Cookie value
     _argument_texts: dict[str, tuple[bytes, str]] | None = None
 
     # -- request arguments -------------------------------------------------------------------
@@ -183,7 +182,7 @@ class RequestInput:
         ``;``, CR, LF or any other control character in the name, value, path, domain or
         another attribute raises ``ValueError`` (see tornado.web.cookies).
         """
-        morsel = make_morsel(
+        key, header = format_cookie(
             name,
             value,
             domain=domain,
@@ -198,7 +197,7 @@ class RequestInput:
         )
         if self._new_cookie is None:
             self._new_cookie = {}
-        self._new_cookie[morsel.key] = morsel
+        self._new_cookie[key] = header
 
     def clear_cookie(self, name: str, path: str = "/", domain: str | None = None, **kwargs: Any) -> None:
         """Delete cookie ``name`` in the browser (same path/domain as when it was set)."""
