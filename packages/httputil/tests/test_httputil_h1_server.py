@@ -358,3 +358,36 @@ def test_raw_response_bookkeeping(drain_events: Drain) -> None:
     assert c.next_event() is PAUSED and not c.keep_alive
     with pytest.raises(HTTPOutputError):
         c.end_raw_response(keep_alive=True)
+
+
+def test_awaiting_input_says_when_only_more_bytes_can_give_an_event(drain_events: Drain) -> None:
+    c = H1Connection(SERVER)
+    assert not c.awaiting_input  # no request read yet
+    c.receive_data(GET)
+    assert not c.awaiting_input
+    drain_events(c)
+    assert c.awaiting_input  # the GET is read to its end, nothing else arrived
+    c.send_response(200, body=b"ok")
+    assert c.awaiting_input and c.next_event() is NEED_DATA
+    c.receive_data(GET[:10])  # part of a pipelined request: something to parse
+    assert not c.awaiting_input
+    c.receive_data(GET[10:])
+    assert isinstance(c.next_event(), RequestHead) and isinstance(c.next_event(), EndOfMessage)
+    c.send_response(200, body=b"ok")
+    c.receive_data(b"")  # the peer closed: that is an event to report
+    assert not c.awaiting_input
+    assert isinstance(c.next_event(), ConnectionClosed)
+
+
+@pytest.mark.parametrize("value", [["a", "b"], {"x": 1}, b"bytes", None, 1.5])
+def test_a_header_value_of_another_type_is_refused_clearly(value: object) -> None:
+    c = H1Connection(SERVER)
+    c.receive_data(GET)
+    while c.next_event() not in (NEED_DATA, PAUSED):
+        pass
+    c.send_response(200, [("X-Ok", "1")], body=b"")  # a cached line first
+    c.receive_data(GET)
+    while c.next_event() not in (NEED_DATA, PAUSED):
+        pass
+    with pytest.raises(HTTPOutputError, match="X-Ok must be str"):
+        c.send_response(200, [("X-Ok", value)], body=b"")  # type: ignore[list-item]

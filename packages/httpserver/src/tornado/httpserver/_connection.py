@@ -446,6 +446,8 @@ class HTTP1ServerConnection(Responder, ConnectionTimers, asyncio.Protocol):
         if not self._in_receive:
             # Answered later than the request arrived: send now and look at what is buffered.
             self._flush()
+            if self.conn.awaiting_input:
+                return  # nothing is: the next data_received parses what comes
             self._in_receive = True
             try:
                 self._process()

@@ -194,3 +194,10 @@ class H1Base:
     def message_done(self) -> bool:
         """Whether the peer's current message has been read to its end."""
         return self._rstate == R_DONE
+
+    @property
+    def awaiting_input(self) -> bool:
+        """Whether only more input can produce an event: the peer's message is read to its end
+        and no bytes (nor the peer's close) wait to be parsed.  A server that answered late can
+        then skip asking for the next event; the next :meth:`receive_data` will ask."""
+        return self._rstate == R_DONE and not self._in and not self._buf and not self._eof

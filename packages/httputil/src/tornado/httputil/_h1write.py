@@ -76,6 +76,8 @@ class H1Writer(H1Base):
             return out, length, chunked, close
         if type(headers) is dict:
             items: Iterable[tuple[str, str]] = headers.items()
+        elif type(headers) is list:
+            items = headers
         elif isinstance(headers, HTTPHeaders):
             items = headers.get_all()
         elif isinstance(headers, Mapping):
@@ -85,11 +87,14 @@ class H1Writer(H1Base):
         names = FIELD_NAMES
         lines = _LINES
         for name, value in items:
-            if type(value) is str and type(name) is str:
+            # Only checked str pairs are cached, and only a str equals one: a hit needs no checks.
+            try:
                 line = lines.get((name, value))
-                if line is not None:
-                    out.append(line)
-                    continue
+            except TypeError:  # unhashable: not a str, refused below
+                line = None
+            if line is not None:
+                out.append(line)
+                continue
             norm = names.get(name)
             if norm is None:
                 if not isinstance(name, str):
