@@ -48,20 +48,7 @@ ENTRIES = 10
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _ours_reqs() -> list[str]:
-    names: list[str] = []
-    for top in ("web", "database", "options"):
-        out = subprocess.run(
-            [sys.executable, str(ROOT / "tools" / "localpkgs.py"), "closure", top],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()
-        names += [n for n in out if n not in names]
-    return [x for n in names for x in ("-e", str(ROOT / "packages" / n))] + ["markdown", "nh3"]
-
-
-envs.PEER_REQS["blog-ours"] = _ours_reqs()
+envs.PEER_REQS["blog-ours"] = envs.editable(["web", "database", "options"], "markdown", "nh3")
 # Not editable: the files must land inside Tornado 6's regular ``tornado`` package.
 envs.PEER_REQS["blog-tornado6"] = ["tornado>=6,<7", str(ROOT / "packages" / "database"), "markdown", "nh3"]
 STACKS = [("ours", "blog-ours"), ("tornado6", "blog-tornado6")]

@@ -34,30 +34,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import envs
-from blog_bench import free_port, free_run, nginx_conf
 from scenarios import BENCH
 
 ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT / "deploy"))
+import nginx_run  # noqa: E402  (deploy/ is not a package: nginx started as the tests start it)
+
 RESULTS = BENCH / "results"
 LAUNCHER = ROOT / "deploy" / "frontends.py"
 CHAT = ROOT / "demos" / "chat" / "chatdemo.py"
 SECRET = "bench-chat-secret"
 
 
-def _ours_reqs() -> list[str]:
-    names: list[str] = []
-    for top in ("web", "websocket", "options"):
-        out = subprocess.run(
-            [sys.executable, str(ROOT / "tools" / "localpkgs.py"), "closure", top],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()
-        names += [n for n in out if n not in names]
-    return [x for n in names for x in ("-e", str(ROOT / "packages" / n))] + ["redis>=5"]
-
-
-envs.PEER_REQS["chat-ours"] = _ours_reqs()
+envs.PEER_REQS["chat-ours"] = envs.editable(["web", "websocket", "options"], "redis>=5")
 
 
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
@@ -98,17 +87,17 @@ class ChatStack:
 
     def __init__(self, python: Path, frontends: int, workdir: Path) -> None:
         self.prefix = workdir
-        self.redis_port = free_port()
+        self.redis_port = nginx_run.free_port()
         self.redis = subprocess.Popen(
             [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1", "--port",
              str(self.redis_port), "--save", "", "--appendonly", "no", "--dir", str(workdir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        base = free_run(frontends)
+        base = nginx_run.free_run(frontends)
         self.ports = list(range(base, base + frontends))
-        self.port = free_port()
+        self.port = nginx_run.free_port()
         self.launcher: subprocess.Popen[bytes] | None = None
-        self.nginx: subprocess.Popen[bytes] | None = None
+        self.nginx: nginx_run.Nginx | None = None
         self.frontends = frontends
         self.python = python
 
@@ -126,22 +115,12 @@ class ChatStack:
             wait_for(
                 lambda port=port: request(port, "GET", "/auth/login", {})[0] == 200, f"frontend on {port}"
             )
-        conf = nginx_conf(self.prefix, self.ports, self.port)
-        conf.write_text(conf.read_text().replace("worker_connections 1024;", "worker_connections 8192;"))
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.nginx = subprocess.Popen(
-            [
-                nginx,
-                "-p",
-                f"{self.prefix}/",
-                "-c",
-                str(conf),
-                "-g",
-                "daemon off; worker_rlimit_nofile 20000;",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
+        # 2,000 long polls through nginx: more connections per worker, and descriptors for them.
+        conf = nginx_run.config(self.ports, f"127.0.0.1:{self.port} backlog=4096", access_log=False)
+        conf = "worker_rlimit_nofile 20000;\n" + conf.replace(
+            "worker_connections 1024;", "worker_connections 8192;"
         )
+        self.nginx = nginx_run.Nginx(nginx_run.binary() or "nginx", self.prefix, conf).start([self.port])
         wait_for(lambda: request(self.port, "GET", "/auth/login", {})[0] == 200, "nginx and the frontends")
 
     def _redis_up(self) -> bool:
@@ -155,8 +134,9 @@ class ChatStack:
         return [json.loads(request(p, "GET", "/a/debug/waiters", {})[1])["waiters"] for p in self.ports]
 
     def stop(self) -> None:
+        if self.nginx is not None:
+            self.nginx.stop()
         for proc, sig in (
-            (self.nginx, signal.SIGQUIT),
             (self.launcher, signal.SIGTERM),
             (self.redis, signal.SIGTERM),
         ):

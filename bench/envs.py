@@ -59,10 +59,10 @@ def venv_python(name: str) -> Path:
     return VENVS_DIR / name / "bin" / "python"
 
 
-def ours_closure() -> list[str]:
-    """Our packages needed by OURS_TOP, in install order (from tools/localpkgs.py)."""
+def ours_closure(tops: list[str] | None = None) -> list[str]:
+    """Our packages that ``tops`` (default OURS_TOP) need, in install order (tools/localpkgs.py)."""
     names: list[str] = []
-    for top in OURS_TOP:
+    for top in OURS_TOP if tops is None else tops:
         if not (ROOT / "packages" / top).is_dir():
             continue
         out = subprocess.run(
@@ -73,6 +73,11 @@ def ours_closure() -> list[str]:
         ).stdout.split()
         names += [n for n in out if n not in names]
     return names
+
+
+def editable(tops: list[str], *extra: str) -> list[str]:
+    """pip arguments installing our ``tops`` and their closure editable, then ``extra``."""
+    return [x for n in ours_closure(tops) for x in ("-e", str(ROOT / "packages" / n))] + list(extra)
 
 
 def requirements(name: str) -> list[str]:

@@ -38,20 +38,7 @@ BUCKET, KEY = "bench", "obj64k"
 BODY = bytes(range(256)) * (SIZE // 256)
 
 
-def _closure(top: str) -> list[str]:
-    """Our packages ``top`` needs, in install order (from tools/localpkgs.py)."""
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "localpkgs.py"), "closure", top],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return out
-
-
-envs.PEER_REQS["s3-ours"] = [x for p in _closure("s3server") for x in ("-e", str(ROOT / "packages" / p))] + [
-    "uvloop"
-]
+envs.PEER_REQS["s3-ours"] = envs.editable(["s3server"], "uvloop")
 envs.PEER_REQS["s3-moto"] = ["moto[server]"]
 
 PUT_LUA = f"""-- PUT of a {SIZE}-byte object over and over (the same key: every PUT replaces it).

@@ -34,7 +34,6 @@ import json
 import resource
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -48,17 +47,7 @@ LOADGEN = BENCH / "ws_loadgen.py"
 RESULTS = BENCH / "results"
 
 
-def _ours_reqs() -> list[str]:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "localpkgs.py"), "closure", "websocket"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return [x for p in out for x in ("-e", str(ROOT / "packages" / p))] + ["uvloop"]
-
-
-envs.PEER_REQS["ws-ours"] = _ours_reqs()
+envs.PEER_REQS["ws-ours"] = envs.editable(["websocket"], "uvloop")
 envs.PEER_REQS["ws-peers"] = ["aiohttp", "websockets", "uvloop"]
 
 FRAMEWORKS = [("ours", "ws-ours"), ("aiohttp", "ws-peers"), ("websockets", "ws-peers"), ("floor", "ws-peers")]
