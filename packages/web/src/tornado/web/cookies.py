@@ -69,20 +69,23 @@ _DISPLAY = {
 _ENCODE = http.cookies.SimpleCookie().value_encode  # (value, quoted value) as the stdlib quotes it
 
 
-def _cookie_parts(
+def cookie_parts(
     name: str | bytes,
     value: str | bytes,
-    domain: str | None,
-    expires: float | datetime.datetime | None,
-    path: str | None,
-    expires_days: float | None,
-    max_age: int | None,
-    secure: bool,
-    httponly: bool,
-    samesite: str | None,
-    attributes: dict[str, Any],
+    domain: str | None = None,
+    expires: float | datetime.datetime | None = None,
+    path: str | None = "/",
+    expires_days: float | None = None,
+    max_age: int | None = None,
+    secure: bool = False,
+    httponly: bool = False,
+    samesite: str | None = None,
+    **attributes: Any,
 ) -> tuple[str, str, dict[str, str | bool]]:
-    """Name, value and attributes (``{morsel key: text or True}``), every part validated."""
+    """Name, value and attributes (``{morsel key: text or True}``), every part validated.
+
+    ``set_cookie``'s arguments; ``ValueError`` names the bad part.
+    """
     name = to_unicode(name) if isinstance(name, bytes) else name
     value = to_unicode(value) if isinstance(value, bytes) else value
     if not isinstance(name, str) or not isinstance(value, str):
@@ -129,23 +132,9 @@ def _cookie_parts(
     return name, value, attrs
 
 
-def make_morsel(
-    name: str | bytes,
-    value: str | bytes,
-    domain: str | None = None,
-    expires: float | datetime.datetime | None = None,
-    path: str | None = "/",
-    expires_days: float | None = None,
-    max_age: int | None = None,
-    secure: bool = False,
-    httponly: bool = False,
-    samesite: str | None = None,
-    **attributes: Any,
-) -> http.cookies.Morsel[str]:
-    """The cookie as a Morsel, every part validated; ``ValueError`` names the bad part."""
-    name, value, attrs = _cookie_parts(
-        name, value, domain, expires, path, expires_days, max_age, secure, httponly, samesite, attributes
-    )
+def make_morsel(name: str | bytes, value: str | bytes, **kwargs: Any) -> http.cookies.Morsel[str]:
+    """The cookie as a Morsel (arguments as :func:`cookie_parts`), every part validated."""
+    name, value, attrs = cookie_parts(name, value, **kwargs)
     morsel: http.cookies.Morsel[str] = http.cookies.Morsel()
     morsel.set(name, value, _ENCODE(value)[1])
     for key, attr_value in attrs.items():
@@ -153,28 +142,18 @@ def make_morsel(
     return morsel
 
 
-def format_cookie(
-    name: str | bytes,
-    value: str | bytes,
-    domain: str | None = None,
-    expires: float | datetime.datetime | None = None,
-    path: str | None = "/",
-    expires_days: float | None = None,
-    max_age: int | None = None,
-    secure: bool = False,
-    httponly: bool = False,
-    samesite: str | None = None,
-    **attributes: Any,
-) -> tuple[str, str]:
-    """``(name, Set-Cookie header value)``: what ``make_morsel(...).OutputString()`` gives.
+def format_cookie(name: str | bytes, value: str | bytes, **kwargs: Any) -> tuple[str, str]:
+    """``(name, Set-Cookie header value)`` (arguments as :func:`cookie_parts`)."""
+    name, value, attrs = cookie_parts(name, value, **kwargs)
+    return name, header_value(name, value, attrs)
+
+
+def header_value(name: str, value: str, attrs: dict[str, str | bool]) -> str:
+    """The Set-Cookie text of checked parts: what ``make_morsel(...).OutputString()`` gives.
 
     Written directly, not through a Morsel: a Morsel is a dict of every attribute there is,
     made and sorted per cookie, and building one cost more than a whole small response.
-    Same arguments and checks as :func:`make_morsel`.
     """
-    name, value, attrs = _cookie_parts(
-        name, value, domain, expires, path, expires_days, max_age, secure, httponly, samesite, attributes
-    )
     out = name + "=" + _ENCODE(value)[1]
     for key in sorted(attrs):
         attr_value = attrs[key]
@@ -184,4 +163,4 @@ def format_cookie(
             if key == "comment":
                 attr_value = _ENCODE(attr_value)[1]
             out += "; " + _DISPLAY[key] + "=" + attr_value
-    return name, out
+    return out

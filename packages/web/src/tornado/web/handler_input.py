@@ -20,7 +20,7 @@ from tornado import escape
 from tornado.escape import SafeHTML, utf8
 from tornado.web import signing
 from tornado.web._types import Request
-from tornado.web.cookies import format_cookie
+from tornado.web.cookies import cookie_parts, header_value
 from tornado.web.errors import HTTPError, MissingArgumentError
 
 if TYPE_CHECKING:
@@ -182,22 +182,13 @@ class RequestInput:
         ``;``, CR, LF or any other control character in the name, value, path, domain or
         another attribute raises ``ValueError`` (see tornado.web.cookies).
         """
-        key, header = format_cookie(
-            name,
-            value,
-            domain=domain,
-            expires=expires,
-            path=path,
-            expires_days=expires_days,
-            max_age=max_age,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-            **kwargs,
+        # Positional: set_cookie's own signature already named them (no **kwargs hop per cookie).
+        key, text, attrs = cookie_parts(
+            name, value, domain, expires, path, expires_days, max_age, secure, httponly, samesite, **kwargs
         )
         if self._new_cookie is None:
             self._new_cookie = {}
-        self._new_cookie[key] = header
+        self._new_cookie[key] = header_value(key, text, attrs)
 
     def clear_cookie(self, name: str, path: str = "/", domain: str | None = None, **kwargs: Any) -> None:
         """Delete cookie ``name`` in the browser (same path/domain as when it was set)."""
