@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 
 import pytest
 from tornado.httputil import NEED_DATA, PAUSED, Event, H1Connection
+
+# The shared helpers (h1_messages: message strategies, the fuzz settings) import by name.
+sys.path.insert(0, os.path.dirname(__file__))
 
 
 def drain(conn: H1Connection) -> list[Event]:

@@ -1,15 +1,28 @@
 """Valid HTTP/1.1 messages for the fuzzers: hypothesis strategies, an encoder written from
 RFC 9112 (independent of the core's writer), and a normal form for comparing parses.
 
-The test modules load this file by path (pytest runs with ``--import-mode=importlib``, so
-sibling modules are not importable by name).
+The test modules import it by name (conftest.py puts this folder on ``sys.path``), with
+``FUZZ``, the settings every fuzzer here runs under.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+CI = os.environ.get("CI") == "true"
+# TORNADO_TEST_FUZZ_EXAMPLES runs longer campaigns locally; CI keeps the fixed default,
+# derandomized and without an example database.
+FUZZ = settings(
+    max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
+    deadline=None,
+    database=None if CI else settings().database,
+    derandomize=CI,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Fields whose meaning is framing or connection state: generated on purpose, never at random.

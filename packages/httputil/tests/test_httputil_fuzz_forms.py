@@ -8,10 +8,10 @@ Bounded runs, derandomized without an example database under ``CI=true``.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from h1_messages import FUZZ
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from tornado.httputil import (
     HTTPFile,
@@ -20,16 +20,6 @@ from tornado.httputil import (
     parse_body_arguments,
     parse_cookie,
     parse_multipart_form_data,
-)
-
-CI = os.environ.get("CI") == "true"
-# TORNADO_TEST_FUZZ_EXAMPLES runs longer campaigns locally; CI keeps the fixed default.
-FUZZ = settings(
-    max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
-    deadline=None,
-    database=None if CI else settings().database,
-    derandomize=CI,
-    suppress_health_check=[HealthCheck.too_slow],
 )
 
 TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -18,15 +18,12 @@ derandomized with no example database, so CI runs the same examples every time.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import h1_messages as M
 import pytest
-from hypothesis import HealthCheck, given, settings
+from h1_messages import FUZZ
+from hypothesis import given
 from hypothesis import strategies as st
 from tornado.httputil import (
     CLIENT,
@@ -44,28 +41,6 @@ from tornado.httputil import (
     ResponseHead,
 )
 
-
-def _load(name: str) -> ModuleType:
-    key = f"_httputil_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-M = _load("h1_messages")
-
-CI = os.environ.get("CI") == "true"
-# TORNADO_TEST_FUZZ_EXAMPLES runs longer campaigns locally; CI keeps the fixed default.
-FUZZ = settings(
-    max_examples=int(os.environ.get("TORNADO_TEST_FUZZ_EXAMPLES", "200")),
-    deadline=None,
-    database=None if CI else settings().database,
-    derandomize=CI,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 STATUSES = {400, 413, 417, 431, 501, 505}
 CHUNK_LINE_MAX = 4096  # the core's limit on one chunk-size line
 SMALL: dict[str, Any] = {"max_header_size": 512, "max_body_size": 1000}
