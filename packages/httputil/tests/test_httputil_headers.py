@@ -141,3 +141,16 @@ def test_parse_http_date_round_trip() -> None:
     assert dt == datetime.datetime(1994, 11, 6, 8, 49, 37, tzinfo=datetime.timezone.utc)
     with pytest.raises(ValueError):
         parse_http_date("not a date")
+
+
+def test_http_date_now_is_this_seconds_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tornado.httputil import http_date_now
+
+    clock = [1_700_000_000.2]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    first = http_date_now()
+    assert first == "Tue, 14 Nov 2023 22:13:20 GMT" == format_timestamp(1_700_000_000)
+    clock[0] = 1_700_000_000.9
+    assert http_date_now() is first  # the same second: not formatted again
+    clock[0] = 1_700_000_001.0
+    assert http_date_now() == "Tue, 14 Nov 2023 22:13:21 GMT"

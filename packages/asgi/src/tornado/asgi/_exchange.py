@@ -18,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable
-from email.utils import formatdate
 from typing import Any
+
+from tornado.httputil import http_date_now
 
 app_log = logging.getLogger("tornado.application")
 
@@ -42,18 +42,6 @@ _SERVER = "server"
 _DATE = "date"
 _CONTENT_LENGTH = "content-length"
 _SPECIAL = frozenset((_SERVER, _DATE, _CONTENT_LENGTH))
-
-_date_cache: list[Any] = [0, ""]
-
-
-def http_date() -> str:
-    """The Date header value for now, formatted at most once per second."""
-    now = int(time.time())
-    cache = _date_cache
-    if now != cache[0]:
-        cache[1] = formatdate(now, usegmt=True)
-        cache[0] = now
-    return cache[1]
 
 
 def _name(raw: bytes) -> str:
@@ -263,7 +251,7 @@ class Exchange:
         date = config.date_header
         out: dict[str, str] = {}
         if date:
-            out[_DATE] = http_date()
+            out[_DATE] = http_date_now()
         if server is not None:
             out[_SERVER] = server
         count = len(out)
@@ -308,7 +296,7 @@ class Exchange:
         if server is not None:
             out.insert(0, (_SERVER, server))
         if date:
-            out.insert(0, (_DATE, http_date()))
+            out.insert(0, (_DATE, http_date_now()))
         return out
 
     def _completed(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from http.client import responses
 
 from ._cookies import parse_cookie
-from ._dates import format_timestamp, parse_http_date
+from ._dates import format_timestamp, http_date_now, parse_http_date
 from ._forms import (
     HTTPFile,
     count_body_fields,
@@ -56,6 +56,7 @@ __all__ = [
     "responses",
     "parse_cookie",
     "format_timestamp",
+    "http_date_now",
     "parse_http_date",
     "HTTPFile",
     "parse_body_arguments",

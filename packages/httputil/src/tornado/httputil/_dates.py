@@ -10,7 +10,7 @@ import numbers
 import time
 from typing import Union
 
-__all__ = ["format_timestamp", "parse_http_date"]
+__all__ = ["format_timestamp", "http_date_now", "parse_http_date"]
 
 Timestamp = Union[float, int, tuple, time.struct_time, datetime.datetime]
 
@@ -57,6 +57,19 @@ def format_timestamp(ts: Timestamp) -> str:
     else:
         raise TypeError(f"unknown timestamp type: {type(ts).__name__}")
     return email.utils.formatdate(secs, usegmt=True)
+
+
+_now: tuple[int | None, str] = (None, "")  # http_date_now's own second: cookies' dates differ
+
+
+def http_date_now() -> str:
+    """The ``Date`` header value for now, formatted at most once a second (every response needs it)."""
+    global _now
+    whole = int(time.time())
+    now = _now
+    if now[0] != whole:
+        now = _now = (whole, format_timestamp(whole))
+    return now[1]
 
 
 def parse_http_date(value: str) -> datetime.datetime:

@@ -8,14 +8,13 @@ import functools
 import hashlib
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, cast
 
 from tornado import escape
 from tornado.escape import utf8
-from tornado.httputil import format_timestamp, responses
+from tornado.httputil import format_timestamp, http_date_now, responses
 from tornado.web import rendering
 from tornado.web._types import Connection, Request, ResponseHeaders
 from tornado.web.errors import Finish, HTTPError, check_reason
@@ -36,18 +35,8 @@ _UNSAFE_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # tab is allowed
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _SERVER = "TornadoServer/1.0"
 
-_date_cache: list[Any] = [0, ""]
 _CHECKED_NAMES: set[str] = set()  # header names already validated
 _METHOD_NAMES = {m: m.lower() for m in ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")}
-
-
-def _http_date_now() -> str:
-    """The current Date header value, formatted at most once per second."""
-    now = int(time.time())
-    if now != _date_cache[0]:
-        _date_cache[1] = format_timestamp(now)
-        _date_cache[0] = now
-    return _date_cache[1]
 
 
 def _convert_header_value(name: str, value: Any) -> str:
@@ -131,7 +120,7 @@ class RequestHandler(RequestInput, ErrorResponses):
         self._headers: dict[str, str] = {
             "Server": _SERVER,
             "Content-Type": "text/html; charset=UTF-8",
-            "Date": _http_date_now(),
+            "Date": http_date_now(),
         }
         self._write_buffer: list[bytes] = []
         self._status_code = 200
@@ -192,7 +181,7 @@ class RequestHandler(RequestInput, ErrorResponses):
         self._headers = {
             "Server": _SERVER,
             "Content-Type": "text/html; charset=UTF-8",
-            "Date": _http_date_now(),
+            "Date": http_date_now(),
         }
         self._extra_headers = None
         self._write_buffer = []
