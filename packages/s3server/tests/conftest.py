@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -68,6 +69,19 @@ class LiveS3:
             self._thread.join(10)
             self.loop.close()
             self.app.storage.close()
+
+    def open_files(self) -> int:
+        """Descriptors of this process (the server runs in a thread of it) on files under the root."""
+        root = str(self.root)
+        count = 0
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(root) and "/." not in target[len(root) :]:
+                count += 1
+        return count
 
     def client(
         self,

@@ -4,7 +4,6 @@ each close the descriptor they opened."""
 from __future__ import annotations
 
 import http.client
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +12,11 @@ import pytest
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts /proc/self/fd")
 
 
-def open_files(root: Path) -> int:
-    """Descriptors of this process (the server runs in a thread of it) on files under ``root``."""
-    count = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith(str(root)) and "/." not in target[len(str(root)) :]:
-            count += 1
-    return count
-
-
 def test_every_kind_of_get_closes_the_object_file(s3: Any, s3server: Any) -> None:
     s3.put_object(Bucket="test", Key="small", Body=b"x" * 65536)
     s3.put_object(Bucket="test", Key="large", Body=b"y" * (2 * 1024 * 1024))
     etag = s3.head_object(Bucket="test", Key="small")["ETag"]
-    before = open_files(s3server.root)
+    before = s3server.open_files()
     conn = http.client.HTTPConnection("127.0.0.1", s3server.port, timeout=10)
     requests: list[tuple[str, str, dict[str, str]]] = [
         ("GET", "/test/small", {}),
@@ -46,4 +32,4 @@ def test_every_kind_of_get_closes_the_object_file(s3: Any, s3server: Any) -> Non
             resp.read()
             assert resp.status in (200, 206, 304), (method, path, headers, resp.status)
     conn.close()
-    assert open_files(s3server.root) == before
+    assert s3server.open_files() == before

@@ -20,19 +20,6 @@ from tornado.s3server._objfile import ObjectInfo, read_info, writev_all
 from tornado.s3server._store import Storage
 
 
-def open_files(root: Path) -> int:
-    """Descriptors of this process (the server runs in a thread of it) on files under ``root``."""
-    count = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith(str(root)) and "/." not in target[len(str(root)) :]:
-            count += 1
-    return count
-
-
 def request(
     server: Any,
     method: str,
@@ -90,24 +77,24 @@ def test_a_refused_body_leaves_no_object_no_temp_file_no_descriptor(
 ) -> None:
     bad = base64.b64encode(hashlib.md5(b"other").digest()).decode()
     good = base64.b64encode(hashlib.md5(body).digest()).decode()
-    before = open_files(s3server.root)
+    before = s3server.open_files()
     data: Any = pieces(body) if chunked else body
     status, answer = request(s3server, "PUT", "/test/k", data, {"Content-MD5": bad}, chunked)
     assert status == 400 and b"<Code>BadDigest</Code>" in answer
     assert request(s3server, "GET", "/test/k")[0] == 404
     assert temp_files(s3server.root) == []
-    assert open_files(s3server.root) == before
+    assert s3server.open_files() == before
 
     data = pieces(body) if chunked else body
     assert request(s3server, "PUT", "/test/k", data, {"Content-MD5": good}, chunked)[0] == 200
     assert request(s3server, "GET", "/test/k") == (200, body)
     assert s3.head_object(Bucket="test", Key="k")["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
     assert temp_files(s3server.root) == []
-    assert open_files(s3server.root) == before
+    assert s3server.open_files() == before
 
 
 def test_puts_refused_before_their_body_hold_nothing_open(s3server: Any, s3: Any) -> None:
-    before = open_files(s3server.root)
+    before = s3server.open_files()
     for path, code in [
         ("/nobucket/k", 404),  # NoSuchBucket
         ("/test/k?partNumber=1&uploadId=nope", 404),  # NoSuchUpload
@@ -116,7 +103,7 @@ def test_puts_refused_before_their_body_hold_nothing_open(s3server: Any, s3: Any
         for body in (b"x" * 100, BIG):
             assert request(s3server, "PUT", path, body)[0] == code, path
     assert temp_files(s3server.root) == []
-    assert open_files(s3server.root) == before
+    assert s3server.open_files() == before
 
 
 def test_a_bucket_deleted_during_a_put_is_reported_or_followed(tmp_path: Path) -> None:
