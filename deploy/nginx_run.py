@@ -10,6 +10,7 @@ Plus the few helpers those callers share: free loopback ports and waiting for a 
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -33,32 +34,48 @@ def binary() -> str | None:
     return found
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(part) for part in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_handed_out: set[int] = set()
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports on 127.0.0.1 (frontends.py's --base-port)."""
-    for _ in range(200):
-        base = free_port()
-        if base + count > 65536:
-            continue
-        held: list[socket.socket] = []
-        try:
-            for port in range(base, base + count):
-                s = socket.socket()
-                held.append(s)
-                s.bind(("127.0.0.1", port))
+    """The first of ``count`` consecutive free ports on 127.0.0.1 (frontends.py's --base-port).
+
+    The ports come from below the kernel's ephemeral range: a port the kernel assigns to some
+    other socket (an outgoing connection, a ``bind(port 0)``, a demo's own helper server) can
+    then never be the one a test told a server to listen on between choosing and binding it.
+    """
+    low, high = _ephemeral_range()
+    first, last = (10000, low - 1) if low - 10000 >= 1000 else (high + 1, 65535)
+    for _ in range(500):
+        base = random.randint(first, last - count + 1)
+        run = range(base, base + count)
+        if not _handed_out.intersection(run) and all(_bindable(port) for port in run):
+            _handed_out.update(run)
             return base
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError(f"no run of {count} free ports on 127.0.0.1")
+    raise RuntimeError(f"no run of {count} free ports on 127.0.0.1 in {first}-{last}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (see ``free_run``)."""
+    return free_run(1)
 
 
 def accepting(port: int) -> bool:

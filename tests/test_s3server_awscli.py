@@ -13,18 +13,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
 
 ACCESS_KEY = "AKIDCLITEST"
 SECRET_KEY = "cli/secret+key"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -39,12 +34,12 @@ class Server:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+def start_server(tmp_path: Path, net: Any) -> Iterator[Callable[..., Server]]:
     """Start ``python -m tornado.s3server --port P --root DIR [args]`` and wait until it answers."""
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(*args: str) -> Server:
-        port = _free_port()
+        port = net.free_port()
         root = tmp_path / f"root-{port}"
         root.mkdir()
         log = tmp_path / f"server-{port}.log"

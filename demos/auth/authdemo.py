@@ -22,6 +22,8 @@ from typing import Any
 
 import tornado.auth
 import tornado.escape
+import tornado.httpserver
+import tornado.netutil
 import tornado.options
 import tornado.web
 from tornado.options import define, options
@@ -272,9 +274,12 @@ def main() -> None:
     creds = credentials()
 
     async def serve() -> None:
+        # The app's port is bound before the local providers take ephemeral ones, so a
+        # provider can never land on the port this app was told to use.
+        sockets = tornado.netutil.bind_sockets(options.port, "127.0.0.1")
         if options.local_providers:
             start_local_providers(creds, options.port)
-        make_app(creds).listen(options.port, "127.0.0.1")
+        tornado.httpserver.HTTPServer(make_app(creds)).add_sockets(sockets)
         logging.info("tornado.auth demo on http://127.0.0.1:%d/", options.port)
         await asyncio.Event().wait()  # until interrupted
 
