@@ -15,6 +15,7 @@ from tornado.websocket import (
     CLIENT,
     SERVER,
     Message,
+    ProtocolError,
     WebSocketClosedError,
     WebSocketConnection,
     WebSocketProtocol,
@@ -70,6 +71,19 @@ def test_take_message_respects_the_size_limit_and_pending_state() -> None:
     ws.receive_data(Raw.cframe(8, b"\x03\xe8"))
     Raw.events(ws)
     assert ws.take_message(Raw.cframe(1, b"after close")) is None
+    ws = WebSocketProtocol(SERVER)
+    ws.receive_data(Raw.frame(1, b"unmasked"))  # a rule broken: the error stays
+    with pytest.raises(ProtocolError):
+        ws.next_event()
+    assert ws.take_message(Raw.cframe(1, b"after an error")) is None
+    ws = WebSocketProtocol(SERVER)
+    ws.receive_data(b"")
+    assert ws.take_message(Raw.cframe(1, b"after the end")) is None
+    ws = WebSocketProtocol(SERVER)
+    ws.receive_data(Raw.cframe(1, b"first"))  # parsed but not yet handed out
+    assert ws.take_message(Raw.cframe(1, b"second")) is None
+    assert Raw.events(ws) == [Message("first")]
+    assert ws.take_message(Raw.cframe(1, b"second")) == "second"  # all handed out: taken again
 
 
 @settings(max_examples=300, deadline=None)
@@ -131,7 +145,7 @@ class Echo:
         self.got: list[Any] = []
         self.errors: list[BaseException] = []
 
-    def _ws_message(self, data: str | bytes) -> None:
+    def on_message(self, data: str | bytes) -> None:
         assert self.wsc is not None
         self.got.append(data)
         if data == "close":

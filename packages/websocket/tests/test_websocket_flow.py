@@ -155,7 +155,7 @@ def test_connection_pauses_reading_for_a_busy_owner_whatever_the_read_boundaries
             self.gate: asyncio.Future[None] | None = None
             self.got = 0
 
-        def _ws_message(self, data: Any) -> Any:
+        def on_message(self, data: Any) -> Any:
             self.got += 1
             if self.gate is None:
                 self.gate = asyncio.get_running_loop().create_future()

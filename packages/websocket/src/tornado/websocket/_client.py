@@ -134,8 +134,9 @@ class WebSocketClientConnection:
 
     # -- what the connection reports -------------------------------------------------------
 
-    def _ws_message(self, data: str | bytes) -> asyncio.Future[None] | None:
-        return self._deliver(data)
+    def on_message(self, message: str | bytes) -> asyncio.Future[None] | None:
+        """Each message: to ``on_message_callback`` if one was given, else to read_message()."""
+        return self._deliver(message)
 
     def _ws_ping(self, data: bytes) -> None:
         self.on_ping(data)

@@ -4,7 +4,7 @@ The server handler and the client both hand their transport to a :class:`WebSock
 once the opening handshake is done; it feeds received bytes to the core, answers pings and
 close frames as RFC 6455 requires, runs the keep-alive pings, and reports messages to its
 *owner* (the handler or the client object) through four methods:
-``_ws_message(data)`` (may return an awaitable: the next message waits for it),
+``on_message(data)`` (may return an awaitable: the next message waits for it),
 ``_ws_ping(data)``, ``_ws_pong(data)`` and ``_ws_closed()``, which runs exactly once.
 
 Writes go straight to the transport, except while one read's several messages are being
@@ -60,7 +60,7 @@ class WebSocketConnection(asyncio.Protocol):
         "_busy",
         "_reading_paused",
         "_write_paused",
-        "_plain_text",
+        "_text_frames",
         "_cork",
         "_drain",
         "_ready",
@@ -88,8 +88,9 @@ class WebSocketConnection(asyncio.Protocol):
         self._reading_paused = False
         low_high = transport.get_write_buffer_limits()
         self._write_paused = transport.get_write_buffer_size() > low_high[1]
-        # A server without compression frames its text messages itself (see write_message).
-        self._plain_text = ws.role is not CLIENT and ws._deflate is None
+        # A server without compression frames its small text messages itself (write_message),
+        # until the connection is lost or our close frame is out (see _send_close).
+        self._text_frames = ws.role is not CLIENT and ws._deflate is None
         # While not None, writes gather here (see _process) instead of going to the transport.
         self._cork: list[bytes] | None = None
         self._drain: list[asyncio.Future[None]] | None = None
@@ -118,7 +119,7 @@ class WebSocketConnection(asyncio.Protocol):
                 self._process()
                 return
             try:
-                result = self.owner._ws_message(message)
+                result = self.owner.on_message(message)
             except Exception:
                 app_log.exception("Uncaught exception in WebSocket message handler")
                 self._fail(1011, "")
@@ -139,6 +140,7 @@ class WebSocketConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        self._text_frames = False
         pinger = self._pinger
         if pinger is not None and pinger.timer is not None:
             pinger.timer.cancel()
@@ -197,7 +199,7 @@ class WebSocketConnection(asyncio.Protocol):
             t = type(ev)
             if t is Message:
                 try:
-                    result = owner._ws_message(ev.data)  # type: ignore[union-attr]
+                    result = owner.on_message(ev.data)  # type: ignore[union-attr]
                 except Exception:
                     app_log.exception("Uncaught exception in WebSocket message handler")
                     self._fail(1011, "")
@@ -253,7 +255,7 @@ class WebSocketConnection(asyncio.Protocol):
             self.close_reason = ev.reason
         ws = self.ws
         if not ws.close_sent:
-            self._send(ws.send_close(None if ev.code == 1005 else ev.code))
+            self._send_close(None if ev.code == 1005 else ev.code)
         self._finish_closing()
 
     def _finish_closing(self) -> None:
@@ -269,9 +271,9 @@ class WebSocketConnection(asyncio.Protocol):
         ws = self.ws
         if not ws.close_sent and not self._lost:
             try:
-                self._send(ws.send_close(code, reason[:100]))
+                self._send_close(code, reason[:100])
             except ValueError:
-                self._send(ws.send_close(code))
+                self._send_close(code)
         self._uncork()
         self.transport.close()
         self._arm_close_timer(CLOSE_TIMEOUT)
@@ -329,22 +331,32 @@ class WebSocketConnection(asyncio.Protocol):
             if cork and not self._lost:
                 self.transport.write(cork[0] if len(cork) == 1 else b"".join(cork))
 
+    def _send_close(self, code: int | None, reason: str = "") -> None:
+        self._text_frames = False
+        self._send(self.ws.send_close(code, reason))
+
     def write_message(self, message: str | bytes, binary: bool = False) -> asyncio.Future[None]:
         """Send one message; the future waits while the transport's buffer is over its high-water mark."""
+        if self._text_frames and not binary and type(message) is str:
+            # A server's small text message, the common case: framed here in one step.
+            payload = message.encode()
+            n = len(payload)
+            if n < 126:
+                if self._cork is None:
+                    self.transport.write(_TEXT_HEADS[n] + payload)
+                else:
+                    self._send(_TEXT_HEADS[n] + payload)
+                ready = self._ready
+                if ready is not None and not self._write_paused:
+                    return ready
+                return self._written()
         if self._lost:
             raise WebSocketClosedError("the WebSocket connection is closed")
-        ws = self.ws
-        if type(message) is str and self._plain_text and not binary and not ws._close_sent:
-            # A server's text message, the common case: framed here in one step.
-            payload = message.encode("utf-8")
-            n = len(payload)
-            frame = _TEXT_HEADS[n] + payload if n < 126 else ws.send_message(message)
-        else:
-            frame = ws.send_message(message, binary=binary)
-        if self._cork is None:
-            self.transport.write(frame)
-        else:
-            self._send(frame)
+        self._send(self.ws.send_message(message, binary=binary))
+        return self._written()
+
+    def _written(self) -> asyncio.Future[None]:
+        """What write_message returns: done, unless the buffer is over its high-water mark."""
         if not self._write_paused:
             ready = self._ready
             if ready is None:
@@ -368,7 +380,7 @@ class WebSocketConnection(asyncio.Protocol):
             return
         if code is None and reason:
             code = 1000
-        self._send(self.ws.send_close(code, reason or ""))
+        self._send_close(code, reason or "")
         if self.ws.close_received:
             self._finish_closing()
         else:

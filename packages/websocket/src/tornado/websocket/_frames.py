@@ -38,7 +38,7 @@ def is_valid_close_code(code: int) -> bool:
     return (1000 <= code <= 1003) or (1007 <= code <= 1014) or (3000 <= code <= 4999)
 
 
-def _mask(data: bytes | bytearray, key: bytes) -> bytes:
+def py_mask(data: bytes | bytearray | memoryview, key: bytes) -> bytes:
     """XOR ``data`` with the repeated 4-byte ``key`` (one big-integer operation, no Python loop)."""
     n = len(data)
     if not n:
@@ -51,6 +51,37 @@ def _mask(data: bytes | bytearray, key: bytes) -> bytes:
 # repeated over ceil(n / 4) words, and _LOW[n] keeps its first n bytes.
 _REPEAT = [sum(1 << (32 * i) for i in range((n + 3) >> 2)) for n in range(126)]
 _LOW = [(1 << (8 * n)) - 1 for n in range(126)]
+
+
+def py_unmask(buf: bytes | bytearray, start: int, end: int) -> bytes:
+    """``buf[start:end]`` XORed with its masking key, the four bytes before ``start``."""
+    n = end - start
+    if n < 126:
+        fb = int.from_bytes
+        key = fb(buf[start - 4 : start], "little") * _REPEAT[n]
+        return ((fb(buf[start:end], "little") ^ key) & _LOW[n]).to_bytes(n, "little")
+    return py_mask(buf[start:end], bytes(buf[start - 4 : start]))
+
+
+def py_unmask_text(buf: bytes | bytearray, start: int, end: int) -> str:
+    """``py_unmask`` decoded as UTF-8 (raises UnicodeDecodeError when it is not)."""
+    return py_unmask(buf, start, end).decode("utf-8")
+
+
+# The C versions (_speedups.c) when the extension was built and not switched off; they give
+# the same bytes, several times faster (masking is most of the cost of a small message).
+mask = py_mask
+unmask = py_unmask
+unmask_text = py_unmask_text
+SPEEDUPS = False
+if not os.environ.get("TORNADO_WEBSOCKET_NO_SPEEDUPS"):
+    try:
+        from . import _speedups
+    except ImportError:
+        pass
+    else:
+        mask, unmask, unmask_text = _speedups.mask, _speedups.unmask, _speedups.unmask_text
+        SPEEDUPS = True
 
 
 class _MaskKeys:

@@ -295,13 +295,13 @@ class WebSocketHandler(RequestHandler):
         wsc = self.ws_connection
         if wsc is None:
             raise WebSocketClosedError("the WebSocket connection is closed")
-        if type(message) is not str:  # text is the common case: it goes straight through
+        if binary or type(message) is not str:  # text is the common case: it goes straight through
             if isinstance(message, dict):
                 message = json_encode(message)
             elif not isinstance(message, (str, bytes, bytearray, memoryview)):
                 raise TypeError(f"write_message expects str, bytes or dict, got {type(message).__name__}")
-        if binary and isinstance(message, str):
-            message = message.encode("utf-8")
+            if binary and isinstance(message, str):
+                message = message.encode("utf-8")
         # Raises WebSocketClosedError once the connection is lost or our close frame went out.
         return wsc.write_message(message, binary)
 
@@ -330,9 +330,6 @@ class WebSocketHandler(RequestHandler):
             self._ws_closed()
 
     # -- what the connection reports -------------------------------------------------------
-
-    def _ws_message(self, data: str | bytes) -> Awaitable[None] | None:
-        return self.on_message(data)
 
     def _ws_ping(self, data: bytes) -> None:
         self.on_ping(data)

@@ -36,8 +36,6 @@ from ._events import NEED_DATA, Close, Event, Message, Ping, Pong, _Sentinel
 from ._frames import (
     _CONTROL,
     _KEYS,
-    _LOW,
-    _REPEAT,
     CLIENT,
     DEFAULT_MAX_MESSAGE_SIZE,
     SERVER,
@@ -45,8 +43,10 @@ from ._frames import (
     Role,
     _Fragments,
     _header,
-    _mask,
     is_valid_close_code,
+    mask,
+    unmask,
+    unmask_text,
 )
 
 __all__ = [
@@ -89,6 +89,7 @@ class WebSocketProtocol:
         "_mask_out",
         "_expect_mask",
         "_frag",
+        "_quiet",
     )
 
     def __init__(
@@ -124,6 +125,10 @@ class WebSocketProtocol:
         self._mask_out = role is CLIENT
         self._expect_mask = role is SERVER
         self._frag: _Fragments | None = None  # the fragmented message in progress, if any
+        # True only when nothing is pending and the input is open (no buffered bytes, messages,
+        # fragments, error or close): then take_message may take a frame by itself.  Cleared by
+        # receive_data, set again only by next_event finding it so.
+        self._quiet = True
 
     # -- state -------------------------------------------------------------------------
 
@@ -150,6 +155,7 @@ class WebSocketProtocol:
 
     def receive_data(self, data: bytes) -> None:
         """Add bytes read from the transport; ``b""`` means the input has ended."""
+        self._quiet = False
         if not data:
             self._eof = True
         elif self._close_received or self._error is not None:
@@ -173,41 +179,31 @@ class WebSocketProtocol:
         reserved bits, a frame over 125 bytes or the size limit, text that is not UTF-8) is
         left to the full parser, which applies every rule.
         """
-        if self._expect_mask:
-            n = len(data) - 6
-            if n < 0 or n > 125 or data[1] != 0x80 | n:
-                return None
-        else:
-            n = len(data) - 2
-            if n < 0 or n > 125 or data[1] != n:
-                return None
-        b0 = data[0]
-        if (
-            (b0 != 0x81 and b0 != 0x82)
-            or self._buf
-            or self._ready
-            or self._frag is not None
-            or self._error is not None
-            or self._close_received
-            or self._eof
-        ):
+        if not self._quiet:
             return None
+        end = len(data)
         limit = self.max_message_size
-        if limit is not None and n > limit:
-            return None
         if self._expect_mask:
-            fb = int.from_bytes
-            payload = ((fb(data[6:], "little") ^ fb(data[2:6], "little") * _REPEAT[n]) & _LOW[n]).to_bytes(
-                n, "little"
-            )
-        else:
-            payload = data[2:]
-        if b0 == 0x82:
-            return payload
-        try:
-            return payload.decode("utf-8")
-        except UnicodeDecodeError:
-            return None  # the full parser reports it (1007)
+            n = end - 6
+            if n < 0 or n > 125 or data[1] != 0x80 | n or (limit is not None and n > limit):
+                return None
+            b0 = data[0]
+            if b0 == 0x81:
+                try:
+                    return unmask_text(data, 6, end)
+                except UnicodeDecodeError:
+                    return None  # the full parser reports it (1007)
+            return unmask(data, 6, end) if b0 == 0x82 else None
+        n = end - 2
+        if n < 0 or n > 125 or data[1] != n or (limit is not None and n > limit):
+            return None
+        b0 = data[0]
+        if b0 == 0x81:
+            try:
+                return data[2:].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        return data[2:] if b0 == 0x82 else None
 
     def _parse_simple(self, data: bytes) -> bytes:
         """Take the whole small, unfragmented, uncompressed messages off the front of ``data``.
@@ -235,17 +231,15 @@ class WebSocketProtocol:
             end = pos + head + length
             if end > n:
                 break
-            if masked:
-                payload = _mask(data[pos + 6 : end], data[pos + 2 : pos + 6])
-            else:
-                payload = data[pos + 2 : end]
-            if b0 == 0x81:
-                try:
-                    ready.append(Message(payload.decode("utf-8")))
-                except UnicodeDecodeError:
-                    break  # the full parser reports it (1007)
-            else:
-                ready.append(Message(payload))
+            try:
+                if b0 == 0x82:
+                    ready.append(Message(unmask(data, pos + 6, end) if masked else data[pos + 2 : end]))
+                elif masked:
+                    ready.append(Message(unmask_text(data, pos + 6, end)))
+                else:
+                    ready.append(Message(data[pos + 2 : end].decode("utf-8")))
+            except UnicodeDecodeError:
+                break  # the full parser reports it (1007)
             self._ready_bytes += len(ready[-1].data)
             pos = end
         return data[pos:] if pos else data
@@ -274,6 +268,7 @@ class WebSocketProtocol:
         if self._error is not None:
             raise self._error
         if len(self._buf) < 2 and not self._eof:
+            self._quiet = not self._buf and self._frag is None and not self._close_received
             return NEED_DATA
         try:
             while True:
@@ -361,7 +356,7 @@ class WebSocketProtocol:
         if have < end:
             return self._need_data()
         if masked:
-            payload = _mask(buf[pos:end], bytes(buf[pos - 4 : pos]))
+            payload = unmask(buf, pos, end)
         else:
             payload = bytes(buf[pos:end])
         if end == have:
@@ -443,7 +438,7 @@ class WebSocketProtocol:
             key = _KEYS.next()
             out = _header(first, len(payload), True)
             out += key
-            out += _mask(payload, key)
+            out += mask(payload, key)
             return bytes(out)
         out = _header(first, len(payload), False)
         out += payload
