@@ -318,6 +318,44 @@ def test_bad_cache_size_names_the_setting(start_demo: Any) -> None:
         start_demo(SCRIPT, "--cache_size=0")
 
 
+def test_bad_socket_backlog_names_the_setting(start_demo: Any) -> None:
+    with pytest.raises(RuntimeError, match="'socket_backlog' setting must be a positive integer"):
+        start_demo(SCRIPT, "--socket_backlog=0")
+
+
+def test_a_socket_that_stops_reading_is_dropped_and_the_room_goes_on(start_demo: Any) -> None:
+    """A page that stops reading must not make the server buffer the room's traffic without
+    bound: once its updates pile up behind a full send buffer, its socket is dropped."""
+    server = start_demo(SCRIPT, f"--cookie_secret={SECRET}", "--debug_endpoints=true", "--socket_backlog=5")
+    alice = ChatClient(server.port)
+    alice.login("alice")
+    cookie = "; ".join(f"{k}={v}" for k, v in alice.cookies.items())
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window fills quickly
+    slow.settimeout(WAIT)
+    slow.connect(("127.0.0.1", server.port))
+    slow.sendall(
+        b"GET /a/message/socket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\nCookie: " + cookie.encode() + b"\r\n\r\n"
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += slow.recv(1)  # exactly the response head: nothing after it is read
+    assert head.startswith(b"HTTP/1.1 101 ")
+    wait_for(lambda: alice.listening()["sockets"] == 1, "the socket to subscribe")
+    body = "y" * 1000
+    posted = 0
+    while alice.listening()["sockets"] == 1:
+        assert posted < 3000, "the socket that stopped reading was never dropped"
+        alice.post_message(body)
+        posted += 1
+    # It took a full send buffer plus the backlog, not the first few updates.
+    assert posted > 20
+    assert alice.post_message("the room goes on")["body"] == "the room goes on"
+    slow.close()
+
+
 def test_message_longer_than_the_limit_is_a_400(alice: ChatClient) -> None:
     status, _, data = alice.request("POST", "/a/message/new", {"body": "x" * 1001, "_xsrf": alice.xsrf})
     assert status == 400

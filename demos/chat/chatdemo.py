@@ -59,6 +59,12 @@ define(
     help="keep the room in Redis (e.g. redis://127.0.0.1:6379/0) so several processes share it",
 )
 define("redis_room", default="chat", help="prefix of the room's Redis keys")
+define(
+    "socket_backlog",
+    default=100,
+    type=int,
+    help="updates a socket may have waiting behind a full send buffer before it is dropped as too slow",
+)
 define("drain_timeout", default=10.0, type=float, help="on SIGTERM, the longest wait for open requests")
 
 log = logging.getLogger("tornado.application")
@@ -180,14 +186,32 @@ class ChatSocketHandler(BaseHandler, tornado.websocket.WebSocketHandler):
         return {}
 
     def open(self) -> None:
+        self.behind = 0  # updates sent while the send buffer was over its high-water mark
         self.sockets.add(self)
         self.store.subscribe(self.on_new_messages, cursor=self.get_argument("cursor", None))
 
     def on_new_messages(self, messages: list[Message]) -> None:
         try:
-            self.write_message({"messages": messages})
+            sent = self.write_message({"messages": messages})
         except tornado.websocket.WebSocketClosedError:
             self.store.unsubscribe(self.on_new_messages)
+            return
+        if sent.done():
+            return
+        # The page is not reading as fast as the room talks: its updates pile up in our memory.
+        # A broadcast must not wait for one slow reader, so count instead, and past the limit
+        # drop the socket (the page reconnects with its cursor and catches up from the cache).
+        self.behind += 1
+        if self.behind == 1:
+            sent.add_done_callback(self._caught_up)
+        if self.behind > self.settings["socket_backlog"]:
+            log.info("Dropping a WebSocket that stopped reading (%d updates behind)", self.behind)
+            self.store.unsubscribe(self.on_new_messages)
+            self.sockets.discard(self)
+            self.close(1013, "too slow to keep up")
+
+    def _caught_up(self, _: Any) -> None:
+        self.behind = 0
 
     async def on_message(self, data: str | bytes) -> None:
         try:
@@ -274,14 +298,18 @@ def make_application(
     debug_endpoints: bool = False,
     websocket: bool = True,
     store: MessageStore | None = None,
+    socket_backlog: int = 100,
     **settings: Any,
 ) -> tornado.web.Application:
     """The chat application; ``cookie_secret`` signs the nickname cookie.
 
     ``store`` holds the room's messages (a :class:`MemoryStore` of ``cache_size`` by default).
+    A socket that has ``socket_backlog`` updates waiting behind a full send buffer is dropped.
     """
     if not cookie_secret:
         raise ValueError("the 'cookie_secret' setting must not be empty")
+    if isinstance(socket_backlog, bool) or not isinstance(socket_backlog, int) or socket_backlog < 1:
+        raise ValueError(f"the 'socket_backlog' setting must be a positive integer, not {socket_backlog!r}")
     room: dict[str, Any] = {
         "store": store if store is not None else MemoryStore(cache_size),
         "sockets": set(),
@@ -309,6 +337,7 @@ def make_application(
         static_path=os.path.join(here, "static"),
         xsrf_cookies=True,
         chat_room=room,
+        socket_backlog=socket_backlog,
         **{
             "websocket_ping_interval": 30,  # a page that vanished without closing is dropped
             "websocket_max_message_size": 64 * 1024,
@@ -329,7 +358,12 @@ def main() -> None:
         except RuntimeError as e:
             sys.exit(f"chat: {e}")
     application = make_application(
-        options.cookie_secret, options.cache_size, options.debug_endpoints, options.websocket, store=store
+        options.cookie_secret,
+        options.cache_size,
+        options.debug_endpoints,
+        options.websocket,
+        store=store,
+        socket_backlog=options.socket_backlog,
     )
     http_server = tornado.httpserver.HTTPServer(application)
     http_server.listen(options.port)
