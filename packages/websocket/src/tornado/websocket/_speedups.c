@@ -30,6 +30,18 @@ xor_key(unsigned char *out, const unsigned char *data, Py_ssize_t n, const unsig
     }
 }
 
+/* A new bytes object holding data[:n] XORed with the repeated key. */
+static PyObject *
+xored_bytes(const unsigned char *data, Py_ssize_t n, const unsigned char *key)
+{
+    PyObject *result = PyBytes_FromStringAndSize(NULL, n);
+
+    if (result != NULL) {
+        xor_key((unsigned char *)PyBytes_AS_STRING(result), data, n, key);
+    }
+    return result;
+}
+
 /* Reads the (buffer, start, end) arguments: the payload is buffer[start:end] and its key the
  * four bytes before it, as they sit in a received frame. */
 static int
@@ -73,11 +85,8 @@ unmask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (payload_args(args, nargs, "unmask", &view, &start, &end) < 0) {
         return NULL;
     }
-    result = PyBytes_FromStringAndSize(NULL, end - start);
-    if (result != NULL) {
-        const unsigned char *buf = (const unsigned char *)view.buf;
-        xor_key((unsigned char *)PyBytes_AS_STRING(result), buf + start, end - start, buf + start - 4);
-    }
+    result = xored_bytes((const unsigned char *)view.buf + start, end - start,
+                         (const unsigned char *)view.buf + start - 4);
     PyBuffer_Release(&view);
     return result;
 }
@@ -137,11 +146,7 @@ mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (key.len != 4) {
         PyErr_SetString(PyExc_ValueError, "mask(): the key must be 4 bytes");
     } else {
-        result = PyBytes_FromStringAndSize(NULL, data.len);
-        if (result != NULL) {
-            xor_key((unsigned char *)PyBytes_AS_STRING(result), (const unsigned char *)data.buf, data.len,
-                    (const unsigned char *)key.buf);
-        }
+        result = xored_bytes((const unsigned char *)data.buf, data.len, (const unsigned char *)key.buf);
     }
     PyBuffer_Release(&key);
     PyBuffer_Release(&data);
