@@ -89,7 +89,7 @@ class WebSocketConnection(asyncio.Protocol):
         low_high = transport.get_write_buffer_limits()
         self._write_paused = transport.get_write_buffer_size() > low_high[1]
         # A server without compression frames its small text messages itself (write_message),
-        # until the connection is lost or our close frame is out (see _send_close).
+        # until the connection is lost.
         self._text_frames = ws.role is not CLIENT and ws._deflate is None
         # While not None, writes gather here (see _process) instead of going to the transport.
         self._cork: list[bytes] | None = None
@@ -255,7 +255,7 @@ class WebSocketConnection(asyncio.Protocol):
             self.close_reason = ev.reason
         ws = self.ws
         if not ws.close_sent:
-            self._send_close(None if ev.code == 1005 else ev.code)
+            self._send(ws.send_close(None if ev.code == 1005 else ev.code))
         self._finish_closing()
 
     def _finish_closing(self) -> None:
@@ -271,9 +271,9 @@ class WebSocketConnection(asyncio.Protocol):
         ws = self.ws
         if not ws.close_sent and not self._lost:
             try:
-                self._send_close(code, reason[:100])
+                self._send(ws.send_close(code, reason[:100]))
             except ValueError:
-                self._send_close(code)
+                self._send(ws.send_close(code))
         self._uncork()
         self.transport.close()
         self._arm_close_timer(CLOSE_TIMEOUT)
@@ -331,13 +331,9 @@ class WebSocketConnection(asyncio.Protocol):
             if cork and not self._lost:
                 self.transport.write(cork[0] if len(cork) == 1 else b"".join(cork))
 
-    def _send_close(self, code: int | None, reason: str = "") -> None:
-        self._text_frames = False
-        self._send(self.ws.send_close(code, reason))
-
     def write_message(self, message: str | bytes, binary: bool = False) -> asyncio.Future[None]:
         """Send one message; the future waits while the transport's buffer is over its high-water mark."""
-        if self._text_frames and not binary and type(message) is str:
+        if self._text_frames and not binary and type(message) is str and not self.ws._close_sent:
             # A server's small text message, the common case: framed here in one step.
             payload = message.encode()
             n = len(payload)
@@ -380,7 +376,7 @@ class WebSocketConnection(asyncio.Protocol):
             return
         if code is None and reason:
             code = 1000
-        self._send_close(code, reason or "")
+        self._send(self.ws.send_close(code, reason or ""))
         if self.ws.close_received:
             self._finish_closing()
         else:

@@ -181,29 +181,21 @@ class WebSocketProtocol:
         """
         if not self._quiet:
             return None
+        masked = self._expect_mask
         end = len(data)
+        n = end - (6 if masked else 2)
         limit = self.max_message_size
-        if self._expect_mask:
-            n = end - 6
-            if n < 0 or n > 125 or data[1] != 0x80 | n or (limit is not None and n > limit):
-                return None
-            b0 = data[0]
-            if b0 == 0x81:
-                try:
-                    return unmask_text(data, 6, end)
-                except UnicodeDecodeError:
-                    return None  # the full parser reports it (1007)
-            return unmask(data, 6, end) if b0 == 0x82 else None
-        n = end - 2
-        if n < 0 or n > 125 or data[1] != n or (limit is not None and n > limit):
+        if n < 0 or n > 125 or data[1] != (0x80 | n if masked else n) or (limit is not None and n > limit):
             return None
         b0 = data[0]
-        if b0 == 0x81:
-            try:
-                return data[2:].decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-        return data[2:] if b0 == 0x82 else None
+        try:
+            if b0 == 0x81:
+                return unmask_text(data, 6, end) if masked else data[2:].decode("utf-8")
+            if b0 == 0x82:
+                return unmask(data, 6, end) if masked else data[2:]
+        except UnicodeDecodeError:
+            pass  # the full parser reports it (1007)
+        return None
 
     def _parse_simple(self, data: bytes) -> bytes:
         """Take the whole small, unfragmented, uncompressed messages off the front of ``data``.

@@ -42,33 +42,57 @@ xored_bytes(const unsigned char *data, Py_ssize_t n, const unsigned char *key)
     return result;
 }
 
-/* Reads the (buffer, start, end) arguments: the payload is buffer[start:end] and its key the
- * four bytes before it, as they sit in a received frame. */
-static int
-payload_args(PyObject *const *args, Py_ssize_t nargs, const char *name, Py_buffer *view,
-             Py_ssize_t *start, Py_ssize_t *end)
+/* unmask() and unmask_text(): the payload is buf[start:end] and its key the four bytes before
+ * it, as they sit in a received frame; as_text decodes the result as UTF-8 (strictly). */
+static PyObject *
+unmask_payload(PyObject *const *args, Py_ssize_t nargs, const char *name, int as_text)
 {
+    Py_buffer view;
+    Py_ssize_t start, end, n;
+    const unsigned char *payload;
+    unsigned char small[256];
+    unsigned char *tmp;
+    PyObject *result;
+
     if (nargs != 3) {
         PyErr_Format(PyExc_TypeError, "%s() takes 3 arguments (%zd given)", name, nargs);
-        return -1;
+        return NULL;
     }
-    *start = PyLong_AsSsize_t(args[1]);
-    if (*start == -1 && PyErr_Occurred()) {
-        return -1;
+    start = PyLong_AsSsize_t(args[1]);
+    if (start == -1 && PyErr_Occurred()) {
+        return NULL;
     }
-    *end = PyLong_AsSsize_t(args[2]);
-    if (*end == -1 && PyErr_Occurred()) {
-        return -1;
+    end = PyLong_AsSsize_t(args[2]);
+    if (end == -1 && PyErr_Occurred()) {
+        return NULL;
     }
-    if (PyObject_GetBuffer(args[0], view, PyBUF_SIMPLE) < 0) {
-        return -1;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
     }
-    if (*start < 4 || *end < *start || *end > view->len) {
-        PyBuffer_Release(view);
+    if (start < 4 || end < start || end > view.len) {
+        PyBuffer_Release(&view);
         PyErr_Format(PyExc_ValueError, "%s(): need 4 <= start <= end <= len(buf)", name);
-        return -1;
+        return NULL;
     }
-    return 0;
+    n = end - start;
+    payload = (const unsigned char *)view.buf + start;
+    if (!as_text) {
+        result = xored_bytes(payload, n, payload - 4);
+        PyBuffer_Release(&view);
+        return result;
+    }
+    tmp = n <= (Py_ssize_t)sizeof(small) ? small : (unsigned char *)PyMem_Malloc(n);
+    if (tmp == NULL) {
+        PyBuffer_Release(&view);
+        return PyErr_NoMemory();
+    }
+    xor_key(tmp, payload, n, payload - 4);
+    PyBuffer_Release(&view);
+    result = PyUnicode_DecodeUTF8((const char *)tmp, n, "strict");
+    if (tmp != small) {
+        PyMem_Free(tmp);
+    }
+    return result;
 }
 
 PyDoc_STRVAR(unmask_doc,
@@ -78,17 +102,7 @@ PyDoc_STRVAR(unmask_doc,
 static PyObject *
 unmask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_buffer view;
-    Py_ssize_t start, end;
-    PyObject *result;
-
-    if (payload_args(args, nargs, "unmask", &view, &start, &end) < 0) {
-        return NULL;
-    }
-    result = xored_bytes((const unsigned char *)view.buf + start, end - start,
-                         (const unsigned char *)view.buf + start - 4);
-    PyBuffer_Release(&view);
-    return result;
+    return unmask_payload(args, nargs, "unmask", 0);
 }
 
 PyDoc_STRVAR(unmask_text_doc,
@@ -98,28 +112,7 @@ PyDoc_STRVAR(unmask_text_doc,
 static PyObject *
 unmask_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_buffer view;
-    Py_ssize_t start, end, n;
-    unsigned char small[256];
-    unsigned char *tmp;
-    PyObject *result;
-
-    if (payload_args(args, nargs, "unmask_text", &view, &start, &end) < 0) {
-        return NULL;
-    }
-    n = end - start;
-    tmp = n <= (Py_ssize_t)sizeof(small) ? small : (unsigned char *)PyMem_Malloc(n);
-    if (tmp == NULL) {
-        PyBuffer_Release(&view);
-        return PyErr_NoMemory();
-    }
-    xor_key(tmp, (const unsigned char *)view.buf + start, n, (const unsigned char *)view.buf + start - 4);
-    PyBuffer_Release(&view);
-    result = PyUnicode_DecodeUTF8((const char *)tmp, n, "strict");
-    if (tmp != small) {
-        PyMem_Free(tmp);
-    }
-    return result;
+    return unmask_payload(args, nargs, "unmask_text", 1);
 }
 
 PyDoc_STRVAR(mask_doc,
